@@ -1,0 +1,1 @@
+"""Customs policy ledger: an event-sourced, bitemporal record of border customs policy."""

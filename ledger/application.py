@@ -1,0 +1,322 @@
+"""The ledger application: the service layer and unit of work over the office aggregates.
+
+A command loads its office, changes it, and makes one ``save()`` that writes the event and its
+request-id row in one transaction. A batch (an import) applies every command to the offices in
+memory first and saves them all in one transaction, or refuses the whole batch. Read models
+follow the log through ``on_saved`` listeners, so nothing here knows about them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar, cast
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError
+from eventsourcing.popo import POPOFactory
+from eventsourcing.sqlite import SQLiteFactory
+from eventsourcing.utils import get_topic
+
+from ledger.commands import (
+    AmendChange,
+    Command,
+    Receipt,
+    RecordChange,
+    RegisterOffice,
+    RetractChange,
+)
+from ledger.domain.office import LedgerError, Office, OfficeEvent, office_id
+from ledger.persistence import (
+    POPOLedgerRecorder,
+    PydanticMapper,
+    RequestIndex,
+    RequestRecord,
+    SQLiteLedgerRecorder,
+)
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import Recording
+
+__all__ = [
+    "LedgerApplication",
+    "change_id_for",
+    "OfficeNotFound",
+    "OfficeAlreadyRegistered",
+    "VersionConflict",
+    "RequestIdReused",
+    "BatchRefused",
+]
+
+# How often a write is retried when another write to the same office wins the race; each
+# attempt reloads the offices and re-checks every invariant. Not when the caller gave an
+# expected version: then the race is theirs to resolve.
+_WRITE_ATTEMPTS = 5
+_REQUEST_NAMESPACE = uuid5(NAMESPACE_URL, "https://customs-policy-ledger/requests")
+
+
+def change_id_for(request_id: str) -> UUID:
+    """The id of the event a request writes: derived, so a caller can name it in advance."""
+    return uuid5(_REQUEST_NAMESPACE, request_id)
+
+
+class LedgerApplication(Application[UUID]):
+    """Commands over ``Office`` aggregates; see ``ledger.commands`` for their payloads."""
+
+    name = "Ledger"
+    env: ClassVar[dict[str, str]] = {
+        "MAPPER_TOPIC": get_topic(PydanticMapper),
+        "AGGREGATE_CACHE_MAXSIZE": "1000",
+    }
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.on_saved: list[Callable[[], object]] = []
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        if isinstance(self.factory, SQLiteFactory):
+            recorder = SQLiteLedgerRecorder(self.factory.datastore)
+            recorder.create_table()
+            return recorder
+        if isinstance(self.factory, POPOFactory):
+            return POPOLedgerRecorder()
+        raise NotImplementedError(f"no ledger recorder for {type(self.factory).__name__}")
+
+    @property
+    def requests(self) -> RequestIndex:
+        return cast("RequestIndex", self.recorder)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        for listener in self.on_saved:
+            listener()
+
+    # Commands.
+
+    def register_office(self, command: RegisterOffice) -> Receipt:
+        return self._execute_one(command)
+
+    def record_change(self, command: RecordChange) -> Receipt:
+        return self._execute_one(command)
+
+    def amend_change(self, command: AmendChange) -> Receipt:
+        return self._execute_one(command)
+
+    def retract_change(self, command: RetractChange) -> Receipt:
+        return self._execute_one(command)
+
+    def execute_batch(self, commands: Sequence[Command]) -> list[Receipt]:
+        """All commands or none: raises ``BatchRefused`` listing every refused command."""
+        for _ in range(_WRITE_ATTEMPTS):
+            receipts = self._try_batch(commands)
+            if receipts is not None:
+                return receipts
+        raise VersionConflict(None, None, None)
+
+    # Queries.
+
+    def get_office(self, code: str) -> Office:
+        try:
+            return cast("Office", self.repository.get(office_id(code)))
+        except AggregateNotFoundError:
+            raise OfficeNotFound(code) from None
+
+    def office_events(self, code: str) -> list[OfficeEvent]:
+        """Every event of an office, in the order recorded."""
+        events = cast("list[OfficeEvent]", list(self.events.get(office_id(code))))
+        if not events:
+            raise OfficeNotFound(code)
+        return events
+
+    # The unit of work.
+
+    def _execute_one(self, command: Command) -> Receipt:
+        try:
+            return self.execute_batch([command])[0]
+        except BatchRefused as refused:
+            raise refused.errors[0][1] from None
+
+    def _try_batch(self, commands: Sequence[Command]) -> list[Receipt] | None:
+        """Apply and save; ``None`` when a concurrent write won and the batch should be retried."""
+        offices: dict[str, Office] = {}
+        done: dict[int, Receipt] = {}
+        new: dict[int, RequestRecord] = {}
+        errors: list[tuple[int, LedgerError]] = []
+        seen: dict[str, tuple[int, str]] = {}
+        for number, command in enumerate(commands):
+            fingerprint = command.fingerprint()
+            try:
+                first = self._first_receipt(command, fingerprint, seen)
+                if first is None:
+                    new[number] = self._apply(command, fingerprint, offices)
+                elif isinstance(first, Receipt):
+                    done[number] = first
+            except LedgerError as error:
+                errors.append((number, error))
+            seen.setdefault(command.request_id, (number, fingerprint))
+        if errors:
+            raise BatchRefused(errors)
+        if new:
+            try:
+                recordings = self.save(*offices.values(), requests=list(new.values()))
+            except IntegrityError:
+                # Another write won: a racing retry of one of these requests, a registration
+                # of the same office, or a write to the same office. Refuse or retry.
+                self._explain_conflict(commands, new)
+                return None
+            positions = {
+                (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
+                for r in recordings
+            }
+            for number, request in new.items():
+                done[number] = _receipt(
+                    request, positions[request.originator_id, request.office_version]
+                )
+        # A request id repeated within the batch is a retry of its first use.
+        return [
+            done[number] if number in done else done[seen[command.request_id][0]]
+            for number, command in enumerate(commands)
+        ]
+
+    def _first_receipt(
+        self, command: Command, fingerprint: str, seen: dict[str, tuple[int, str]]
+    ) -> Receipt | bool | None:
+        """The receipt of an earlier use of the request id, ``True`` for an earlier use in
+        this batch, ``None`` if unused; a use with another payload is refused."""
+        earlier = seen.get(command.request_id)
+        if earlier is not None:
+            if earlier[1] != fingerprint:
+                raise RequestIdReused(command.request_id)
+            return True
+        existing = self.requests.get_request(command.request_id)
+        if existing is None:
+            return None
+        if existing.fingerprint != fingerprint:
+            raise RequestIdReused(command.request_id)
+        return _receipt(existing, existing.position)
+
+    def _apply(
+        self, command: Command, fingerprint: str, offices: dict[str, Office]
+    ) -> RequestRecord:
+        event_id = change_id_for(command.request_id)
+        if isinstance(command, RegisterOffice):
+            if command.office in offices or self._exists(command.office):
+                raise OfficeAlreadyRegistered(command.office)
+            office = offices[command.office] = Office.register(
+                command.office, command.name, command.crossings, event_id=event_id
+            )
+        else:
+            office = offices.get(command.office) or self.get_office(command.office)
+            offices[command.office] = office
+            expected = getattr(command, "expected_version", None)
+            if expected is not None and office.version != expected:
+                raise VersionConflict(command.office, expected, office.version)
+            if isinstance(command, RecordChange):
+                office.record(
+                    command.kind,
+                    command.scope,
+                    command.measure,
+                    command.effective,
+                    command.sources,
+                    command.note,
+                    event_id=event_id,
+                )
+            elif isinstance(command, AmendChange):
+                office.amend(
+                    command.change_id,
+                    command.reason,
+                    command.sources,
+                    effective=command.effective,
+                    measure=command.measure,
+                    event_id=event_id,
+                )
+            elif isinstance(command, RetractChange):
+                office.retract(
+                    command.change_id, command.reason, command.sources, event_id=event_id
+                )
+            else:  # pragma: no cover - every command type is handled above
+                raise TypeError(type(command).__name__)
+        event = office.pending_events[-1]
+        assert isinstance(event, OfficeEvent)
+        return RequestRecord(
+            request_id=command.request_id,
+            fingerprint=fingerprint,
+            office=command.office,
+            originator_id=office.id,
+            change_id=event.event_id,
+            office_version=event.originator_version,
+            recorded_at=event.timestamp,
+        )
+
+    def _exists(self, code: str) -> bool:
+        try:
+            self.get_office(code)
+        except OfficeNotFound:
+            return False
+        return True
+
+    def _explain_conflict(self, commands: Sequence[Command], new: dict[int, RequestRecord]) -> None:
+        """After a lost race: raise if retrying cannot help, return if it can."""
+        if any(self.requests.get_request(request.request_id) for request in new.values()):
+            return  # a racing retry won: the retry returns its receipt
+        for number in new:
+            command = commands[number]
+            if isinstance(command, RegisterOffice) and self._exists(command.office):
+                raise BatchRefused([(number, OfficeAlreadyRegistered(command.office))])
+            expected = getattr(command, "expected_version", None)
+            if expected is not None:
+                raise BatchRefused([(number, VersionConflict(command.office, expected, None))])
+
+
+def _receipt(request: RequestRecord, position: int) -> Receipt:
+    return Receipt(
+        change_id=request.change_id,
+        office=request.office,
+        office_version=request.office_version,
+        position=position,
+        recorded_at=request.recorded_at,
+    )
+
+
+class OfficeNotFound(LedgerError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"office {code} is not registered")
+        self.code = code
+
+
+class OfficeAlreadyRegistered(LedgerError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"office {code} is already registered")
+        self.code = code
+
+
+class VersionConflict(LedgerError):
+    """Optimistic concurrency: the office changed since the caller read it."""
+
+    def __init__(self, code: str | None, expected: int | None, actual: int | None) -> None:
+        if expected is None:
+            detail = "other writes kept winning; try again"
+        elif actual is None:
+            detail = f"expected version {expected}, but another write got there first"
+        else:
+            detail = f"expected version {expected}, but it is at version {actual}"
+        super().__init__(f"office {code or '(batch)'} changed concurrently: {detail}")
+        self.code = code
+        self.expected = expected
+        self.actual = actual
+
+
+class RequestIdReused(LedgerError):
+    def __init__(self, request_id: str) -> None:
+        super().__init__(
+            f"request id {request_id!r} was already used for a different command; "
+            "use a new request id for a new command"
+        )
+        self.request_id = request_id
+
+
+class BatchRefused(LedgerError):
+    """Some commands of a batch were refused, so none was stored; ``errors`` lists each."""
+
+    def __init__(self, errors: list[tuple[int, LedgerError]]) -> None:
+        super().__init__("; ".join(f"command {number + 1}: {error}" for number, error in errors))
+        self.errors = errors

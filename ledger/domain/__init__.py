@@ -1,0 +1,1 @@
+"""The domain model: value objects, the ``Office`` aggregate and its events."""

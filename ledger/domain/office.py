@@ -1,0 +1,385 @@
+"""The ``Office`` aggregate: one customs office and every policy change recorded for it.
+
+Events are frozen pydantic models and are never edited: a correction is a ``ChangeAmended``,
+a withdrawal a ``ChangeRetracted``. The aggregate keeps just enough state to enforce its
+invariants: the current form of each change, so that a tightening can be compared with the
+state it replaces.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledger.domain.values import (
+    Admissibility,
+    Crossing,
+    Dimension,
+    EffectiveDate,
+    Enforcement,
+    Inspection,
+    Measure,
+    OfficeCode,
+    Scope,
+    Source,
+)
+
+__all__ = [
+    "Office",
+    "ChangeKind",
+    "Change",
+    "OfficeEvent",
+    "OfficeRegistered",
+    "PolicyChanged",
+    "PolicyObserved",
+    "PolicyTightened",
+    "PolicyLoosened",
+    "ChangeAmended",
+    "ChangeRetracted",
+    "office_id",
+    "LedgerError",
+    "ChangeNotFound",
+    "ChangeAlreadyRetracted",
+    "DirectionViolation",
+    "NothingToAmend",
+]
+
+_OFFICE_NAMESPACE = uuid5(NAMESPACE_URL, "https://customs-policy-ledger/offices")
+
+
+def office_id(code: str) -> UUID:
+    """Offices are addressed by code; the aggregate id is derived from it, so a code is unique."""
+    return uuid5(_OFFICE_NAMESPACE, code)
+
+
+class ChangeKind(StrEnum):
+    OBSERVED = "observed"
+    TIGHTENED = "tightened"
+    LOOSENED = "loosened"
+
+
+Sources = tuple[Source, ...]
+_SOURCES = Field(min_length=1, description="At least one source per change")
+
+
+class OfficeEvent(BaseModel, CanMutateAggregate[UUID]):
+    """Base of the office's events. ``timestamp`` is the ledger's recorded time."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    event_id: UUID
+
+    @property
+    def recorded_at(self) -> datetime:
+        return self.timestamp
+
+
+class OfficeRegistered(OfficeEvent, CanInitAggregate[UUID]):
+    originator_topic: str
+    code: OfficeCode
+    name: str
+    crossings: tuple[Crossing, ...] = ()
+
+
+class PolicyChanged(OfficeEvent):
+    """A change of policy claimed by its sources: observed, tightened or loosened."""
+
+    kind: ClassVar[ChangeKind]
+    scope: Scope
+    measure: Measure
+    effective: EffectiveDate
+    sources: Sources = _SOURCES
+    note: str = ""
+
+    @property
+    def change_id(self) -> UUID:
+        return self.event_id
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.changes[self.event_id] = Change(
+            change_id=self.event_id,
+            kind=self.kind,
+            seq=self.originator_version,
+            scope=self.scope,
+            measure=self.measure,
+            effective=self.effective,
+        )
+
+
+class PolicyObserved(PolicyChanged):
+    """A baseline: the rule as reported at a date, no change claimed."""
+
+    kind = ChangeKind.OBSERVED
+
+
+class PolicyTightened(PolicyChanged):
+    kind = ChangeKind.TIGHTENED
+
+
+class PolicyLoosened(PolicyChanged):
+    kind = ChangeKind.LOOSENED
+
+
+class ChangeAmended(OfficeEvent):
+    """A later correction of an earlier change: its effective date, its measure, or both."""
+
+    change_id: UUID
+    effective: EffectiveDate | None = None
+    measure: Measure | None = None
+    reason: str = Field(min_length=1)
+    sources: Sources = _SOURCES
+
+    def apply(self, aggregate: Any) -> None:
+        change: Change = aggregate.changes[self.change_id]
+        aggregate.changes[self.change_id] = change.model_copy(
+            update={
+                "effective": self.effective or change.effective,
+                "measure": self.measure or change.measure,
+            }
+        )
+
+
+class ChangeRetracted(OfficeEvent):
+    """An earlier change withdrawn: it never should have been recorded."""
+
+    change_id: UUID
+    reason: str = Field(min_length=1)
+    sources: Sources = _SOURCES
+
+    def apply(self, aggregate: Any) -> None:
+        change: Change = aggregate.changes[self.change_id]
+        aggregate.changes[self.change_id] = change.model_copy(update={"retracted": True})
+
+
+class Change(BaseModel):
+    """The current form of a recorded change, as the aggregate needs it for its invariants."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change_id: UUID
+    kind: ChangeKind
+    seq: int
+    scope: Scope
+    measure: Measure
+    effective: EffectiveDate
+    retracted: bool = False
+
+    @property
+    def order(self) -> tuple[date, int]:
+        """Changes are ordered by the start of their window, then by the order recorded."""
+        return self.effective.window[0], self.seq
+
+
+_CHANGE_EVENTS: dict[ChangeKind, type[PolicyChanged]] = {
+    ChangeKind.OBSERVED: PolicyObserved,
+    ChangeKind.TIGHTENED: PolicyTightened,
+    ChangeKind.LOOSENED: PolicyLoosened,
+}
+
+
+class Office(BaseAggregate[UUID]):
+    """One customs office (port of entry) and its history of policy changes."""
+
+    def __init__(self, code: str, name: str, crossings: tuple[Crossing, ...]) -> None:
+        self.code = code
+        self.name = name
+        self.crossings = crossings
+        self.changes: dict[UUID, Change] = {}
+
+    @classmethod
+    def register(
+        cls, code: str, name: str, crossings: tuple[Crossing, ...] = (), *, event_id: UUID
+    ) -> Office:
+        return cls._create(
+            OfficeRegistered,
+            id=office_id(code),
+            code=code,
+            name=name,
+            crossings=crossings,
+            event_id=event_id,
+        )
+
+    @property
+    def country(self) -> str:
+        return self.code[:2]
+
+    def record(
+        self,
+        kind: ChangeKind,
+        scope: Scope,
+        measure: Measure,
+        effective: EffectiveDate,
+        sources: Sources,
+        note: str = "",
+        *,
+        event_id: UUID,
+    ) -> None:
+        """Record an observation, a tightening or a loosening, as change ``event_id``."""
+        self.check_direction(kind, scope, measure, (effective.window[0], self.version + 1))
+        self.trigger_event(
+            _CHANGE_EVENTS[kind],
+            scope=scope,
+            measure=measure,
+            effective=effective,
+            sources=sources,
+            note=note,
+            event_id=event_id,
+        )
+
+    def amend(
+        self,
+        change_id: UUID,
+        reason: str,
+        sources: Sources,
+        effective: EffectiveDate | None = None,
+        measure: Measure | None = None,
+        *,
+        event_id: UUID,
+    ) -> None:
+        change = self.check_change_is_live(change_id)
+        if effective is None and measure is None:
+            raise NothingToAmend(change_id)
+        new_effective = effective or change.effective
+        self.check_direction(
+            change.kind,
+            change.scope,
+            measure or change.measure,
+            (new_effective.window[0], change.seq),
+            ignoring=change_id,
+        )
+        self.trigger_event(
+            ChangeAmended,
+            change_id=change_id,
+            effective=effective,
+            measure=measure,
+            reason=reason,
+            sources=sources,
+            event_id=event_id,
+        )
+
+    def retract(self, change_id: UUID, reason: str, sources: Sources, *, event_id: UUID) -> None:
+        self.check_change_is_live(change_id)
+        self.trigger_event(
+            ChangeRetracted, change_id=change_id, reason=reason, sources=sources, event_id=event_id
+        )
+
+    def check_change_is_live(self, change_id: UUID) -> Change:
+        try:
+            change = self.changes[change_id]
+        except KeyError:
+            raise ChangeNotFound(self.code, change_id) from None
+        if change.retracted:
+            raise ChangeAlreadyRetracted(self.code, change_id)
+        return change
+
+    def check_direction(
+        self,
+        kind: ChangeKind,
+        scope: Scope,
+        measure: Measure,
+        order: tuple[date, int],
+        ignoring: UUID | None = None,
+    ) -> None:
+        """A tightening may loosen no dimension of the state it replaces; a loosening may
+        tighten none. The replaced state is the same scope's, just before ``order``."""
+        if kind is ChangeKind.OBSERVED:
+            return
+        for dimension, new in measure.stated().items():
+            prior = self.prior(scope, dimension, order, ignoring)
+            if prior is None:
+                continue
+            old = getattr(prior.measure, dimension)
+            direction = compare_strictness(new, old)
+            if (
+                direction is None
+                or (kind is ChangeKind.TIGHTENED and direction > 0)
+                or (kind is ChangeKind.LOOSENED and direction < 0)
+            ):
+                raise DirectionViolation(kind, dimension, new, old, prior)
+
+    def prior(
+        self,
+        scope: Scope,
+        dimension: Dimension,
+        order: tuple[date, int],
+        ignoring: UUID | None = None,
+    ) -> Change | None:
+        """The live change of ``scope`` that last stated ``dimension`` before ``order``."""
+        candidates = [
+            change
+            for change in self.changes.values()
+            if change.scope == scope
+            and not change.retracted
+            and change.change_id != ignoring
+            and change.order < order
+            and getattr(change.measure, dimension) is not None
+        ]
+        return max(candidates, key=lambda change: change.order, default=None)
+
+
+def compare_strictness(
+    new: Admissibility | Inspection | Enforcement, old: Admissibility | Inspection | Enforcement
+) -> int | None:
+    """-1 if ``new`` is stricter than ``old``, 0 if as strict, 1 if looser, None if unordered."""
+    if isinstance(new, Admissibility):
+        assert isinstance(old, Admissibility)
+        return new.compare(old)
+    assert isinstance(old, type(new))
+    return (new.rank < old.rank) - (new.rank > old.rank)
+
+
+class LedgerError(Exception):
+    """Base of the domain's refusals; each names what was refused and why."""
+
+
+class ChangeNotFound(LedgerError):
+    def __init__(self, office: str, change_id: UUID) -> None:
+        super().__init__(f"office {office} has no change {change_id}")
+        self.change_id = change_id
+
+
+class ChangeAlreadyRetracted(LedgerError):
+    def __init__(self, office: str, change_id: UUID) -> None:
+        super().__init__(f"change {change_id} of office {office} is retracted")
+        self.change_id = change_id
+
+
+class NothingToAmend(LedgerError):
+    def __init__(self, change_id: UUID) -> None:
+        super().__init__(
+            f"an amendment of change {change_id} must give an effective date or a measure"
+        )
+
+
+class DirectionViolation(LedgerError):
+    """A tightening that loosens, or a loosening that tightens, some dimension."""
+
+    def __init__(
+        self,
+        kind: ChangeKind,
+        dimension: Dimension,
+        new: Admissibility | Inspection | Enforcement,
+        old: Admissibility | Inspection | Enforcement,
+        prior: Change,
+    ) -> None:
+        verb = {ChangeKind.TIGHTENED: "tightening", ChangeKind.LOOSENED: "loosening"}[kind]
+        relation = (
+            "cannot be ordered against"
+            if compare_strictness(new, old) is None
+            else ("is looser than" if kind is ChangeKind.TIGHTENED else "is stricter than")
+        )
+        super().__init__(
+            f"a {verb} cannot set {dimension} to {new}: it {relation} the prior measure "
+            f"({prior.measure}, change {prior.change_id}, effective {prior.effective}); "
+            "record a mixed change as two events"
+        )
+        self.dimension = dimension
+        self.prior = prior

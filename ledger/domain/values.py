@@ -1,0 +1,319 @@
+"""Value objects of the ledger: what a rule is about, what it says, when, and who said so.
+
+Every value is a frozen pydantic model or an enum; validation happens here, once, with
+messages that name the offending field.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from ledger.domain.goods import normalise_goods
+
+__all__ = [
+    "Value",
+    "Direction",
+    "Channel",
+    "Traveller",
+    "Inspection",
+    "Enforcement",
+    "Precision",
+    "Admissibility",
+    "AdmissibilityKind",
+    "Measure",
+    "EffectiveDate",
+    "Source",
+    "Scope",
+    "OfficeCode",
+    "CurrencyCode",
+    "Goods",
+    "Crossing",
+    "CrossingMode",
+]
+
+
+class Value(BaseModel):
+    """Base of every value object: immutable, and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Direction(StrEnum):
+    """Outbound leaves the office's country; inbound enters it."""
+
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class Channel(StrEnum):
+    """How goods cross."""
+
+    PERSONAL_BAGGAGE = "personal-baggage"
+    CARGO_ROAD = "cargo-road"
+    CARGO_RAIL = "cargo-rail"
+    CARGO_SEA = "cargo-sea"
+    CARGO_AIR = "cargo-air"
+    POSTAL = "postal"
+
+
+class Traveller(StrEnum):
+    """Who carries the goods; ``any`` is the fallback when no named category matches."""
+
+    ANY = "any"
+    WORKER = "worker"
+    VISITOR = "visitor"
+    TRADER = "trader"
+    OFFICIAL = "official"
+    RESIDENT = "resident"
+    DRIVER = "driver"
+    CREW = "crew"
+
+
+class _Ordered(StrEnum):
+    """An enum whose declaration order is its order of strictness, loosest first."""
+
+    @property
+    def rank(self) -> int:
+        return list(type(self)).index(self)
+
+
+class Inspection(_Ordered):
+    """How hard goods are inspected, loosest first."""
+
+    NONE = "none"
+    LIGHT = "light"
+    STANDARD = "standard"
+    THOROUGH = "thorough"
+    RIGOROUS = "rigorous"
+
+
+class Enforcement(_Ordered):
+    """What happens on a violation, loosest first."""
+
+    NONE = "none"
+    REFUSAL = "refusal"
+    CONFISCATION = "confiscation"
+    FINE = "fine"
+    DETENTION = "detention"
+
+
+class CrossingMode(StrEnum):
+    ROAD = "road"
+    RAIL = "rail"
+    BRIDGE = "bridge"
+    FERRY = "ferry"
+    AIR = "air"
+
+
+def _check_currency(code: str) -> str:
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+    return code
+
+
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_check_currency)]
+
+_OFFICE_CODE = re.compile(r"^([A-Z]{2})-[A-Z0-9]+(?:-[A-Z0-9]+)*$")
+
+
+def _check_office_code(code: str) -> str:
+    match = _OFFICE_CODE.match(code)
+    if match is None:
+        raise ValueError(
+            f"{code!r} is not an office code: expected COUNTRY-NAME in capitals, e.g. CN-DANDONG"
+        )
+    if pycountry.countries.get(alpha_2=match.group(1)) is None:
+        raise ValueError(f"{code!r} does not start with an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+OfficeCode = Annotated[str, AfterValidator(_check_office_code)]
+Goods = Annotated[str, AfterValidator(normalise_goods)]
+
+
+class AdmissibilityKind(_Ordered):
+    """The kinds of admissibility, strictest first (ranks compare the other way round)."""
+
+    PROHIBITED = "prohibited"
+    QUANTITY_LIMIT = "quantity-limit"
+    VALUE_LIMIT = "value-limit"
+    ALLOWED = "allowed"
+
+
+class Admissibility(Value):
+    """Whether goods may cross: prohibited < at most *n* < at most a value < allowed."""
+
+    kind: AdmissibilityKind
+    quantity: int | None = Field(default=None, ge=0)
+    amount: Decimal | None = Field(default=None, ge=0)
+    currency: CurrencyCode | None = None
+
+    @model_validator(mode="after")
+    def _limits_match_kind(self) -> Self:
+        wants_quantity = self.kind is AdmissibilityKind.QUANTITY_LIMIT
+        wants_value = self.kind is AdmissibilityKind.VALUE_LIMIT
+        if wants_quantity != (self.quantity is not None):
+            raise ValueError("quantity is required for a quantity-limit, and only for one")
+        if wants_value != (self.amount is not None and self.currency is not None):
+            raise ValueError("amount and currency are required for a value-limit, and only for one")
+        return self
+
+    def compare(self, other: Admissibility) -> int | None:
+        """-1 if stricter than ``other``, 0 if as strict, 1 if looser, None if not comparable.
+
+        Value limits in different currencies have no order: the ledger will not guess a rate.
+        """
+        if self.kind is not other.kind:
+            return -1 if self.kind.rank < other.kind.rank else 1
+        if self.kind is AdmissibilityKind.QUANTITY_LIMIT:
+            assert self.quantity is not None
+            assert other.quantity is not None
+            return _sign(self.quantity - other.quantity)
+        if self.kind is AdmissibilityKind.VALUE_LIMIT:
+            if self.currency != other.currency:
+                return None
+            assert self.amount is not None
+            assert other.amount is not None
+            return _sign(self.amount - other.amount)
+        return 0
+
+    def __str__(self) -> str:
+        if self.kind is AdmissibilityKind.QUANTITY_LIMIT:
+            return f"at most {self.quantity}"
+        if self.kind is AdmissibilityKind.VALUE_LIMIT:
+            return f"at most {self.amount} {self.currency}"
+        return self.kind.value
+
+
+def _sign(number: int | Decimal) -> int:
+    return (number > 0) - (number < 0)
+
+
+Dimension = Literal["admissibility", "inspection", "enforcement"]
+DIMENSIONS: tuple[Dimension, ...] = ("admissibility", "inspection", "enforcement")
+
+
+class Measure(Value):
+    """What a rule says. A change states some dimensions; the rest carry forward."""
+
+    admissibility: Admissibility | None = None
+    inspection: Inspection | None = None
+    enforcement: Enforcement | None = None
+
+    @model_validator(mode="after")
+    def _states_something(self) -> Self:
+        if self.admissibility is None and self.inspection is None and self.enforcement is None:
+            raise ValueError(
+                "a measure states at least one of admissibility, inspection, enforcement"
+            )
+        return self
+
+    def stated(self) -> dict[Dimension, Admissibility | Inspection | Enforcement]:
+        """The dimensions this measure states, by name."""
+        values: dict[Dimension, Admissibility | Inspection | Enforcement | None] = {
+            "admissibility": self.admissibility,
+            "inspection": self.inspection,
+            "enforcement": self.enforcement,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {value}" for name, value in self.stated().items())
+
+
+class Precision(StrEnum):
+    """How precisely an effective date is known; each precision is a closed window."""
+
+    DAY = "day"
+    EARLY_MONTH = "early-month"
+    MID_MONTH = "mid-month"
+    LATE_MONTH = "late-month"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+class EffectiveDate(Value):
+    """Valid time: a date and its precision. ``early March 2025`` is 2025-03-01..2025-03-10."""
+
+    on: date
+    precision: Precision = Precision.DAY
+
+    @model_validator(mode="after")
+    def _date_lies_in_its_window(self) -> Self:
+        start, end = self.window
+        if not start <= self.on <= end:
+            raise ValueError(
+                f"{self.on} is not in the {self.precision.value} window {start}..{end}"
+            )
+        return self
+
+    @property
+    def window(self) -> tuple[date, date]:
+        """The first and last day on which the change may have taken effect (inclusive)."""
+        on, precision = self.on, self.precision
+        last_of_month = calendar.monthrange(on.year, on.month)[1]
+        match precision:
+            case Precision.DAY:
+                return on, on
+            case Precision.EARLY_MONTH:
+                return on.replace(day=1), on.replace(day=10)
+            case Precision.MID_MONTH:
+                return on.replace(day=11), on.replace(day=20)
+            case Precision.LATE_MONTH:
+                return on.replace(day=21), on.replace(day=last_of_month)
+            case Precision.MONTH:
+                return on.replace(day=1), on.replace(day=last_of_month)
+            case Precision.QUARTER:
+                first_month = 3 * ((on.month - 1) // 3) + 1
+                start = date(on.year, first_month, 1)
+                end = date(on.year, first_month + 2, 1)
+                return start, end.replace(day=calendar.monthrange(end.year, end.month)[1])
+            case Precision.YEAR:
+                return date(on.year, 1, 1), date(on.year, 12, 31)
+        raise AssertionError(precision)  # pragma: no cover - the match is exhaustive
+
+    def __str__(self) -> str:
+        start, end = self.window
+        return str(start) if start == end else f"{start}..{end} ({self.precision.value})"
+
+
+# The day before a window is the last day on which the replaced state certainly held.
+ONE_DAY = timedelta(days=1)
+
+
+class Source(Value):
+    """Who reported a change, where and when, and how much to trust it (Admiralty code)."""
+
+    publisher: str = Field(min_length=1, max_length=200)
+    url: str = Field(pattern=r"^https?://[^\s/$.?#][^\s]*$", max_length=2000)
+    published: date
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    grade: str = Field(pattern=r"^[A-F][1-6]$", description="Admiralty code, e.g. B2")
+
+
+class Scope(Value):
+    """What a rule is about."""
+
+    direction: Direction
+    channel: Channel
+    traveller: Traveller = Traveller.ANY
+    goods: Goods
+
+    def __str__(self) -> str:
+        return f"{self.direction}/{self.channel}/{self.traveller}/{self.goods}"
+
+
+class Crossing(Value):
+    """A crossing served by an office: the place on the other side and how one crosses."""
+
+    counterpart: str = Field(min_length=1, max_length=200)
+    mode: CrossingMode

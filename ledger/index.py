@@ -1,0 +1,143 @@
+"""The rule index: answers "what did scope S say about dimension D at date T, as known at K"
+with a bisection, not a replay.
+
+For each office, scope and dimension it keeps the revisions that state that dimension, sorted
+by (window start, order recorded, revision). A lookup bisects to the last revision starting on
+or before the date and steps back only over revisions not known at K (superseded, retracted,
+or recorded later) and, for the certain state, over those whose window still contains the
+date. Offices are loaded lazily from the persisted view and kept current by the projection.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from bisect import bisect_left, bisect_right
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ledger.domain.values import DIMENSIONS, Channel, Dimension, Direction, Traveller
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ledger.readmodel import Knowledge, Revision, RuleView
+
+__all__ = ["ScopeKey", "DimensionTimeline", "OfficeRules", "RuleIndex"]
+
+ScopeKey = tuple[Direction, Channel, Traveller, str]
+_LAST = sys.maxsize
+
+
+class DimensionTimeline:
+    """The revisions of one scope that state one dimension, in rule order."""
+
+    __slots__ = ("keys", "revisions")
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[date, int, int]] = []
+        self.revisions: list[Revision] = []
+
+    def put(self, revision: Revision) -> None:
+        """Insert a revision, or replace the stored form of the same one."""
+        key = revision.order
+        i = bisect_left(self.keys, key)
+        if i < len(self.keys) and self.keys[i] == key:
+            self.revisions[i] = revision
+        else:
+            self.keys.insert(i, key)
+            self.revisions.insert(i, revision)
+
+    def latest(self, at: date, knowledge: Knowledge, *, certain: bool) -> Revision | None:
+        """The last revision known at ``knowledge`` in force on ``at``.
+
+        ``certain`` leaves out changes whose effective window contains ``at`` (they may or may
+        not have taken effect yet); otherwise they are taken as in force.
+        """
+        i = bisect_right(self.keys, (at, _LAST, _LAST))
+        revisions = self.revisions
+        while i:
+            i -= 1
+            revision = revisions[i]
+            if certain and revision.end > at:
+                continue
+            if revision.known(knowledge):
+                return revision
+        return None
+
+
+class OfficeRules:
+    """Every scope of one office, each with a timeline per dimension."""
+
+    __slots__ = ("scopes",)
+
+    def __init__(self, revisions: Iterable[Revision] = ()) -> None:
+        self.scopes: dict[ScopeKey, dict[Dimension, DimensionTimeline]] = {}
+        for revision in revisions:
+            self.put(revision)
+
+    def put(self, revision: Revision) -> None:
+        scope = revision.scope
+        key = (scope.direction, scope.channel, scope.traveller, scope.goods)
+        timelines = self.scopes.setdefault(key, {})
+        for dimension in revision.measure.stated():
+            timelines.setdefault(dimension, DimensionTimeline()).put(revision)
+
+    def ruling(
+        self,
+        scope: ScopeKey,
+        dimension: Dimension,
+        at: date,
+        knowledge: Knowledge,
+        *,
+        certain: bool,
+    ) -> Revision | None:
+        timelines = self.scopes.get(scope)
+        if timelines is None:
+            return None
+        timeline = timelines.get(dimension)
+        return None if timeline is None else timeline.latest(at, knowledge, certain=certain)
+
+    def state(
+        self, scope: ScopeKey, at: date, knowledge: Knowledge, *, certain: bool
+    ) -> dict[Dimension, Revision]:
+        """Each dimension's governing revision in this exact scope."""
+        found = {}
+        for dimension in DIMENSIONS:
+            revision = self.ruling(scope, dimension, at, knowledge, certain=certain)
+            if revision is not None:
+                found[dimension] = revision
+        return found
+
+
+class RuleIndex:
+    """Per-office rules in memory, loaded on first use from the persisted view."""
+
+    def __init__(self, view: RuleView) -> None:
+        self._view = view
+        self._offices: dict[str, OfficeRules] = {}
+        self._lock = threading.RLock()
+
+    def rules(self, office: str) -> OfficeRules:
+        with self._lock:
+            rules = self._offices.get(office)
+            if rules is None:
+                rules = self._offices[office] = OfficeRules(self._view.revisions_of_office(office))
+            return rules
+
+    def apply(self, revisions: Iterable[Revision]) -> None:
+        """Bring loaded offices up to date; unloaded ones will read the view when needed."""
+        with self._lock:
+            for revision in revisions:
+                rules = self._offices.get(revision.office)
+                if rules is not None:
+                    rules.put(revision)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._offices.clear()
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while the index changes; queries take it to read a consistent state."""
+        return self._lock

@@ -1,0 +1,186 @@
+"""Storage adapters: a pydantic mapper, and recorders that keep the request-id index.
+
+The request-id index is written in the same transaction as the events it belongs to, under a
+unique key, so two racing retries of one command cannot both write (the pattern of the
+library's ``searchabletimestamps`` example).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.utils import get_topic, resolve_topic
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import DomainEventProtocol
+
+__all__ = [
+    "PydanticMapper",
+    "RequestRecord",
+    "RequestIndex",
+    "SQLiteLedgerRecorder",
+    "POPOLedgerRecorder",
+]
+
+
+class PydanticMapper(Mapper[UUID]):
+    """Stores events as the JSON of their pydantic models (dates, enums and decimals included)."""
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        state = cast("BaseModel", domain_event).model_dump_json().encode()
+        if self.compressor:
+            state = self.compressor.compress(state)
+        if self.cipher:
+            state = self.cipher.encrypt(state)
+        return StoredEvent(
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=get_topic(type(domain_event)),
+            state=state,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        state = stored_event.state
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        event_class: type[BaseModel] = resolve_topic(stored_event.topic)
+        return cast("DomainEventProtocol[UUID]", event_class.model_validate_json(state))
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """What a command's request id is bound to: its payload's fingerprint and its receipt."""
+
+    request_id: str
+    fingerprint: str
+    office: str
+    originator_id: UUID
+    change_id: UUID
+    office_version: int
+    recorded_at: datetime
+    position: int = 0  # the global position, filled in when the event is inserted
+
+
+class RequestIndex:
+    """The read side of the request-id index, shared by the recorders."""
+
+    def get_request(self, request_id: str) -> RequestRecord | None:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _bind_positions(
+    requests: Sequence[RequestRecord],
+    stored_events: Sequence[StoredEvent],
+    ids: Sequence[int] | None,
+) -> list[RequestRecord]:
+    """Each request gets the global position of the event it wrote."""
+    if not requests:
+        return []
+    assert ids is not None
+    assert len(ids) == len(stored_events)
+    positions = {
+        (stored.originator_id, stored.originator_version): position
+        for stored, position in zip(stored_events, ids, strict=True)
+    }
+    return [
+        replace(request, position=positions[request.originator_id, request.office_version])
+        for request in requests
+    ]
+
+
+class SQLiteLedgerRecorder(SQLiteApplicationRecorder, RequestIndex):
+    """SQLite application recorder with a ``request_ids`` table beside ``stored_events``."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+        self.insert_request_statement = "INSERT INTO request_ids VALUES (?,?,?,?,?,?,?,?)"
+        self.select_request_statement = "SELECT * FROM request_ids WHERE request_id=?"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS request_ids ("
+            "request_id TEXT PRIMARY KEY, "
+            "fingerprint TEXT NOT NULL, "
+            "office TEXT NOT NULL, "
+            "originator_id TEXT NOT NULL, "
+            "change_id TEXT NOT NULL, "
+            "office_version INTEGER NOT NULL, "
+            "recorded_at TEXT NOT NULL, "
+            "position INTEGER NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        requests = _bind_positions(kwargs.get("requests", ()), stored_events, ids)
+        c.executemany(
+            self.insert_request_statement,
+            [
+                (
+                    request.request_id,
+                    request.fingerprint,
+                    request.office,
+                    str(request.originator_id),
+                    str(request.change_id),
+                    request.office_version,
+                    request.recorded_at.isoformat(),
+                    request.position,
+                )
+                for request in requests
+            ],
+        )
+        return ids
+
+    def get_request(self, request_id: str) -> RequestRecord | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_request_statement, (request_id,))
+            row = c.fetchone()
+        if row is None:
+            return None
+        return RequestRecord(
+            request_id=row["request_id"],
+            fingerprint=row["fingerprint"],
+            office=row["office"],
+            originator_id=UUID(row["originator_id"]),
+            change_id=UUID(row["change_id"]),
+            office_version=row["office_version"],
+            recorded_at=datetime.fromisoformat(row["recorded_at"]),
+            position=row["position"],
+        )
+
+
+class POPOLedgerRecorder(POPOApplicationRecorder, RequestIndex):
+    """In-memory application recorder with the same request-id index, for tests."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._requests: dict[str, RequestRecord] = {}
+
+    def _insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self._database_lock:
+            requests: Sequence[RequestRecord] = kwargs.get("requests", ())
+            request_ids = {request.request_id for request in requests}
+            if len(request_ids) < len(requests) or request_ids & self._requests.keys():
+                raise IntegrityError(f"request ids already recorded: {sorted(request_ids)}")
+            ids = super()._insert_events(stored_events, **kwargs)
+            for request in _bind_positions(requests, stored_events, ids):
+                self._requests[request.request_id] = request
+            return ids
+
+    def get_request(self, request_id: str) -> RequestRecord | None:
+        with self._database_lock:
+            return self._requests.get(request_id)

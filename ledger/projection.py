@@ -1,0 +1,197 @@
+"""The rule-state projection: offices and revisions, computed from the event log.
+
+``RuleProjection`` has one handler per event type and writes what it computes together with
+its tracking position. ``ProjectionFollower`` pulls the application's notification log from
+that position (the SQLite recorder cannot push), so a restart resumes where it stopped and a
+rebuild replays from the first event.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from ledger.domain.office import (
+    ChangeAmended,
+    ChangeRetracted,
+    OfficeEvent,
+    OfficeRegistered,
+    PolicyChanged,
+    office_id,
+)
+from ledger.index import RuleIndex
+from ledger.readmodel import OfficeRow, Revision, RuleView
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from uuid import UUID
+
+    from ledger.application import LedgerApplication
+    from ledger.domain.values import Source
+
+__all__ = ["RuleProjection", "ProjectionFollower"]
+
+
+def reported_on(sources: Sequence[Source]) -> date:
+    """The REPORTED knowledge time of an event: its earliest source's publication date."""
+    return min(source.published for source in sources)
+
+
+def _earliest(current: Any, candidate: Any) -> Any:
+    return candidate if current is None else min(current, candidate)
+
+
+class RuleProjection(Projection[RuleView]):
+    """Turns office events into offices and revisions; also keeps the rule index current."""
+
+    name = "rules"
+
+    def __init__(self, view: RuleView, index: RuleIndex) -> None:
+        super().__init__(view)
+        self.index = index
+        self._codes: dict[UUID, str] = {}
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Events that change no rule still move the tracking position on."""
+        office = self._office_after(domain_event)
+        self._save(office, [], tracking)
+
+    @process_event.register
+    def _(self, event: OfficeRegistered, tracking: Tracking) -> None:
+        office = OfficeRow(
+            code=event.code,
+            name=event.name,
+            crossings=event.crossings,
+            version=event.originator_version,
+            registered_at=event.recorded_at,
+        )
+        self._codes[event.originator_id] = event.code
+        self._save(office, [], tracking)
+
+    @process_event.register
+    def _(self, event: PolicyChanged, tracking: Tracking) -> None:
+        office = self._office_after(event)
+        start, end = event.effective.window
+        revision = Revision(
+            office=office.code,
+            change_id=event.change_id,
+            rev=0,
+            seq=event.originator_version,
+            kind=event.kind,
+            scope=event.scope,
+            measure=event.measure,
+            effective=event.effective,
+            start=start,
+            end=end,
+            recorded_from=event.recorded_at,
+            recorded_until=None,
+            reported_from=reported_on(event.sources),
+            reported_until=None,
+            event_ids=(event.event_id,),
+            sources=event.sources,
+        )
+        self._save(replace(office, changes=office.changes + 1), [revision], tracking)
+
+    @process_event.register
+    def _(self, event: ChangeAmended, tracking: Tracking) -> None:
+        office = self._office_after(event)
+        revisions = self.view.revisions_of_change(event.change_id)
+        reported = reported_on(event.sources)
+        closed = [self._close(revision, event.recorded_at, reported) for revision in revisions]
+        last, first = revisions[-1], revisions[0]
+        effective = event.effective or last.effective
+        start, end = effective.window
+        amended = replace(
+            last,
+            rev=last.rev + 1,
+            measure=event.measure or last.measure,
+            effective=effective,
+            start=start,
+            end=end,
+            recorded_from=event.recorded_at,
+            recorded_until=None,
+            # Known only once both the change and its correction are known.
+            reported_from=max(reported, first.reported_from),
+            reported_until=None,
+            event_ids=(*last.event_ids, event.event_id),
+            sources=(*last.sources, *event.sources),
+        )
+        self._save(office, [*closed, amended], tracking)
+
+    @process_event.register
+    def _(self, event: ChangeRetracted, tracking: Tracking) -> None:
+        office = self._office_after(event)
+        reported = reported_on(event.sources)
+        revisions = self.view.revisions_of_change(event.change_id)
+        closed = [self._close(revision, event.recorded_at, reported) for revision in revisions]
+        self._save(office, closed, tracking)
+
+    @staticmethod
+    def _close(revision: Revision, recorded: datetime, reported: date) -> Revision:
+        """A later correction or retraction ends the knowledge interval of every earlier form.
+
+        On the REPORTED basis a correction may cite a source older than the form it
+        corrects, so the interval ends at the earliest such report, whichever came first."""
+        return replace(
+            revision,
+            recorded_until=_earliest(revision.recorded_until, recorded),
+            reported_until=_earliest(revision.reported_until, reported),
+        )
+
+    def _office_after(self, event: OfficeEvent) -> OfficeRow:
+        """The office's row, moved on to the version of ``event``."""
+        code = self._codes.get(event.originator_id)
+        if code is None:
+            self._codes = {office_id(row.code): row.code for row in self.view.list_offices()}
+            code = self._codes[event.originator_id]
+        office = self.view.get_office(code)
+        assert office is not None, f"event {event.event_id} precedes its office's registration"
+        return replace(office, version=event.originator_version)
+
+    def _save(self, office: OfficeRow, revisions: list[Revision], tracking: Tracking) -> None:
+        self.view.save(office, revisions, tracking)
+        self.index.apply(revisions)
+
+
+class ProjectionFollower:
+    """Pulls the application's log into the projection, from its tracking position."""
+
+    BATCH = 500
+
+    def __init__(self, app: LedgerApplication, projection: RuleProjection) -> None:
+        self.app = app
+        self.projection = projection
+        self._lock = threading.Lock()
+
+    @property
+    def position(self) -> int:
+        return self.projection.view.max_tracking_id(self.app.name) or 0
+
+    def catch_up(self) -> int:
+        """Process every notification after the tracking position; returns how many."""
+        with self._lock:
+            processed = 0
+            start = self.position + 1
+            while True:
+                notifications = self.app.recorder.select_notifications(start, self.BATCH)
+                for notification in notifications:
+                    event = self.app.mapper.to_domain_event(notification)
+                    self.projection.process_event(event, Tracking(self.app.name, notification.id))
+                    processed += 1
+                if len(notifications) < self.BATCH:
+                    return processed
+                start = notifications[-1].id + 1
+
+    def rebuild(self) -> int:
+        """Forget the read model and replay the whole log into it."""
+        with self._lock:
+            self.projection.view.clear()
+            self.projection.index.clear()
+        return self.catch_up()

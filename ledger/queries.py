@@ -1,0 +1,417 @@
+"""Questions the ledger answers: rule state at a date, point-in-time checks, route comparison.
+
+Every answer is read from the rule index: for each dimension, the most specific matching
+scope that states it wins (longest HS prefix, then an HS code over a category, then a named
+traveller over ``any``). Where the date lies inside a change's effective window, the answer is
+computed twice — with the change not yet in force and in force — and is ``UNCERTAIN`` when the
+two differ.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Self
+from uuid import UUID
+
+from pydantic import Field, model_validator
+
+from ledger.application import OfficeNotFound
+from ledger.domain.goods import categories, hs_prefixes
+from ledger.domain.office import ChangeKind, LedgerError
+from ledger.domain.values import (
+    DIMENSIONS,
+    Admissibility,
+    AdmissibilityKind,
+    Channel,
+    CurrencyCode,
+    Dimension,
+    Direction,
+    EffectiveDate,
+    Enforcement,
+    Goods,
+    Inspection,
+    Measure,
+    OfficeCode,
+    Scope,
+    Source,
+    Traveller,
+    Value,
+)
+from ledger.readmodel import Basis, Knowledge
+
+if TYPE_CHECKING:
+    from ledger.index import OfficeRules, RuleIndex, ScopeKey
+    from ledger.readmodel import Revision, RuleView
+
+__all__ = [
+    "Verdict",
+    "CheckItem",
+    "CheckRequest",
+    "CompareRequest",
+    "StateRequest",
+    "Ruling",
+    "RuleState",
+    "Outcome",
+    "ItemResult",
+    "CheckResult",
+    "OfficeRanking",
+    "CompareResult",
+    "ScopeState",
+    "StateResult",
+    "RuleQueries",
+    "ValueRequired",
+]
+
+
+class Verdict(StrEnum):
+    ALLOWED = "ALLOWED"
+    NO_RULE = "NO_RULE"
+    UNCERTAIN = "UNCERTAIN"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    PROHIBITED = "PROHIBITED"
+
+    @property
+    def severity(self) -> int:
+        """Declaration order is the order of restrictiveness used to rank offices."""
+        return list(Verdict).index(self)
+
+
+class CheckItem(Value):
+    goods: Goods
+    quantity: int = Field(default=1, ge=0, le=1_000_000_000)
+    value: Decimal | None = Field(default=None, ge=0)
+    currency: CurrencyCode | None = None
+
+    @model_validator(mode="after")
+    def _value_has_currency(self) -> Self:
+        if (self.value is None) != (self.currency is None):
+            raise ValueError("value and currency go together")
+        return self
+
+
+class _Question(Value):
+    at: date
+    known_at: date | datetime | None = None
+    basis: Basis = Basis.RECORDED
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return Knowledge.of(self.known_at, self.basis)
+
+
+class StateRequest(_Question):
+    office: OfficeCode
+
+
+class _Check(_Question):
+    direction: Direction
+    channel: Channel
+    traveller: Traveller = Traveller.ANY
+    items: tuple[CheckItem, ...] = Field(min_length=1, max_length=1000)
+
+
+class CheckRequest(_Check):
+    office: OfficeCode
+
+
+class CompareRequest(_Check):
+    offices: tuple[OfficeCode, ...] = Field(min_length=1, max_length=500)
+
+
+class Ruling(Value):
+    """The change that governs one dimension, with its sources."""
+
+    dimension: Dimension
+    change_id: UUID
+    kind: ChangeKind
+    scope: Scope
+    measure: Measure
+    effective: EffectiveDate
+    event_ids: tuple[UUID, ...]
+    sources: tuple[Source, ...]
+
+
+class RuleState(Value):
+    admissibility: Admissibility | None = None
+    inspection: Inspection | None = None
+    enforcement: Enforcement | None = None
+    rulings: tuple[Ruling, ...] = ()
+
+
+class Outcome(RuleState):
+    """One candidate answer for an item."""
+
+    verdict: Verdict
+    reason: str
+
+
+class ItemResult(Value):
+    item: CheckItem
+    verdict: Verdict
+    inspection: Inspection | None
+    enforcement: Enforcement | None
+    governing: Ruling | None
+    event_ids: tuple[UUID, ...]
+    sources: tuple[Source, ...]
+    candidates: tuple[Outcome, ...]  # one, or (not yet in force, in force) when UNCERTAIN
+
+
+class CheckResult(Value):
+    office: str
+    at: date
+    known_at: date | datetime | None
+    basis: Basis
+    items: tuple[ItemResult, ...]
+
+
+class OfficeRanking(Value):
+    rank: int
+    office: str
+    result: CheckResult
+
+
+class CompareResult(Value):
+    offices: tuple[OfficeRanking, ...]  # least restrictive first
+
+
+class ScopeState(Value):
+    scope: Scope
+    uncertain: bool
+    states: tuple[RuleState, ...]  # one, or (not yet in force, in force) when uncertain
+
+
+class StateResult(Value):
+    office: str
+    at: date
+    known_at: date | datetime | None
+    basis: Basis
+    scopes: tuple[ScopeState, ...]
+
+
+class RuleQueries:
+    """Answers questions from the rule index; never replays events."""
+
+    def __init__(self, index: RuleIndex, view: RuleView) -> None:
+        self.index = index
+        self.view = view
+
+    def state(self, request: StateRequest) -> StateResult:
+        rules = self._rules(request.office)
+        knowledge = request.knowledge
+        scopes = []
+        with self.index.lock:
+            keys = sorted(rules.scopes, key=lambda key: tuple(map(str, key)))
+            for key in keys:
+                before = rules.state(key, request.at, knowledge, certain=True)
+                after = rules.state(key, request.at, knowledge, certain=False)
+                if not after:
+                    continue
+                states = (_rule_state(before), _rule_state(after))
+                scope = Scope(direction=key[0], channel=key[1], traveller=key[2], goods=key[3])
+                uncertain = before != after
+                scopes.append(
+                    ScopeState(
+                        scope=scope, uncertain=uncertain, states=states if uncertain else states[1:]
+                    )
+                )
+        return StateResult(
+            office=request.office,
+            at=request.at,
+            known_at=request.known_at,
+            basis=request.basis,
+            scopes=tuple(scopes),
+        )
+
+    def check(self, request: CheckRequest) -> CheckResult:
+        return self._check(request.office, request)
+
+    def compare(self, request: CompareRequest) -> CompareResult:
+        results = [self._check(office, request) for office in dict.fromkeys(request.offices)]
+        results.sort(key=lambda result: (_restrictiveness(result), result.office))
+        return CompareResult(
+            offices=tuple(
+                OfficeRanking(rank=rank, office=result.office, result=result)
+                for rank, result in enumerate(results, start=1)
+            )
+        )
+
+    def _rules(self, office: str) -> OfficeRules:
+        if self.view.get_office(office) is None:
+            raise OfficeNotFound(office)
+        return self.index.rules(office)
+
+    def _check(self, office: str, request: _Check) -> CheckResult:
+        rules = self._rules(office)
+        knowledge = request.knowledge
+        with self.index.lock:
+            items = tuple(
+                _check_item(rules, request, knowledge, number, item)
+                for number, item in enumerate(request.items, start=1)
+            )
+        return CheckResult(
+            office=office,
+            at=request.at,
+            known_at=request.known_at,
+            basis=request.basis,
+            items=items,
+        )
+
+
+def _check_item(
+    rules: OfficeRules, request: _Check, knowledge: Knowledge, number: int, item: CheckItem
+) -> ItemResult:
+    """A category is checked as each of its HS prefixes; the most restrictive answer stands."""
+    results = [
+        _check_code(rules, request, knowledge, number, item, code)
+        for code in hs_prefixes(item.goods)
+    ]
+    return max(results, key=lambda result: result.verdict.severity)
+
+
+def _check_code(
+    rules: OfficeRules,
+    request: _Check,
+    knowledge: Knowledge,
+    number: int,
+    item: CheckItem,
+    code: str,
+) -> ItemResult:
+    scopes = _matching_scopes(request.direction, request.channel, request.traveller, code)
+    before = _outcome(_resolve(rules, scopes, request.at, knowledge, certain=True), item, number)
+    after = _outcome(_resolve(rules, scopes, request.at, knowledge, certain=False), item, number)
+    if _same_answer(before, after):
+        return _item_result(item, before.verdict, (before,))
+    return _item_result(item, Verdict.UNCERTAIN, (before, after))
+
+
+def _same_answer(a: Outcome, b: Outcome) -> bool:
+    return (a.verdict, a.inspection, a.enforcement) == (b.verdict, b.inspection, b.enforcement)
+
+
+def _item_result(item: CheckItem, verdict: Verdict, candidates: tuple[Outcome, ...]) -> ItemResult:
+    """Inspection and enforcement are given when every candidate agrees on them."""
+    rulings = [ruling for candidate in candidates for ruling in candidate.rulings]
+    inspections = {candidate.inspection for candidate in candidates}
+    enforcements = {candidate.enforcement for candidate in candidates}
+    return ItemResult(
+        item=item,
+        verdict=verdict,
+        inspection=inspections.pop() if len(inspections) == 1 else None,
+        enforcement=enforcements.pop() if len(enforcements) == 1 else None,
+        governing=next((r for r in candidates[-1].rulings if r.dimension == "admissibility"), None),
+        event_ids=tuple(dict.fromkeys(e for ruling in rulings for e in ruling.event_ids)),
+        sources=tuple(dict.fromkeys(s for ruling in rulings for s in ruling.sources)),
+        candidates=candidates,
+    )
+
+
+def _matching_scopes(
+    direction: Direction, channel: Channel, traveller: Traveller, code: str
+) -> list[ScopeKey]:
+    """Scopes that cover ``code``, most specific first."""
+    goods: list[tuple[int, int, str]] = [
+        (length, 1, code[:length]) for length in range(2, len(code) + 1)
+    ]
+    for name, prefixes in categories().items():
+        covering = [len(prefix) for prefix in prefixes if code.startswith(prefix)]
+        if covering:
+            goods.append((max(covering), 0, name))
+    goods.sort(reverse=True)
+    travellers = [traveller, Traveller.ANY] if traveller is not Traveller.ANY else [Traveller.ANY]
+    return [(direction, channel, who, value) for _, _, value in goods for who in travellers]
+
+
+def _resolve(
+    rules: OfficeRules, scopes: list[ScopeKey], at: date, knowledge: Knowledge, *, certain: bool
+) -> dict[Dimension, Revision]:
+    found: dict[Dimension, Revision] = {}
+    for dimension in DIMENSIONS:
+        for scope in scopes:
+            revision = rules.ruling(scope, dimension, at, knowledge, certain=certain)
+            if revision is not None:
+                found[dimension] = revision
+                break
+    return found
+
+
+def _rule_state(found: dict[Dimension, Revision]) -> RuleState:
+    measure = {dimension: getattr(found[dimension].measure, dimension) for dimension in found}
+    return RuleState(
+        **measure,
+        rulings=tuple(_ruling(dimension, revision) for dimension, revision in found.items()),
+    )
+
+
+def _ruling(dimension: Dimension, revision: Revision) -> Ruling:
+    return Ruling(
+        dimension=dimension,
+        change_id=revision.change_id,
+        kind=revision.kind,
+        scope=revision.scope,
+        measure=revision.measure,
+        effective=revision.effective,
+        event_ids=revision.event_ids,
+        sources=revision.sources,
+    )
+
+
+def _outcome(found: dict[Dimension, Revision], item: CheckItem, number: int) -> Outcome:
+    state = _rule_state(found)
+    verdict, reason = _admit(state.admissibility, item, number)
+    return Outcome(
+        **state.model_dump(exclude={"rulings"}),
+        rulings=state.rulings,
+        verdict=verdict,
+        reason=reason,
+    )
+
+
+def _admit(rule: Admissibility | None, item: CheckItem, number: int) -> tuple[Verdict, str]:
+    if rule is None:
+        return Verdict.NO_RULE, "no rule states whether these goods may cross"
+    match rule.kind:
+        case AdmissibilityKind.PROHIBITED:
+            return Verdict.PROHIBITED, "prohibited"
+        case AdmissibilityKind.ALLOWED:
+            return Verdict.ALLOWED, "allowed"
+        case AdmissibilityKind.QUANTITY_LIMIT:
+            assert rule.quantity is not None
+            if item.quantity > rule.quantity:
+                return (
+                    Verdict.LIMIT_EXCEEDED,
+                    f"{item.quantity} exceeds the limit of {rule.quantity}",
+                )
+            return Verdict.ALLOWED, f"{item.quantity} within the limit of {rule.quantity}"
+        case AdmissibilityKind.VALUE_LIMIT:
+            if item.value is None or item.currency != rule.currency:
+                raise ValueRequired(number, rule)
+            assert rule.amount is not None
+            if item.value > rule.amount:
+                return Verdict.LIMIT_EXCEEDED, f"{item.value} {item.currency} exceeds {rule}"
+            return Verdict.ALLOWED, f"{item.value} {item.currency} within {rule}"
+    raise AssertionError(rule.kind)  # pragma: no cover - the match is exhaustive
+
+
+def _restrictiveness(result: CheckResult) -> tuple[int, int, int]:
+    """How restrictive an office is for a check: its most restrictive item decides."""
+    return max(
+        (
+            item.verdict.severity,
+            -1 if item.inspection is None else item.inspection.rank,
+            -1 if item.enforcement is None else item.enforcement.rank,
+        )
+        for item in result.items
+    )
+
+
+class ValueRequired(LedgerError):
+    """A value limit governs the item, and the check did not give its value in that currency."""
+
+    def __init__(self, number: int, rule: Admissibility) -> None:
+        super().__init__(
+            f"items[{number}]: the rule limits value to {rule.amount} {rule.currency}; "
+            f"give the item's value in {rule.currency}"
+        )
+        self.number = number

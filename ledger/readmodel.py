@@ -1,0 +1,330 @@
+"""The persisted read model: offices and rule revisions, each written with its tracking position.
+
+A *revision* is one version of a change as known over an interval of knowledge time, on each
+basis: the original change is revision 0, each amendment adds one, and a later amendment or a
+retraction closes the interval of those before it. The views store revisions and offices; the
+projection computes them; the rule index answers queries from them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.popo import POPOTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
+from pydantic import TypeAdapter
+
+from ledger.domain.office import ChangeKind
+from ledger.domain.values import Crossing, EffectiveDate, Measure, Scope, Source
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = [
+    "Basis",
+    "Knowledge",
+    "Revision",
+    "OfficeRow",
+    "RuleView",
+    "SQLiteRuleView",
+    "POPORuleView",
+]
+
+
+class Basis(StrEnum):
+    """Which knowledge time a question is asked on."""
+
+    RECORDED = "recorded"  # the ledger's own transaction time: what an auditor uses
+    REPORTED = "reported"  # the earliest publication date of the cited sources
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """ "As known at": a basis and an instant, or ``None`` for everything known now."""
+
+    basis: Basis = Basis.RECORDED
+    at: datetime | None = None
+
+    @classmethod
+    def of(cls, known_at: date | datetime | None, basis: Basis = Basis.RECORDED) -> Knowledge:
+        """A date means the end of that day (UTC); naive datetimes are taken as UTC."""
+        if known_at is None:
+            return cls(basis)
+        if not isinstance(known_at, datetime):
+            known_at = datetime.combine(known_at, time.max, UTC)
+        elif known_at.tzinfo is None:
+            known_at = known_at.replace(tzinfo=UTC)
+        return cls(basis, known_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One version of a change, and the knowledge intervals in which it is the current one."""
+
+    office: str
+    change_id: UUID
+    rev: int
+    seq: int
+    kind: ChangeKind
+    scope: Scope
+    measure: Measure
+    effective: EffectiveDate
+    start: date
+    end: date
+    recorded_from: datetime
+    recorded_until: datetime | None
+    reported_from: date
+    reported_until: date | None
+    event_ids: tuple[UUID, ...]
+    sources: tuple[Source, ...]
+
+    @property
+    def order(self) -> tuple[date, int, int]:
+        return self.start, self.seq, self.rev
+
+    def known(self, knowledge: Knowledge) -> bool:
+        """Is this the form of its change that was known at ``knowledge``?"""
+        moment = knowledge.at
+        if moment is None:
+            return self.recorded_until is None
+        if knowledge.basis is Basis.RECORDED:
+            return self.recorded_from <= moment and (
+                self.recorded_until is None or moment < self.recorded_until
+            )
+        day = moment.date()
+        return self.reported_from <= day and (
+            self.reported_until is None or day < self.reported_until
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeRow:
+    code: str
+    name: str
+    crossings: tuple[Crossing, ...]
+    version: int
+    registered_at: datetime
+    changes: int = 0
+
+
+_SOURCES = TypeAdapter(tuple[Source, ...])
+_CROSSINGS = TypeAdapter(tuple[Crossing, ...])
+
+
+class RuleView(TrackingRecorder):
+    """Where the projection keeps offices and revisions, with its tracking position."""
+
+    def save(
+        self, office: OfficeRow, revisions: Sequence[Revision], tracking: Tracking
+    ) -> None:  # pragma: no cover - interface
+        """Upsert the office and the revisions, and record ``tracking``, atomically."""
+        raise NotImplementedError
+
+    def get_office(self, code: str) -> OfficeRow | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def list_offices(self) -> list[OfficeRow]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def revisions_of_office(self, code: str) -> list[Revision]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def revisions_of_change(self, change_id: UUID) -> list[Revision]:  # pragma: no cover
+        raise NotImplementedError
+
+    def clear(self) -> None:  # pragma: no cover - interface
+        """Forget everything, tracking included, before a rebuild."""
+        raise NotImplementedError
+
+
+class POPORuleView(POPOTrackingRecorder, RuleView):
+    """The read model in memory, for tests on the in-memory event store."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._offices: dict[str, OfficeRow] = {}
+        self._revisions: dict[UUID, dict[int, Revision]] = defaultdict(dict)
+        self._by_office: dict[str, set[UUID]] = defaultdict(set)
+
+    def save(self, office: OfficeRow, revisions: Sequence[Revision], tracking: Tracking) -> None:
+        with self._database_lock:
+            self._assert_tracking_uniqueness(tracking)
+            self._offices[office.code] = office
+            for revision in revisions:
+                self._revisions[revision.change_id][revision.rev] = revision
+                self._by_office[revision.office].add(revision.change_id)
+            self._insert_tracking(tracking)
+
+    def get_office(self, code: str) -> OfficeRow | None:
+        with self._database_lock:
+            return self._offices.get(code)
+
+    def list_offices(self) -> list[OfficeRow]:
+        with self._database_lock:
+            return sorted(self._offices.values(), key=lambda row: row.code)
+
+    def revisions_of_office(self, code: str) -> list[Revision]:
+        with self._database_lock:
+            return [
+                revision
+                for change_id in self._by_office[code]
+                for revision in self._revisions[change_id].values()
+            ]
+
+    def revisions_of_change(self, change_id: UUID) -> list[Revision]:
+        with self._database_lock:
+            return sorted(self._revisions.get(change_id, {}).values(), key=lambda r: r.rev)
+
+    def clear(self) -> None:
+        with self._database_lock:
+            self._offices.clear()
+            self._revisions.clear()
+            self._by_office.clear()
+            self._max_tracking_ids.clear()
+
+
+class SQLiteRuleView(SQLiteTrackingRecorder, RuleView):
+    """The read model in the ledger's SQLite file, beside the events."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS offices ("
+            "code TEXT PRIMARY KEY, name TEXT NOT NULL, crossings TEXT NOT NULL, "
+            "version INTEGER NOT NULL, registered_at TEXT NOT NULL, changes INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS rule_revisions ("
+            "change_id TEXT NOT NULL, rev INTEGER NOT NULL, office TEXT NOT NULL, "
+            "seq INTEGER NOT NULL, kind TEXT NOT NULL, scope TEXT NOT NULL, "
+            "measure TEXT NOT NULL, effective TEXT NOT NULL, "
+            "recorded_from TEXT NOT NULL, recorded_until TEXT, "
+            "reported_from TEXT NOT NULL, reported_until TEXT, "
+            "event_ids TEXT NOT NULL, sources TEXT NOT NULL, "
+            "PRIMARY KEY (change_id, rev))",
+            "CREATE INDEX IF NOT EXISTS rule_revisions_by_office ON rule_revisions (office)",
+        ]
+
+    def save(self, office: OfficeRow, revisions: Sequence[Revision], tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            self._save(c, office, revisions)
+            self._insert_tracking(c, tracking)
+
+    def _save(self, c: SQLiteCursor, office: OfficeRow, revisions: Sequence[Revision]) -> None:
+        c.execute(
+            "INSERT OR REPLACE INTO offices VALUES (?,?,?,?,?,?)",
+            (
+                office.code,
+                office.name,
+                _CROSSINGS.dump_json(office.crossings).decode(),
+                office.version,
+                office.registered_at.isoformat(),
+                office.changes,
+            ),
+        )
+        c.executemany(
+            "INSERT OR REPLACE INTO rule_revisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [_revision_row(revision) for revision in revisions],
+        )
+
+    def get_office(self, code: str) -> OfficeRow | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT * FROM offices WHERE code=?", (code,))
+            row = c.fetchone()
+        return None if row is None else _office(row)
+
+    def list_offices(self) -> list[OfficeRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT * FROM offices ORDER BY code")
+            return [_office(row) for row in c.fetchall()]
+
+    def revisions_of_office(self, code: str) -> list[Revision]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT * FROM rule_revisions WHERE office=?", (code,))
+            return [_revision(row) for row in c.fetchall()]
+
+    def revisions_of_change(self, change_id: UUID) -> list[Revision]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT * FROM rule_revisions WHERE change_id=? ORDER BY rev", (str(change_id),)
+            )
+            return [_revision(row) for row in c.fetchall()]
+
+    def clear(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM offices")
+            c.execute("DELETE FROM rule_revisions")
+            c.execute(
+                "DELETE FROM tracking WHERE application_name != ?",
+                (self.table_migration_identifier,),
+            )
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _revision_row(revision: Revision) -> tuple[Any, ...]:
+    return (
+        str(revision.change_id),
+        revision.rev,
+        revision.office,
+        revision.seq,
+        revision.kind.value,
+        revision.scope.model_dump_json(),
+        revision.measure.model_dump_json(),
+        revision.effective.model_dump_json(),
+        _iso(revision.recorded_from),
+        _iso(revision.recorded_until),
+        _iso(revision.reported_from),
+        _iso(revision.reported_until),
+        json.dumps([str(event_id) for event_id in revision.event_ids]),
+        _SOURCES.dump_json(revision.sources).decode(),
+    )
+
+
+def _revision(row: Any) -> Revision:
+    effective = EffectiveDate.model_validate_json(row["effective"])
+    start, end = effective.window
+    return Revision(
+        office=row["office"],
+        change_id=UUID(row["change_id"]),
+        rev=row["rev"],
+        seq=row["seq"],
+        kind=ChangeKind(row["kind"]),
+        scope=Scope.model_validate_json(row["scope"]),
+        measure=Measure.model_validate_json(row["measure"]),
+        effective=effective,
+        start=start,
+        end=end,
+        recorded_from=datetime.fromisoformat(row["recorded_from"]),
+        recorded_until=_datetime_or_none(row["recorded_until"]),
+        reported_from=date.fromisoformat(row["reported_from"]),
+        reported_until=_date_or_none(row["reported_until"]),
+        event_ids=tuple(UUID(event_id) for event_id in json.loads(row["event_ids"])),
+        sources=_SOURCES.validate_json(row["sources"]),
+    )
+
+
+def _datetime_or_none(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _date_or_none(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _office(row: Any) -> OfficeRow:
+    return OfficeRow(
+        code=row["code"],
+        name=row["name"],
+        crossings=_CROSSINGS.validate_json(row["crossings"]),
+        version=row["version"],
+        registered_at=datetime.fromisoformat(row["registered_at"]),
+        changes=row["changes"],
+    )

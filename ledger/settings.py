@@ -1,0 +1,39 @@
+"""Configuration: one settings object, read from ``LEDGER_*`` environment variables at the edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Where the ledger keeps its data.
+
+    ``LEDGER_DATABASE_URL`` is ``sqlite:///relative/path``, ``sqlite:////absolute/path`` or
+    ``memory://`` (nothing persisted; for tests and experiments).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///var/ledger.sqlite")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        if url == "memory://" or (url.startswith("sqlite:///") and len(url) > len("sqlite:///")):
+            return url
+        raise ValueError(
+            f"LEDGER_DATABASE_URL {url!r} is not supported: use sqlite:///PATH or memory://"
+        )
+
+    def persistence_env(self) -> dict[str, str]:
+        """The ``eventsourcing`` settings for this database (the library takes no URLs)."""
+        if self.database_url == "memory://":
+            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        path = Path(self.database_url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
