@@ -1,0 +1,131 @@
+"""Builders for commands and requests, so tests state only what they are about."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from ledger.commands import AmendChange, RecordChange, RegisterOffice, RetractChange
+from ledger.domain.office import ChangeKind
+from ledger.queries import CheckRequest, StateRequest
+from ledger.service import Ledger
+
+_ids = itertools.count(1)
+
+DANDONG = "CN-DANDONG"
+WORKER_BAGGAGE = {
+    "direction": "outbound",
+    "channel": "personal-baggage",
+    "traveller": "worker",
+    "goods": "electronics",
+}
+
+
+def request_id() -> str:
+    return f"test-{next(_ids)}"
+
+
+def source(published: str = "2025-03-19", **fields: Any) -> dict[str, Any]:
+    return {
+        "publisher": "Daily NK",
+        "url": "https://www.dailynk.com/english/",
+        "published": published,
+        "language": "en",
+        "grade": "B2",
+        **fields,
+    }
+
+
+def register(ledger: Ledger, code: str = DANDONG, **fields: Any) -> Any:
+    return ledger.register_office(
+        RegisterOffice(request_id=request_id(), office=code, name=f"{code} customs", **fields)
+    )
+
+
+def record(
+    ledger: Ledger,
+    kind: ChangeKind | str,
+    measure: dict[str, Any],
+    on: str,
+    precision: str = "day",
+    *,
+    office: str = DANDONG,
+    scope: dict[str, Any] | None = None,
+    published: str = "2025-03-19",
+    **fields: Any,
+) -> Any:
+    return ledger.record_change(
+        RecordChange(
+            request_id=fields.pop("request_id", None) or request_id(),
+            office=office,
+            kind=kind,
+            scope=scope or WORKER_BAGGAGE,
+            measure=measure,
+            effective={"on": on, "precision": precision},
+            sources=(source(published),),
+            **fields,
+        )
+    )
+
+
+def amend(ledger: Ledger, change_id: Any, *, office: str = DANDONG, published: str = "2025-04-01", **fields: Any) -> Any:
+    return ledger.amend_change(
+        AmendChange(
+            request_id=request_id(),
+            office=office,
+            change_id=change_id,
+            reason="correction",
+            sources=(source(published),),
+            **fields,
+        )
+    )
+
+
+def retract(ledger: Ledger, change_id: Any, *, office: str = DANDONG, published: str = "2025-04-01") -> Any:
+    return ledger.retract_change(
+        RetractChange(
+            request_id=request_id(),
+            office=office,
+            change_id=change_id,
+            reason="the report was wrong",
+            sources=(source(published),),
+        )
+    )
+
+
+def limit(quantity: int) -> dict[str, Any]:
+    return {"admissibility": {"kind": "quantity-limit", "quantity": quantity}}
+
+
+PROHIBITED = {"admissibility": {"kind": "prohibited"}}
+ALLOWED = {"admissibility": {"kind": "allowed"}}
+
+
+def check(
+    ledger: Ledger,
+    at: str,
+    goods: str = "8516.60",
+    quantity: int = 1,
+    *,
+    office: str = DANDONG,
+    known_at: Any = None,
+    basis: str = "recorded",
+    **fields: Any,
+) -> Any:
+    """The single item's result of a worker's baggage check."""
+    request = CheckRequest(
+        office=office,
+        at=date.fromisoformat(at),
+        known_at=known_at,
+        basis=basis,
+        direction=fields.pop("direction", "outbound"),
+        channel=fields.pop("channel", "personal-baggage"),
+        traveller=fields.pop("traveller", "worker"),
+        items=({"goods": goods, "quantity": quantity, **fields},),
+    )
+    return ledger.check(request).items[0]
+
+
+def state(ledger: Ledger, at: str, *, office: str = DANDONG, **fields: Any) -> Any:
+    return ledger.state(StateRequest(office=office, at=date.fromisoformat(at), **fields))
