@@ -175,8 +175,9 @@ def _entry(event: OfficeEvent, change_id: UUID | None) -> HistoryEntry:
 
 
 def _known(entry: HistoryEntry, knowledge: Knowledge) -> bool:
+    """A registration cites no sources: on the REPORTED basis the office is simply there."""
     if knowledge.at is None:
         return True
-    if knowledge.basis is Basis.RECORDED or entry.reported_on is None:
+    if knowledge.basis is Basis.RECORDED:
         return entry.recorded_at <= knowledge.at
-    return entry.reported_on <= knowledge.at.date()
+    return entry.reported_on is None or entry.reported_on <= knowledge.at.date()

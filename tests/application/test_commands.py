@@ -1,4 +1,4 @@
-"""Commands: receipts, idempotent retries, optimistic concurrency, and refusals that store nothing."""
+"""Commands: receipts, idempotent retries, optimistic concurrency, refusals that store nothing."""
 
 from __future__ import annotations
 

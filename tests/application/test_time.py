@@ -9,7 +9,9 @@ from ledger.service import Ledger
 from tests.support import PROHIBITED, amend, check, limit, record, register, retract, state
 
 
-def dandong_with_ban(ledger: Ledger, on: str = "2025-03-01", precision: str = "early-month") -> object:
+def dandong_with_ban(
+    ledger: Ledger, on: str = "2025-03-01", precision: str = "early-month"
+) -> object:
     register(ledger)
     record(ledger, "observed", limit(2), "2024-01-01", "year", published="2024-06-15")
     return record(ledger, "tightened", PROHIBITED, on, precision, published="2025-03-19")
@@ -82,17 +84,23 @@ class TestSameDay:
 
 
 class TestKnowledgeTime:
-    def test_recorded_basis_sees_only_what_the_ledger_had_recorded(self, any_ledger: Ledger) -> None:
+    def test_recorded_basis_sees_only_what_the_ledger_had_recorded(
+        self, any_ledger: Ledger
+    ) -> None:
         register(any_ledger)
         baseline = record(any_ledger, "observed", limit(2), "2024-01-01", "year")
         ban = record(any_ledger, "tightened", PROHIBITED, "2025-03-01", "early-month")
         just_before = ban.recorded_at - timedelta(microseconds=1)
         assert check(any_ledger, "2025-03-20", known_at=just_before).verdict is Verdict.ALLOWED
-        assert check(any_ledger, "2025-03-20", known_at=ban.recorded_at).verdict is Verdict.PROHIBITED
+        assert (
+            check(any_ledger, "2025-03-20", known_at=ban.recorded_at).verdict is Verdict.PROHIBITED
+        )
         before_anything = baseline.recorded_at - timedelta(microseconds=1)
         assert check(any_ledger, "2025-03-20", known_at=before_anything).verdict is Verdict.NO_RULE
 
-    def test_a_date_as_recorded_knowledge_means_the_end_of_that_day(self, any_ledger: Ledger) -> None:
+    def test_a_date_as_recorded_knowledge_means_the_end_of_that_day(
+        self, any_ledger: Ledger
+    ) -> None:
         dandong_with_ban(any_ledger)
         today = datetime.now(UTC).date()
         assert check(any_ledger, "2025-03-20", known_at=today).verdict is Verdict.PROHIBITED
@@ -101,6 +109,7 @@ class TestKnowledgeTime:
 
     def test_reported_basis_uses_the_earliest_publication_date(self, any_ledger: Ledger) -> None:
         dandong_with_ban(any_ledger)  # ban published 2025-03-19, recorded today
+
         def reported(day: str) -> Verdict:
             return check(
                 any_ledger, "2025-03-20", known_at=date.fromisoformat(day), basis="reported"
@@ -123,6 +132,7 @@ class TestKnowledgeTime:
         before = correction.recorded_at - timedelta(microseconds=1)
         assert check(any_ledger, "2025-04-15", known_at=before).verdict is Verdict.ALLOWED
         assert check(any_ledger, "2025-05-02", known_at=before).verdict is Verdict.PROHIBITED
+
         # As reported: the correction's source is from 10 May.
         def reported(day: str) -> Verdict:
             return check(
@@ -146,9 +156,7 @@ class TestKnowledgeTime:
         assert check(any_ledger, "2025-03-20").verdict is Verdict.ALLOWED
         before = withdrawal.recorded_at - timedelta(microseconds=1)
         assert check(any_ledger, "2025-03-20", known_at=before).verdict is Verdict.PROHIBITED
-        as_reported = check(
-            any_ledger, "2025-03-20", known_at=date(2025, 3, 31), basis="reported"
-        )
+        as_reported = check(any_ledger, "2025-03-20", known_at=date(2025, 3, 31), basis="reported")
         assert as_reported.verdict is Verdict.PROHIBITED
         assert (
             check(any_ledger, "2025-03-20", known_at=date(2025, 4, 1), basis="reported").verdict
@@ -160,6 +168,7 @@ class TestKnowledgeTime:
         # REPORTED basis the corrected form is known only once the change itself is known.
         ban = dandong_with_ban(any_ledger, on="2025-05-01")  # published 2025-03-19
         amend(any_ledger, ban.change_id, effective={"on": "2025-04-01"}, published="2025-02-01")
+
         def reported(day: str) -> Verdict:
             return check(
                 any_ledger, "2025-04-15", known_at=date.fromisoformat(day), basis="reported"

@@ -1,0 +1,225 @@
+"""SQLite for real: durability, resuming the projection, rebuilds, and racing writers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+from pydantic import ValidationError
+
+from ledger.application import LedgerApplication, VersionConflict
+from ledger.commands import RecordChange
+from ledger.domain.office import ChangeKind
+from ledger.domain.values import EffectiveDate, Measure, Scope, Source
+from ledger.importer import import_file
+from ledger.persistence import RequestRecord
+from ledger.queries import Verdict
+from ledger.service import Ledger
+from ledger.settings import Settings
+from tests.support import (
+    DANDONG,
+    PROHIBITED,
+    WORKER_BAGGAGE,
+    amend,
+    check,
+    limit,
+    record,
+    register,
+    source,
+)
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "dandong-2025.jsonl"
+
+
+def open_ledger(url: str) -> Ledger:
+    return Ledger(Settings(database_url=url))
+
+
+def snapshot(ledger: Ledger) -> list[Any]:
+    """Everything the read model holds, in a comparable order."""
+    revisions = [
+        revision
+        for office in ledger.offices()
+        for revision in ledger.view.revisions_of_office(office.code)
+    ]
+    return [ledger.offices(), sorted(revisions, key=lambda r: (str(r.change_id), r.rev))]
+
+
+class TestDurability:
+    def test_a_restart_resumes_from_the_tracking_position_without_replaying(
+        self, sqlite_url: str
+    ) -> None:
+        with open_ledger(sqlite_url) as first:
+            import_file(first.app, EXAMPLE)
+            answer = check(first, "2025-03-20")
+            position = first.follower.position
+            assert position == first.app.recorder.max_notification_id()
+        with open_ledger(sqlite_url) as second:
+            assert second.follower.position == position
+            assert second.follower.catch_up() == 0
+            assert check(second, "2025-03-20") == answer
+            assert answer.verdict is Verdict.PROHIBITED
+
+    def test_events_saved_while_nobody_followed_are_caught_up_on_open(
+        self, sqlite_url: str
+    ) -> None:
+        with open_ledger(sqlite_url) as ledger:
+            register(ledger)
+            record(ledger, "observed", limit(2), "2024-01-01", "year")
+        # A writer without the projection (as a crashed process would leave things).
+        settings = Settings(database_url=sqlite_url)
+        with LedgerApplication(env=settings.persistence_env()) as bare:
+            bare.record_change(
+                RecordChange.model_validate(
+                    {
+                        "request_id": "written-blind",
+                        "office": DANDONG,
+                        "kind": "tightened",
+                        "scope": WORKER_BAGGAGE,
+                        "measure": PROHIBITED,
+                        "effective": {"on": "2025-03-07"},
+                        "sources": [source()],
+                    }
+                )
+            )
+        with open_ledger(sqlite_url) as reopened:
+            assert reopened.follower.position == 3
+            assert check(reopened, "2025-03-20").verdict is Verdict.PROHIBITED
+
+    def test_a_rebuild_from_scratch_gives_exactly_the_same_read_model(
+        self, sqlite_url: str
+    ) -> None:
+        with open_ledger(sqlite_url) as ledger:
+            import_file(ledger.app, EXAMPLE)
+            ban = record(ledger, "tightened", {"inspection": "rigorous"}, "2025-04-01")
+            record(ledger, "observed", limit(1), "2025-06-01")
+            amend(ledger, ban.change_id, effective={"on": "2025-04-15"}, published="2025-05-01")
+            before = snapshot(ledger)
+            answers = [check(ledger, day) for day in ("2025-03-05", "2025-04-02", "2025-06-02")]
+            assert ledger.rebuild() == ledger.app.recorder.max_notification_id()
+            assert snapshot(ledger) == before
+            assert [
+                check(ledger, day) for day in ("2025-03-05", "2025-04-02", "2025-06-02")
+            ] == answers
+
+
+def race(*actions: Callable[[], Any]) -> list[Any]:
+    """Run the actions at the same moment on separate threads; results or exceptions."""
+    barrier = threading.Barrier(len(actions))
+    results: list[Any] = [None] * len(actions)
+
+    def run(index: int, action: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            results[index] = action()
+        except Exception as error:  # the test inspects what each racer got
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def tightening(request_id: str, on: str, expected_version: int | None = None) -> RecordChange:
+    return RecordChange.model_validate(
+        {
+            "request_id": request_id,
+            "office": DANDONG,
+            "kind": "tightened",
+            "scope": WORKER_BAGGAGE,
+            "measure": {"inspection": "rigorous"},
+            "effective": {"on": on},
+            "sources": [source()],
+            "expected_version": expected_version,
+        }
+    )
+
+
+class TestRacingWriters:
+    @pytest.fixture
+    def two_processes(self, sqlite_url: str) -> Any:
+        with open_ledger(sqlite_url) as a, open_ledger(sqlite_url) as b:
+            register(a)
+            b.follower.catch_up()
+            yield a, b
+
+    def test_two_racing_retries_write_once_and_get_the_same_receipt(
+        self, two_processes: Any
+    ) -> None:
+        a, b = two_processes
+        for attempt in range(5):
+            command = tightening(f"retry-{attempt}", "2025-03-01")
+            first, second = race(
+                lambda c=command: a.record_change(c), lambda c=command: b.record_change(c)
+            )
+            assert first == second, (first, second)
+        assert a.app.recorder.max_notification_id() == 1 + 5
+
+    def test_racing_writes_without_expected_versions_both_land(self, two_processes: Any) -> None:
+        a, b = two_processes
+        first, second = race(
+            lambda: a.record_change(tightening("one", "2025-03-01")),
+            lambda: b.record_change(tightening("two", "2025-03-02")),
+        )
+        assert {first.office_version, second.office_version} == {2, 3}
+
+    def test_racing_writes_with_the_same_expected_version_one_conflicts(
+        self, two_processes: Any
+    ) -> None:
+        a, b = two_processes
+        results = race(
+            lambda: a.record_change(tightening("one", "2025-03-01", expected_version=1)),
+            lambda: b.record_change(tightening("two", "2025-03-02", expected_version=1)),
+        )
+        conflicts = [r for r in results if isinstance(r, VersionConflict)]
+        assert len(conflicts) == 1, results
+        assert a.app.recorder.max_notification_id() == 2
+
+
+class TestRequestIndex:
+    def test_the_request_row_and_its_event_commit_together(self, sqlite_url: str) -> None:
+        with open_ledger(sqlite_url) as ledger:
+            register(ledger)
+            receipt = record(ledger, "observed", limit(2), "2024-01-01", "year", request_id="once")
+            office = ledger.app.get_office(DANDONG)
+            office.record(
+                ChangeKind.OBSERVED,
+                Scope.model_validate(WORKER_BAGGAGE),
+                Measure.model_validate({"inspection": "light"}),
+                EffectiveDate.model_validate({"on": "2025-01-01"}),
+                (Source.model_validate(source()),),
+                event_id=UUID(int=7),
+            )
+            duplicate = RequestRecord(
+                request_id="once",
+                fingerprint="x",
+                office=DANDONG,
+                originator_id=office.id,
+                change_id=receipt.change_id,
+                office_version=office.version,
+                recorded_at=receipt.recorded_at,
+            )
+            with pytest.raises(IntegrityError):
+                ledger.app.save(office, requests=[duplicate])
+            assert ledger.app.recorder.max_notification_id() == 2
+            assert len(ledger.app.office_events(DANDONG)) == 2
+
+
+class TestSettings:
+    def test_an_unsupported_database_url_is_refused_by_name(self) -> None:
+        with pytest.raises(ValidationError, match="LEDGER_DATABASE_URL"):
+            Settings(database_url="mysql://localhost/ledger")
+
+    def test_the_sqlite_folder_is_created(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'deep' / 'er' / 'ledger.sqlite'}"
+        with open_ledger(url) as ledger:
+            register(ledger)
+        assert (tmp_path / "deep" / "er" / "ledger.sqlite").exists()
