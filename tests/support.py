@@ -69,7 +69,14 @@ def record(
     )
 
 
-def amend(ledger: Ledger, change_id: Any, *, office: str = DANDONG, published: str = "2025-04-01", **fields: Any) -> Any:
+def amend(
+    ledger: Ledger,
+    change_id: Any,
+    *,
+    office: str = DANDONG,
+    published: str = "2025-04-01",
+    **fields: Any,
+) -> Any:
     return ledger.amend_change(
         AmendChange(
             request_id=request_id(),
@@ -82,7 +89,9 @@ def amend(ledger: Ledger, change_id: Any, *, office: str = DANDONG, published: s
     )
 
 
-def retract(ledger: Ledger, change_id: Any, *, office: str = DANDONG, published: str = "2025-04-01") -> Any:
+def retract(
+    ledger: Ledger, change_id: Any, *, office: str = DANDONG, published: str = "2025-04-01"
+) -> Any:
     return ledger.retract_change(
         RetractChange(
             request_id=request_id(),
