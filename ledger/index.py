@@ -111,12 +111,18 @@ class OfficeRules:
 
 
 class RuleIndex:
-    """Per-office rules in memory, loaded on first use from the persisted view."""
+    """Per-office rules in memory, loaded on first use from the persisted view.
 
-    def __init__(self, view: RuleView) -> None:
+    ``position`` is the last log position whose revisions the loaded offices include. The
+    projection pushes revisions in log order; when another process moved the shared view on
+    instead, ``forget`` drops the offices it touched and they are read again when needed.
+    """
+
+    def __init__(self, view: RuleView, position: int = 0) -> None:
         self._view = view
         self._offices: dict[str, OfficeRules] = {}
         self._lock = threading.RLock()
+        self.position = position
 
     def rules(self, office: str) -> OfficeRules:
         with self._lock:
@@ -125,17 +131,31 @@ class RuleIndex:
                 rules = self._offices[office] = OfficeRules(self._view.revisions_of_office(office))
             return rules
 
-    def apply(self, revisions: Iterable[Revision]) -> None:
-        """Bring loaded offices up to date; unloaded ones will read the view when needed."""
+    def apply(self, revisions: Iterable[Revision], position: int) -> None:
+        """Bring loaded offices up to date with the event at ``position``, the next in the log.
+
+        Unloaded offices will read the view when needed; after a gap, ``forget`` catches up.
+        """
         with self._lock:
+            if position != self.position + 1:
+                return
             for revision in revisions:
                 rules = self._offices.get(revision.office)
                 if rules is not None:
                     rules.put(revision)
+            self.position = position
+
+    def forget(self, offices: Iterable[str], position: int) -> None:
+        """Drop offices changed up to ``position`` by someone else; reload them when asked."""
+        with self._lock:
+            for office in offices:
+                self._offices.pop(office, None)
+            self.position = max(self.position, position)
 
     def clear(self) -> None:
         with self._lock:
             self._offices.clear()
+            self.position = 0
 
     @property
     def lock(self) -> threading.RLock:

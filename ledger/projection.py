@@ -12,9 +12,10 @@ import threading
 from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import Projection
 
 from ledger.domain.office import (
@@ -30,7 +31,6 @@ from ledger.readmodel import OfficeRow, Revision, RuleView
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from uuid import UUID
 
     from ledger.application import LedgerApplication
     from ledger.domain.values import Source
@@ -147,21 +147,28 @@ class RuleProjection(Projection[RuleView]):
 
     def _office_after(self, event: OfficeEvent) -> OfficeRow:
         """The office's row, moved on to the version of ``event``."""
-        code = self._codes.get(event.originator_id)
-        if code is None:
-            self._codes = {office_id(row.code): row.code for row in self.view.list_offices()}
-            code = self._codes[event.originator_id]
-        office = self.view.get_office(code)
+        code = self.office_code(event.originator_id)
+        office = None if code is None else self.view.get_office(code)
         assert office is not None, f"event {event.event_id} precedes its office's registration"
         return replace(office, version=event.originator_version)
 
     def _save(self, office: OfficeRow, revisions: list[Revision], tracking: Tracking) -> None:
         self.view.save(office, revisions, tracking)
-        self.index.apply(revisions)
+        self.index.apply(revisions, tracking.notification_id)
+
+    def office_code(self, originator_id: UUID) -> str | None:
+        if originator_id not in self._codes:
+            self._codes = {office_id(row.code): row.code for row in self.view.list_offices()}
+        return self._codes.get(originator_id)
 
 
 class ProjectionFollower:
-    """Pulls the application's log into the projection, from its tracking position."""
+    """Pulls the application's log into the projection, from its tracking position.
+
+    Several processes may share one database (a server and an import, say): each follows the
+    log, the first to process an event writes the view, and the others skip it (the tracking
+    row refuses a second write) and refresh their index from the view instead.
+    """
 
     BATCH = 500
 
@@ -169,6 +176,7 @@ class ProjectionFollower:
         self.app = app
         self.projection = projection
         self._lock = threading.Lock()
+        projection.index.position = self.position
 
     @property
     def position(self) -> int:
@@ -178,16 +186,36 @@ class ProjectionFollower:
         """Process every notification after the tracking position; returns how many."""
         with self._lock:
             processed = 0
-            start = self.position + 1
             while True:
+                start = self.position + 1
                 notifications = self.app.recorder.select_notifications(start, self.BATCH)
                 for notification in notifications:
                     event = self.app.mapper.to_domain_event(notification)
-                    self.projection.process_event(event, Tracking(self.app.name, notification.id))
+                    try:
+                        self.projection.process_event(
+                            event, Tracking(self.app.name, notification.id)
+                        )
+                    except IntegrityError:
+                        break  # another process got there first: continue from its position
                     processed += 1
-                if len(notifications) < self.BATCH:
-                    return processed
-                start = notifications[-1].id + 1
+                else:
+                    if len(notifications) < self.BATCH:
+                        break
+            self._refresh_index()
+            return processed
+
+    def _refresh_index(self) -> None:
+        """Forget offices whose events were projected by another process."""
+        index, position = self.projection.index, self.position
+        while index.position < position:
+            notifications = self.app.recorder.select_notifications(
+                index.position + 1, self.BATCH, stop=position
+            )
+            if not notifications:
+                index.forget((), position)
+                break
+            codes = {self.projection.office_code(n.originator_id) for n in notifications}
+            index.forget((code for code in codes if code), notifications[-1].id)
 
     def rebuild(self) -> int:
         """Forget the read model and replay the whole log into it."""

@@ -84,18 +84,22 @@ class Ledger:
     def retract_change(self, command: RetractChange) -> Receipt:
         return self.app.retract_change(command)
 
-    # Queries.
+    # Queries: each first follows what other processes wrote to the same database.
 
     def state(self, request: StateRequest) -> StateResult:
+        self.follower.catch_up()
         return self.queries.state(request)
 
     def check(self, request: CheckRequest) -> CheckResult:
+        self.follower.catch_up()
         return self.queries.check(request)
 
     def compare(self, request: CompareRequest) -> CompareResult:
+        self.follower.catch_up()
         return self.queries.compare(request)
 
     def offices(self) -> list[OfficeRow]:
+        self.follower.catch_up()
         return self.view.list_offices()
 
     def history(

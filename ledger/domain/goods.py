@@ -14,7 +14,7 @@ from importlib import resources
 __all__ = ["categories", "normalise_goods", "hs_prefixes", "format_goods", "is_category"]
 
 # Chapter, heading, subheading, then national lines: dots may follow the 4th and 6th digits.
-_HS_CODE = re.compile(r"^\d{2}(?:\d{1,2}(?:\.?\d{1,2}(?:\.?\d{1,4})?)?)?$")
+_HS_CODE = re.compile(r"^(?:[0-9]{2,4}|[0-9]{4}\.?[0-9]{1,2}|[0-9]{4}\.?[0-9]{2}\.?[0-9]{1,4})$")
 
 
 @cache

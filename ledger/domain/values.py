@@ -162,7 +162,7 @@ class Admissibility(Value):
         wants_value = self.kind is AdmissibilityKind.VALUE_LIMIT
         if wants_quantity != (self.quantity is not None):
             raise ValueError("quantity is required for a quantity-limit, and only for one")
-        if wants_value != (self.amount is not None and self.currency is not None):
+        if wants_value != (self.amount is not None) or wants_value != (self.currency is not None):
             raise ValueError("amount and currency are required for a value-limit, and only for one")
         return self
 

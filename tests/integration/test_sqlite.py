@@ -223,3 +223,28 @@ class TestSettings:
         with open_ledger(url) as ledger:
             register(ledger)
         assert (tmp_path / "deep" / "er" / "ledger.sqlite").exists()
+
+
+class TestTwoProcessesOnOneFile:
+    def test_each_sees_what_the_other_wrote(self, sqlite_url: str) -> None:
+        with open_ledger(sqlite_url) as server, open_ledger(sqlite_url) as importer:
+            register(importer)
+            record(importer, "observed", limit(2), "2024-01-01", "year")
+            assert check(server, "2025-03-20").verdict is Verdict.ALLOWED  # loads the office
+            record(importer, "tightened", PROHIBITED, "2025-03-07")
+            assert check(server, "2025-03-20").verdict is Verdict.PROHIBITED
+            record(server, "tightened", {"enforcement": "confiscation"}, "2025-03-08")
+            assert check(importer, "2025-03-20").enforcement == "confiscation"
+
+    def test_following_the_same_log_at_once_projects_each_event_once(
+        self, sqlite_url: str
+    ) -> None:
+        with open_ledger(sqlite_url) as a, open_ledger(sqlite_url) as b:
+            register(a)
+            b.app.on_saved.clear()  # b writes blind; both then follow at once
+            for day in range(1, 21):
+                record(b, "observed", limit(day), f"2025-01-{day:02d}")
+            race(a.follower.catch_up, b.follower.catch_up)
+            assert a.follower.position == b.follower.position == 21
+            assert check(a, "2025-01-20", quantity=20) == check(b, "2025-01-20", quantity=20)
+            assert snapshot(a) == snapshot(b)
