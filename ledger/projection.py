@@ -156,7 +156,8 @@ class RuleProjection(Projection[RuleView]):
         self.view.save(office, revisions, tracking)
         self.index.apply(revisions, tracking.notification_id)
 
-    def office_code(self, originator_id: UUID) -> str | None:
+    def office_code(self, originator_id: UUID | str) -> str | None:
+        originator_id = UUID(str(originator_id))
         if originator_id not in self._codes:
             self._codes = {office_id(row.code): row.code for row in self.view.list_offices()}
         return self._codes.get(originator_id)
