@@ -7,6 +7,7 @@ Human output by default; ``--json`` prints machine-readable JSON.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -40,7 +41,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# Piped output is not wrapped at 80 columns: tables stay one line per row.
+console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
 _COLOURS = {
@@ -207,8 +209,8 @@ def compare(
             str(ranking.rank),
             ranking.office,
             ", ".join(f"[{_COLOURS[i.verdict]}]{i.verdict}[/]" for i in items),
-            ", ".join(str(i.inspection or "?") for i in items),
-            ", ".join(str(i.enforcement or "?") for i in items),
+            ", ".join(str(i.inspection or "-") for i in items),
+            ", ".join(str(i.enforcement or "-") for i in items),
         )
     console.print(table)
 
@@ -328,25 +330,23 @@ def rebuild() -> None:
 
 
 def _check_table(result: CheckResult) -> Table:
-    table = Table(
-        title=f"{result.office} on {result.at}"
-        + (f", as known at {result.known_at} ({result.basis})" if result.known_at else "")
-    )
+    known = f", as known at {result.known_at} ({result.basis})" if result.known_at else ""
+    table = Table(title=f"{result.office} on {result.at}{known}")
     for column in ("item", "verdict", "inspection", "enforcement", "because", "sources"):
         table.add_column(column)
     for item in result.items:
-        because = "; ".join(
-            f"{candidate.reason}"
+        because = "\n".join(
+            candidate.reason
             + (f" ({rule.kind} {rule.effective})" if (rule := _admissibility(candidate)) else "")
             for candidate in item.candidates
         )
         table.add_row(
             f"{format_goods(item.item.goods)} x{item.item.quantity}",
             f"[{_COLOURS[item.verdict]}]{item.verdict}[/]",
-            str(item.inspection or "?"),
-            str(item.enforcement or "?"),
+            str(item.inspection or "-"),
+            str(item.enforcement or "-"),
             because,
-            "; ".join(f"{s.publisher} {s.published} {s.grade}" for s in item.sources),
+            "\n".join(f"{s.publisher} {s.published} {s.grade}" for s in item.sources),
         )
     return table
 

@@ -236,9 +236,7 @@ class TestTwoProcessesOnOneFile:
             record(server, "tightened", {"enforcement": "confiscation"}, "2025-03-08")
             assert check(importer, "2025-03-20").enforcement == "confiscation"
 
-    def test_following_the_same_log_at_once_projects_each_event_once(
-        self, sqlite_url: str
-    ) -> None:
+    def test_following_the_same_log_at_once_projects_each_event_once(self, sqlite_url: str) -> None:
         with open_ledger(sqlite_url) as a, open_ledger(sqlite_url) as b:
             register(a)
             b.app.on_saved.clear()  # b writes blind; both then follow at once
