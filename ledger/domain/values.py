@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ledger.domain.goods import normalise_goods
 
@@ -298,6 +298,16 @@ class Source(Value):
     published: date
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     grade: str = Field(pattern=r"^[A-F][1-6]$", description="Admiralty code, e.g. B2")
+
+    @field_validator("published")
+    @classmethod
+    def _not_in_the_future(cls, published: date) -> date:
+        # A day of slack: "today" somewhere on Earth is tomorrow in UTC.
+        if published > datetime.now(UTC).date() + ONE_DAY:
+            raise ValueError(
+                f"{published} is in the future: a source cannot be cited before it is published"
+            )
+        return published
 
 
 class Scope(Value):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -178,6 +178,13 @@ class TestStrictnessRanks:
 
 
 class TestSource:
+    def test_a_source_published_in_the_future_is_refused(self) -> None:
+        later = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+        with pytest.raises(ValidationError, match=r"published(.|\n)*in the future"):
+            Source.model_validate(source(published=later))
+        today = datetime.now(UTC).date().isoformat()
+        assert Source.model_validate(source(published=today)).published.isoformat() == today
+
     def test_a_complete_source_is_accepted(self) -> None:
         accepted = Source.model_validate(source(grade="F6", url="http://example.org/a?b=c"))
         assert (accepted.grade, accepted.published) == ("F6", date(2025, 3, 19))
