@@ -1,12 +1,18 @@
-# One command each: `make run` sets everything up and starts the ledger on SQLite;
-# `make test` sets everything up and runs the tests. Both work on a fresh clone.
+# One command each: `make run` sets everything up and starts the ledger server on SQLite;
+# `make test` sets everything up and runs every test. Both work on a fresh clone.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+PROTO := protos/ledger/v1/ledger.proto
+GENERATED := ledger/v1/ledger_pb2.py ledger/v1/ledger_pb2_grpc.py ledger/v1/ledger_pb2.pyi
+# Node tools (buf for proto lint, @grpc/grpc-js for the interoperability test), from npm.
+TOOLS := .tools
+NODE_INSTALLED := $(TOOLS)/node_modules/.installed
 EXAMPLE := examples/dandong-2025.jsonl
+LISTEN ?= 127.0.0.1:50051
 
-.PHONY: install generate test lint run story clean
+.PHONY: install generate node test lint run story clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,23 +22,40 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-# Code generated from protos/ arrives with the gRPC service; nothing is generated yet.
-generate: install
+$(GENERATED) &: $(PROTO) $(INSTALLED)
+	mkdir -p ledger/v1
+	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=. --grpc_python_out=. --pyi_out=. $(PROTO)
 
-test: generate
-	$(BIN)/pytest
+generate: $(GENERATED)
 
-lint: generate
-	$(BIN)/ruff check ledger clients tests
-	$(BIN)/ruff format --check ledger clients tests
+$(NODE_INSTALLED): tests/interop/package.json
+	mkdir -p $(TOOLS)
+	cp tests/interop/package.json $(TOOLS)/package.json
+	cd $(TOOLS) && npm install --no-audit --no-fund --silent
+	touch $@
+
+node: $(NODE_INSTALLED)
+
+test: generate node
+	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules $(BIN)/pytest
+
+lint: generate node
+	$(BIN)/ruff check ledger clients tests benchmarks
+	$(BIN)/ruff format --check ledger clients tests benchmarks
 	$(BIN)/mypy
+	cd protos && ../$(TOOLS)/node_modules/.bin/buf lint
 
-# Until the gRPC service exists, `run` loads the example ledger into the SQLite default
-# (re-importing stores nothing new) and answers the seed story's questions.
+# Starts the server on the SQLite default (var/ledger.sqlite); the example ledger is loaded on
+# the first start only, when the ledger is empty. Ctrl-C stops it.
 run: generate
-	$(BIN)/ledger import $(EXAMPLE)
-	@$(MAKE) --no-print-directory story
+	@echo "Starting the ledger on $(LISTEN). In another terminal, try:"
+	@echo "  $(BIN)/ledger offices"
+	@echo "  $(BIN)/ledger check --office CN-DANDONG --at 2025-03-20 --direction outbound --channel personal-baggage --traveller worker --item 8516.60:1"
+	@echo "  $(BIN)/ledger compare --office CN-DANDONG --office CN-HUNCHUN --office CN-CHANGBAI --at 2025-04-28 --direction outbound --channel cargo-road --traveller trader --item electronics"
+	@echo "  make story   (the whole seed story)"
+	LEDGER_LISTEN=$(LISTEN) $(BIN)/ledger serve --example $(EXAMPLE)
 
+# The seed story's questions, asked of a running server (`make run` in another terminal).
 story:
 	@echo "A worker's rice cooker at Dandong, before, during and after the early-March ban:"
 	$(BIN)/ledger check --office CN-DANDONG --at 2025-02-20 --direction outbound --channel personal-baggage --traveller worker --item 8516.60:1 --item 8516.60:3
@@ -44,4 +67,4 @@ story:
 	$(BIN)/ledger compare --office CN-DANDONG --office CN-HUNCHUN --office CN-CHANGBAI --at 2025-04-28 --direction outbound --channel cargo-road --traveller trader --item electronics
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) var ledger/v1 .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,37 +1,41 @@
-"""The ``ledger`` command line: import, check, compare, state, history and rebuild.
+"""The ``ledger`` command line.
 
-It opens the ledger in-process on ``LEDGER_DATABASE_URL`` (default ``sqlite:///var/ledger.sqlite``).
-Human output by default; ``--json`` prints machine-readable JSON.
+Most commands talk to a ledger server through the client library (``--server`` or
+``LEDGER_SERVER``, default ``127.0.0.1:50051``). Two work on the database itself: ``serve``
+runs the server, ``rebuild`` replays the log into a fresh read model. Human output by
+default; ``--json`` prints machine-readable JSON.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from ledger_client import (
+    CheckResult,
+    ItemResult,
+    LedgerClient,
+    LedgerClientError,
+    Verdict,
+    command_message,
+)
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
+from ledger.commands import Command, RecordChange
 from ledger.domain.goods import format_goods
-from ledger.domain.office import LedgerError
+from ledger.domain.office import ChangeKind, LedgerError
 from ledger.domain.values import Channel, Direction, Traveller
-from ledger.importer import import_file
-from ledger.queries import (
-    CheckItem,
-    CheckRequest,
-    CheckResult,
-    CompareRequest,
-    StateRequest,
-    Verdict,
-)
+from ledger.importer import parse_lines
 from ledger.readmodel import Basis
-from ledger.service import Ledger
 from ledger.settings import Settings
 
 __all__ = ["app", "main"]
@@ -52,23 +56,38 @@ _COLOURS = {
     Verdict.UNCERTAIN: "magenta",
     Verdict.NO_RULE: "dim",
 }
+_VERBS = {
+    ChangeKind.OBSERVED: "observe",
+    ChangeKind.TIGHTENED: "tighten",
+    ChangeKind.LOOSENED: "loosen",
+}
+_IMPORT_CHUNK = 200
 
+ServerOption = Annotated[
+    str,
+    typer.Option("--server", envvar="LEDGER_SERVER", help="The ledger server, host:port."),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+OfficeOption = Annotated[str, typer.Option("--office", help="Office code, e.g. CN-DANDONG.")]
 AtOption = Annotated[datetime, typer.Option("--at", formats=["%Y-%m-%d"], help="Valid time.")]
+DateOption = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
 KnownAtOption = Annotated[
-    datetime | None,
+    str | None,
     typer.Option(
         "--known-at",
-        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"],
-        help="Knowledge time: only what was known then (a date means the end of that day, UTC).",
+        help="Knowledge time: a date (the end of that day, UTC) or an RFC 3339 timestamp.",
     ),
 ]
 BasisOption = Annotated[Basis, typer.Option("--basis", help="Knowledge basis.")]
 ItemOption = Annotated[
     list[str],
     typer.Option(
-        "--item", help="GOODS[:QUANTITY[:VALUE:CURRENCY]], e.g. 8516.60:1 or luxury:1:500:USD."
+        "--item", help="GOODS[:QUANTITY[:VALUE:CURRENCY]], e.g. 8516.60:1 or cash:1:500:USD."
     ),
+]
+SourceOption = Annotated[
+    list[str],
+    typer.Option("--source", help="PUBLISHER|URL|PUBLISHED|GRADE[|LANGUAGE]; at least one."),
 ]
 
 
@@ -76,66 +95,299 @@ def main() -> None:
     app()
 
 
-def _open() -> Ledger:
-    return Ledger(Settings())
+class Refused(typer.Exit):
+    """A refusal, printed to standard error; the exit status is 2."""
+
+    def __init__(self, message: str) -> None:
+        errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+        super().__init__(code=2)
 
 
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code=2)
+def _client(server: str) -> LedgerClient:
+    return LedgerClient(server)
 
 
-def _print_json(value: BaseModel | list[Any]) -> None:
+def _refusal(error: LedgerClientError | ValueError) -> Refused:
+    """A refusal by the server (its status and fields), or bad input caught before sending."""
+    if not isinstance(error, LedgerClientError):
+        return Refused(str(error))
+    lines = [f"{error.code.name}: {error.message}"]
+    lines += [f"  {field}: {text}" for field, text in error.fields if field not in error.message]
+    return Refused("\n".join(lines))
+
+
+def _print_json(value: BaseModel | list[Any] | dict[str, Any]) -> None:
     if isinstance(value, BaseModel):
         console.print_json(value.model_dump_json())
     else:
         console.print_json(json.dumps(value, default=str))
 
 
-def _item(text: str) -> CheckItem:
+def _item(text: str) -> dict[str, Any]:
     goods, *rest = text.split(":")
-    fields: dict[str, Any] = {"goods": goods}
-    if rest:
-        fields["quantity"] = rest[0]
-    if len(rest) == 3:
-        fields["value"], fields["currency"] = Decimal(rest[1]), rest[2]
-    elif len(rest) not in (0, 1):
+    if len(rest) not in (0, 1, 3):
         raise typer.BadParameter(f"{text!r}: expected GOODS[:QUANTITY[:VALUE:CURRENCY]]")
-    return CheckItem.model_validate(fields)
+    item: dict[str, Any] = {"goods": goods}
+    try:
+        if rest:
+            item["quantity"] = int(rest[0])
+        if len(rest) == 3:
+            item["value"], item["currency"] = str(Decimal(rest[1])), rest[2]
+    except (ValueError, ArithmeticError):
+        raise typer.BadParameter(
+            f"{text!r}: quantity must be a whole number, value a decimal"
+        ) from None
+    return item
 
 
-def _known(known_at: datetime | None) -> date | datetime | None:
-    if known_at is None:
+def _source(text: str) -> dict[str, str]:
+    parts = text.split("|")
+    if len(parts) not in (4, 5):
+        raise typer.BadParameter(f"{text!r}: expected PUBLISHER|URL|PUBLISHED|GRADE[|LANGUAGE]")
+    return dict(zip(("publisher", "url", "published", "grade", "language"), parts, strict=False))
+
+
+def _admissibility(text: str | None) -> dict[str, Any] | None:
+    """prohibited | allowed | quantity-limit:N | value-limit:AMOUNT:CURRENCY"""
+    if text is None:
         return None
-    return (
-        known_at.date()
-        if known_at.time() == datetime.min.time() and known_at.tzinfo is None
-        else known_at
-    )
+    kind, *rest = text.split(":")
+    if kind == "quantity-limit" and len(rest) == 1:
+        return {"kind": kind, "quantity": int(rest[0]) if rest[0].isdigit() else rest[0]}
+    if kind == "value-limit" and len(rest) == 2:
+        return {"kind": kind, "amount": rest[0], "currency": rest[1]}
+    if rest:
+        raise typer.BadParameter(
+            f"{text!r}: expected quantity-limit:N or value-limit:AMOUNT:CURRENCY"
+        )
+    return {"kind": kind}
+
+
+def _measure(
+    admissibility: str | None, inspection: str | None, enforcement: str | None
+) -> dict[str, Any] | None:
+    measure = {
+        "admissibility": _admissibility(admissibility),
+        "inspection": inspection,
+        "enforcement": enforcement,
+    }
+    stated = {key: value for key, value in measure.items() if value is not None}
+    return stated or None
+
+
+def _day(value: datetime | None) -> str | None:
+    return None if value is None else value.date().isoformat()
+
+
+# Commands that change the ledger.
+
+
+@app.command()
+def register(
+    office: OfficeOption,
+    name: Annotated[str, typer.Option(help="Display name.")],
+    crossing: Annotated[
+        list[str], typer.Option(help="COUNTERPART|MODE (road, rail, bridge, ferry, air).")
+    ] = [],  # noqa: B006 - typer reads the default
+    request_id: Annotated[str | None, typer.Option(help="Reuse to retry safely.")] = None,
+    server: ServerOption = "127.0.0.1:50051",
+    as_json: JsonOption = False,
+) -> None:
+    """Register a customs office."""
+    crossings = [
+        dict(zip(("counterpart", "mode"), c.split("|", 1), strict=False)) for c in crossing
+    ]
+    with _client(server) as client:
+        try:
+            receipt = client.register_office(office, name, crossings, request_id=request_id)
+        except LedgerClientError as error:
+            raise _refusal(error) from None
+    _print_receipt(receipt, as_json)
+
+
+@app.command()
+def record(
+    kind: Annotated[ChangeKind, typer.Argument(help="observed, tightened or loosened.")],
+    office: OfficeOption,
+    direction: Annotated[Direction, typer.Option()],
+    channel: Annotated[Channel, typer.Option()],
+    goods: Annotated[str, typer.Option(help="An HS code or a category.")],
+    on: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Effective date.")],
+    source: SourceOption,
+    traveller: Annotated[Traveller, typer.Option()] = Traveller.ANY,
+    precision: Annotated[str, typer.Option(help="day, early-month, ..., year.")] = "day",
+    admissibility: Annotated[
+        str | None,
+        typer.Option(help="prohibited, allowed, quantity-limit:N, value-limit:AMOUNT:CUR."),
+    ] = None,
+    inspection: Annotated[str | None, typer.Option()] = None,
+    enforcement: Annotated[str | None, typer.Option()] = None,
+    note: str = "",
+    expected_version: Annotated[
+        int | None, typer.Option(help="Refuse unless the office is at this version.")
+    ] = None,
+    request_id: Annotated[str | None, typer.Option(help="Reuse to retry safely.")] = None,
+    server: ServerOption = "127.0.0.1:50051",
+    as_json: JsonOption = False,
+) -> None:
+    """Record an observation, a tightening or a loosening."""
+    with _client(server) as client:
+        try:
+            receipt = client.record(
+                kind.value,
+                office,
+                scope={
+                    "direction": direction,
+                    "channel": channel,
+                    "traveller": traveller,
+                    "goods": goods,
+                },
+                measure=_measure(admissibility, inspection, enforcement) or {},
+                effective={"on": _day(on), "precision": precision},
+                sources=[_source(text) for text in source],
+                note=note,
+                expected_version=expected_version,
+                request_id=request_id,
+            )
+        except (LedgerClientError, ValueError) as error:
+            raise _refusal(error) from None
+    _print_receipt(receipt, as_json)
+
+
+@app.command()
+def amend(
+    office: OfficeOption,
+    change: Annotated[str, typer.Option(help="The change id.")],
+    reason: Annotated[str, typer.Option()],
+    source: SourceOption,
+    on: DateOption = None,
+    precision: Annotated[str, typer.Option()] = "day",
+    admissibility: Annotated[str | None, typer.Option()] = None,
+    inspection: Annotated[str | None, typer.Option()] = None,
+    enforcement: Annotated[str | None, typer.Option()] = None,
+    expected_version: Annotated[int | None, typer.Option()] = None,
+    request_id: Annotated[str | None, typer.Option()] = None,
+    server: ServerOption = "127.0.0.1:50051",
+    as_json: JsonOption = False,
+) -> None:
+    """Correct an earlier change's effective date or measure."""
+    effective = None if on is None else {"on": _day(on), "precision": precision}
+    with _client(server) as client:
+        try:
+            receipt = client.amend(
+                office,
+                change,
+                reason=reason,
+                sources=[_source(text) for text in source],
+                effective=effective,
+                measure=_measure(admissibility, inspection, enforcement),
+                expected_version=expected_version,
+                request_id=request_id,
+            )
+        except (LedgerClientError, ValueError) as error:
+            raise _refusal(error) from None
+    _print_receipt(receipt, as_json)
+
+
+@app.command()
+def retract(
+    office: OfficeOption,
+    change: Annotated[str, typer.Option(help="The change id.")],
+    reason: Annotated[str, typer.Option()],
+    source: SourceOption,
+    expected_version: Annotated[int | None, typer.Option()] = None,
+    request_id: Annotated[str | None, typer.Option()] = None,
+    server: ServerOption = "127.0.0.1:50051",
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw an earlier change."""
+    with _client(server) as client:
+        try:
+            receipt = client.retract(
+                office,
+                change,
+                reason=reason,
+                sources=[_source(text) for text in source],
+                expected_version=expected_version,
+                request_id=request_id,
+            )
+        except LedgerClientError as error:
+            raise _refusal(error) from None
+    _print_receipt(receipt, as_json)
 
 
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A JSONL file.")],
+    server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
-    """Validate a JSONL file of commands, then store it whole, or nothing."""
-    with _open() as ledger:
+    """Validate a JSONL file of commands, then store it whole through the API, or nothing."""
+    try:
+        with file.open(encoding="utf-8") as text:
+            numbered = parse_lines(text)
+    except LedgerError as refused:
+        raise Refused(f"{file} refused, nothing stored:\n{refused}") from None
+    messages = [_message(command) for _, command in numbered]
+    with _client(server) as client, Progress(console=errors, transient=True) as progress:
+        task = progress.add_task(f"importing {file.name}", total=len(messages))
         try:
-            before = ledger.app.recorder.max_notification_id() or 0
-            receipts = import_file(ledger.app, file)
-            stored = (ledger.app.recorder.max_notification_id() or 0) - before
-        except LedgerError as refused:
-            raise _fail(f"{file} refused, nothing stored:\n{refused}") from None
+            result = client.import_commands(
+                messages,
+                chunk=_IMPORT_CHUNK,
+                progress=lambda sent: progress.advance(task, sent),
+            )
+        except LedgerClientError as error:
+            lines = [f"line {_line(numbered, field)}: {text}" for field, text in error.fields]
+            raise Refused(
+                f"{file} refused, nothing stored:\n" + "\n".join(lines or [error.message])
+            ) from None
     if as_json:
-        _print_json([receipt.model_dump(mode="json") for receipt in receipts])
+        _print_json([receipt.model_dump(mode="json") for receipt in result.receipts])
     else:
-        console.print(f"{file}: {len(receipts)} commands, {stored} new events stored")
+        console.print(f"{file}: {len(result.receipts)} commands, {result.stored} new events stored")
+
+
+def _message(command: Command) -> Any:
+    data = command.model_dump(mode="json")
+    if isinstance(command, RecordChange):
+        return command_message(_VERBS[command.kind], data)
+    name = {"RegisterOffice": "register", "AmendChange": "amend", "RetractChange": "retract"}
+    return command_message(name[type(command).__name__], data)
+
+
+def _line(numbered: list[tuple[int, Command]], field: str) -> str:
+    """``commands[3].tighten.change.scope`` → the line number of command 3, and the field."""
+    if field.startswith("commands["):
+        index = int(field[len("commands[") : field.index("]")])
+        if 0 <= index < len(numbered):
+            return str(numbered[index][0])
+    return "?"
+
+
+# Questions.
+
+
+@app.command()
+def offices(server: ServerOption = "127.0.0.1:50051", as_json: JsonOption = False) -> None:
+    """The registered offices."""
+    with _client(server) as client:
+        rows = client.list_offices()
+    if as_json:
+        _print_json([row.model_dump(mode="json") for row in rows])
+        return
+    table = Table(title="offices")
+    for column in ("code", "name", "version", "changes", "crossings"):
+        table.add_column(column)
+    for row in rows:
+        crossings = ", ".join(f"{c.counterpart} ({c.mode})" for c in row.crossings)
+        table.add_row(row.code, row.name, str(row.version), str(row.changes), crossings)
+    console.print(table)
 
 
 @app.command()
 def check(
-    office: Annotated[str, typer.Option(help="Office code, e.g. CN-DANDONG.")],
+    office: OfficeOption,
     at: AtOption,
     direction: Annotated[Direction, typer.Option()],
     channel: Annotated[Channel, typer.Option()],
@@ -143,28 +395,31 @@ def check(
     traveller: Annotated[Traveller, typer.Option()] = Traveller.ANY,
     known_at: KnownAtOption = None,
     basis: BasisOption = Basis.RECORDED,
+    server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
     """Was this allowed at that office on that date, as known then?"""
-    with _open() as ledger:
+    with _client(server) as client:
         try:
-            request = CheckRequest(
-                office=office,
-                at=at.date(),
-                known_at=_known(known_at),
-                basis=basis,
+            result = client.check(
+                office,
+                _day(at),
                 direction=direction,
                 channel=channel,
                 traveller=traveller,
-                items=tuple(_item(text) for text in item),
+                items=[_item(text) for text in item],
+                known_at=known_at,
+                basis=basis,
             )
-            result = ledger.check(request)
-        except (ValidationError, LedgerError) as error:
-            raise _fail(str(error)) from None
+        except LedgerClientError as error:
+            raise _refusal(error) from None
     if as_json:
         _print_json(result)
     else:
-        console.print(_check_table(result))
+        title = f"{result.office} on {_day(at)}" + (
+            f", as known at {known_at} ({basis})" if known_at else ""
+        )
+        console.print(_check_table(title, result))
 
 
 @app.command()
@@ -177,61 +432,57 @@ def compare(
     traveller: Annotated[Traveller, typer.Option()] = Traveller.ANY,
     known_at: KnownAtOption = None,
     basis: BasisOption = Basis.RECORDED,
+    server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
     """The same check across offices, least restrictive first."""
-    with _open() as ledger:
+    with _client(server) as client:
         try:
-            request = CompareRequest(
-                offices=tuple(office),
-                at=at.date(),
-                known_at=_known(known_at),
-                basis=basis,
+            result = client.compare(
+                office,
+                _day(at),
                 direction=direction,
                 channel=channel,
                 traveller=traveller,
-                items=tuple(_item(text) for text in item),
+                items=[_item(text) for text in item],
+                known_at=known_at,
+                basis=basis,
             )
-            result = ledger.compare(request)
-        except (ValidationError, LedgerError) as error:
-            raise _fail(str(error)) from None
+        except LedgerClientError as error:
+            raise _refusal(error) from None
     if as_json:
         _print_json(result)
         return
-    table = Table(
-        title=f"{request.direction} {request.channel} {request.traveller} on {request.at}"
-    )
+    table = Table(title=f"{direction} {channel} {traveller} on {_day(at)}, least restrictive first")
     for column in ("rank", "office", "verdicts", "inspection", "enforcement"):
         table.add_column(column)
-    for ranking in result.offices:
-        items = ranking.result.items
+    for ranking in result.rankings:
+        items = ranking.items
         table.add_row(
             str(ranking.rank),
             ranking.office,
             ", ".join(f"[{_COLOURS[i.verdict]}]{i.verdict}[/]" for i in items),
-            ", ".join(str(i.inspection or "-") for i in items),
-            ", ".join(str(i.enforcement or "-") for i in items),
+            ", ".join(i.inspection or "-" for i in items),
+            ", ".join(i.enforcement or "-" for i in items),
         )
     console.print(table)
 
 
 @app.command()
 def state(
-    office: Annotated[str, typer.Option(help="Office code.")],
+    office: OfficeOption,
     at: AtOption,
     known_at: KnownAtOption = None,
     basis: BasisOption = Basis.RECORDED,
+    server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
     """Every scope's rule at an office on a date, as known then."""
-    with _open() as ledger:
+    with _client(server) as client:
         try:
-            request = StateRequest(
-                office=office, at=at.date(), known_at=_known(known_at), basis=basis
-            )
-            result = ledger.state(request)
-        except (ValidationError, LedgerError) as error:
-            raise _fail(str(error)) from None
+            result = client.rule_state(office, _day(at), known_at=known_at, basis=basis)
+        except LedgerClientError as error:
+            raise _refusal(error) from None
     if as_json:
         _print_json(result)
         return
@@ -239,130 +490,197 @@ def state(
     for column in ("scope", "admissibility", "inspection", "enforcement"):
         table.add_column(column)
     for scope in result.scopes:
+        s = scope.scope
         for number, rule in enumerate(scope.states):
-            label = str(scope.scope) if number == 0 else "  (if in force)"
-            if scope.uncertain and number == 0:
-                label += "  [magenta]uncertain:[/] not yet in force"
+            label = f"{s.direction}/{s.channel}/{s.traveller}/{format_goods(s.goods)}"
+            if scope.uncertain:
+                label = (
+                    (label + "  [magenta]uncertain:[/] not yet in force")
+                    if number == 0
+                    else "  if in force"
+                )
+            admissible = rule.admissibility
             table.add_row(
                 label,
-                str(rule.admissibility or "-"),
-                str(rule.inspection or "-"),
-                str(rule.enforcement or "-"),
+                "-" if admissible is None else _admissible_text(admissible.model_dump()),
+                rule.inspection or "-",
+                rule.enforcement or "-",
             )
     console.print(table)
 
 
 @app.command()
 def history(
-    office: Annotated[str, typer.Option(help="Office code.")],
-    valid_from: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
-    valid_to: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    office: OfficeOption,
+    valid_from: DateOption = None,
+    valid_to: DateOption = None,
     known_at: KnownAtOption = None,
     basis: BasisOption = Basis.RECORDED,
+    server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
     """Everything recorded for an office, with its sources, filtered on both time axes."""
-    with _open() as ledger:
+    with _client(server) as client:
         try:
-            entries = ledger.history(
-                office,
-                valid_from=valid_from.date() if valid_from else None,
-                valid_to=valid_to.date() if valid_to else None,
-                known_at=_known(known_at),
-                basis=basis,
+            events = list(
+                client.history(
+                    office,
+                    valid_from=_day(valid_from),
+                    valid_to=_day(valid_to),
+                    known_at=known_at,
+                    basis=basis,
+                )
             )
-        except LedgerError as error:
-            raise _fail(str(error)) from None
+        except LedgerClientError as error:
+            raise _refusal(error) from None
     if as_json:
-        _print_json([entry.model_dump(mode="json") for entry in entries])
+        _print_json(
+            [
+                {**e.model_dump(mode="json", exclude={"event_json"}), "event": e.event}
+                for e in events
+            ]
+        )
         return
     table = Table(title=f"history of {office}")
     for column in ("v", "event", "recorded", "reported", "what"):
         table.add_column(column)
-    for entry in entries:
-        event = entry.event
-        what = " ".join(
-            str(part)
-            for part in (
-                _scope_text(event.get("scope")),
-                _effective_text(event.get("effective")),
-                event.get("reason") or event.get("note") or event.get("name") or "",
-            )
-            if part
-        )
+    for entry in events:
         table.add_row(
             str(entry.office_version),
             entry.type,
             entry.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
             str(entry.reported_on or ""),
-            what,
+            _what(entry.event),
         )
     console.print(table)
 
 
 @app.command()
-def offices(as_json: JsonOption = False) -> None:
-    """The registered offices."""
-    with _open() as ledger:
-        rows = ledger.offices()
-    if as_json:
-        _print_json(
-            [
-                {"code": r.code, "name": r.name, "version": r.version, "changes": r.changes}
-                for r in rows
-            ]
-        )
-        return
-    table = Table(title="offices")
-    for column in ("code", "name", "version", "changes"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row.code, row.name, str(row.version), str(row.changes))
-    console.print(table)
+def watch(
+    after: Annotated[
+        int, typer.Option(help="Start after this global position (0: the beginning).")
+    ] = 0,
+    count: Annotated[int | None, typer.Option(help="Stop after this many events.")] = None,
+    server: ServerOption = "127.0.0.1:50051",
+    as_json: JsonOption = False,
+) -> None:
+    """Follow the log: past events, then new ones as they are recorded (Ctrl-C stops)."""
+    with _client(server) as client:
+        try:
+            for number, event in enumerate(client.watch(after), start=1):
+                if as_json:
+                    print(
+                        json.dumps(
+                            {
+                                **event.model_dump(mode="json", exclude={"event_json"}),
+                                "event": event.event,
+                            }
+                        ),
+                        flush=True,
+                    )
+                else:
+                    console.print(
+                        f"{event.position:>8} {event.office:<14} v{event.office_version:<4} "
+                        f"{event.type:<18} {_what(event.event)}"
+                    )
+                if count is not None and number >= count:
+                    break
+        except LedgerClientError as error:
+            raise _refusal(error) from None
+        except KeyboardInterrupt:
+            pass
+
+
+# The database itself.
+
+
+@app.command()
+def serve(
+    example: Annotated[
+        Path | None,
+        typer.Option(help="Import this JSONL file when starting on an empty ledger."),
+    ] = None,
+) -> None:
+    """Run the gRPC server (LEDGER_LISTEN, LEDGER_DATABASE_URL) until SIGTERM or SIGINT."""
+    from ledger.server.serve import serve as run_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings()
+    if example is not None:
+        settings = settings.model_copy(update={"example": str(example)})
+    try:
+        run_server(settings)
+    except (ValidationError, LedgerError, RuntimeError) as error:
+        raise Refused(str(error)) from None
 
 
 @app.command()
 def rebuild() -> None:
-    """Replay the whole log into a fresh read model."""
-    with _open() as ledger:
+    """Replay the whole log into a fresh read model (on LEDGER_DATABASE_URL, server stopped)."""
+    from ledger.service import Ledger
+
+    with Ledger(Settings()) as ledger:
         replayed = ledger.rebuild()
     console.print(f"read model rebuilt from {replayed} events")
 
 
-def _check_table(result: CheckResult) -> Table:
-    known = f", as known at {result.known_at} ({result.basis})" if result.known_at else ""
-    table = Table(title=f"{result.office} on {result.at}{known}")
+# Human output.
+
+
+def _print_receipt(receipt: BaseModel, as_json: bool) -> None:
+    if as_json:
+        _print_json(receipt)
+    else:
+        data = receipt.model_dump()
+        console.print(
+            f"recorded {data['change_id']} at {data['office']} v{data['office_version']}, "
+            f"position {data['position']}, {data['recorded_at']:%Y-%m-%d %H:%M:%S} UTC"
+        )
+
+
+def _check_table(title: str, result: CheckResult) -> Table:
+    table = Table(title=title)
     for column in ("item", "verdict", "inspection", "enforcement", "because", "sources"):
         table.add_column(column)
     for item in result.items:
-        because = "\n".join(
-            candidate.reason
-            + (f" ({rule.kind} {rule.effective})" if (rule := _admissibility(candidate)) else "")
-            for candidate in item.candidates
-        )
         table.add_row(
             f"{format_goods(item.item.goods)} x{item.item.quantity}",
             f"[{_COLOURS[item.verdict]}]{item.verdict}[/]",
-            str(item.inspection or "-"),
-            str(item.enforcement or "-"),
-            because,
+            item.inspection or "-",
+            item.enforcement or "-",
+            _because(item),
             "\n".join(f"{s.publisher} {s.published} {s.grade}" for s in item.sources),
         )
     return table
 
 
-def _admissibility(candidate: Any) -> Any:
-    return next((r for r in candidate.rulings if r.dimension == "admissibility"), None)
+def _because(item: ItemResult) -> str:
+    reasons = []
+    for candidate in item.candidates:
+        rule = next((r for r in candidate.rulings if r.dimension == "admissibility"), None)
+        where = (
+            f" ({rule.kind} from {rule.effective.on}, {rule.effective.precision})" if rule else ""
+        )
+        reasons.append(candidate.reason + where)
+    return "\n".join(reasons)
 
 
-def _scope_text(scope: dict[str, Any] | None) -> str:
-    if not scope:
-        return ""
-    goods = format_goods(scope["goods"])
-    return f"{scope['direction']}/{scope['channel']}/{scope['traveller']}/{goods}"
+def _admissible_text(admissibility: dict[str, Any]) -> str:
+    if admissibility.get("quantity") is not None:
+        return f"at most {admissibility['quantity']}"
+    if admissibility.get("amount") is not None:
+        return f"at most {admissibility['amount']} {admissibility['currency']}"
+    return str(admissibility["kind"])
 
 
-def _effective_text(effective: dict[str, Any] | None) -> str:
-    if not effective:
-        return ""
-    return f"from {effective['on']} ({effective['precision']})"
+def _what(event: dict[str, Any]) -> str:
+    scope = event.get("scope")
+    effective = event.get("effective")
+    parts = [
+        f"{scope['direction']}/{scope['channel']}/{scope['traveller']}/{format_goods(scope['goods'])}"
+        if scope
+        else "",
+        f"from {effective['on']} ({effective['precision']})" if effective else "",
+        str(event.get("reason") or event.get("note") or event.get("name") or ""),
+    ]
+    return " ".join(part for part in parts if part)

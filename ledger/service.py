@@ -6,16 +6,25 @@ application, and every save brings the projection up to date before the command 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from eventsourcing.sqlite import SQLiteFactory
 
-from ledger.application import LedgerApplication
-from ledger.commands import AmendChange, Receipt, RecordChange, RegisterOffice, RetractChange
+from ledger.application import LedgerApplication, OfficeNotFound
+from ledger.commands import (
+    AmendChange,
+    Command,
+    Receipt,
+    RecordChange,
+    RegisterOffice,
+    RetractChange,
+)
 from ledger.domain.office import ChangeAmended, ChangeRetracted, OfficeEvent, PolicyChanged
-from ledger.domain.values import Value
+from ledger.domain.values import OfficeCode, Value
 from ledger.index import RuleIndex
 from ledger.projection import ProjectionFollower, RuleProjection, reported_on
 from ledger.queries import (
@@ -33,7 +42,7 @@ from ledger.settings import Settings
 if TYPE_CHECKING:
     from types import TracebackType
 
-__all__ = ["Ledger", "HistoryEntry"]
+__all__ = ["Ledger", "HistoryEntry", "HistoryRequest", "LogEvent"]
 
 
 class HistoryEntry(Value):
@@ -46,6 +55,28 @@ class HistoryEntry(Value):
     recorded_at: datetime
     reported_on: date | None
     event: dict[str, Any]
+
+
+class HistoryRequest(Value):
+    """An office's history, filtered on valid time and knowledge time."""
+
+    office: OfficeCode
+    valid_from: date | None = None
+    valid_to: date | None = None
+    known_at: date | datetime | None = None
+    basis: Basis = Basis.RECORDED
+
+
+class LogEvent(Value):
+    """One event of the whole log, at its global position."""
+
+    position: int
+    office: str
+    office_version: int
+    type: str
+    event_id: UUID
+    recorded_at: datetime
+    event_json: str
 
 
 class Ledger:
@@ -61,6 +92,12 @@ class Ledger:
         self.queries = RuleQueries(self.index, self.view)
         self.app.on_saved.append(self.follower.catch_up)
         self.follower.catch_up()  # events saved while no process was following
+        self._saved = threading.Condition()
+        self.app.on_saved.append(self._announce)
+
+    def _announce(self) -> None:
+        with self._saved:
+            self._saved.notify_all()
 
     def _construct_view(self) -> RuleView:
         factory = self.app.factory
@@ -98,9 +135,57 @@ class Ledger:
         self.follower.catch_up()
         return self.queries.compare(request)
 
+    def execute_batch(self, commands: Sequence[Command]) -> list[Receipt]:
+        return self.app.execute_batch(commands)
+
     def offices(self) -> list[OfficeRow]:
         self.follower.catch_up()
         return self.view.list_offices()
+
+    def office(self, code: str) -> OfficeRow:
+        self.follower.catch_up()
+        row = self.view.get_office(code)
+        if row is None:
+            raise OfficeNotFound(code)
+        return row
+
+    def log(self, after: int, limit: int) -> list[LogEvent]:
+        """Up to ``limit`` events after global position ``after``, in log order."""
+        notifications = self.app.recorder.select_notifications(after + 1, limit)
+        events = []
+        for notification in notifications:
+            event = cast("OfficeEvent", self.app.mapper.to_domain_event(notification))
+            events.append(
+                LogEvent(
+                    position=notification.id,
+                    office=self.projection.office_code(notification.originator_id) or "",
+                    office_version=notification.originator_version,
+                    type=type(event).__name__,
+                    event_id=event.event_id,
+                    recorded_at=event.recorded_at,
+                    event_json=event.model_dump_json(),
+                )
+            )
+        return events
+
+    def wait_for_events(self, after: int, timeout: float) -> None:
+        """Return once an event after ``after`` may exist, or after ``timeout`` seconds.
+
+        Saves by this process wake waiters at once; another process's saves to the same
+        database are seen at the next timeout.
+        """
+        with self._saved:
+            if (self.app.recorder.max_notification_id() or 0) <= after:
+                self._saved.wait(timeout)
+
+    def history_of(self, request: HistoryRequest) -> list[HistoryEntry]:
+        return self.history(
+            request.office,
+            valid_from=request.valid_from,
+            valid_to=request.valid_to,
+            known_at=request.known_at,
+            basis=request.basis,
+        )
 
     def history(
         self,

@@ -11,7 +11,7 @@ __all__ = ["Settings"]
 
 
 class Settings(BaseSettings):
-    """Where the ledger keeps its data.
+    """Where the ledger keeps its data, and how its server runs.
 
     ``LEDGER_DATABASE_URL`` is ``sqlite:///relative/path``, ``sqlite:////absolute/path`` or
     ``memory://`` (nothing persisted; for tests and experiments).
@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
 
     database_url: str = Field(default="sqlite:///var/ledger.sqlite")
+    listen: str = Field(default="127.0.0.1:50051", description="host:port the server binds")
+    workers: int = Field(default=16, ge=1, le=256, description="threads serving calls")
+    grace_seconds: float = Field(default=10.0, ge=0, description="time in-flight calls get on stop")
+    example: str | None = Field(
+        default=None, description="a JSONL file imported when the server starts on an empty ledger"
+    )
 
     @field_validator("database_url")
     @classmethod

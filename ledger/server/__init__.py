@@ -1,0 +1,1 @@
+"""The gRPC service: a thin adapter over the ledger (``ledger.v1.PolicyLedger``)."""

@@ -1,0 +1,106 @@
+"""Run the gRPC server: the ledger's service, health checking and reflection on one port.
+
+On SIGTERM or SIGINT the server reports NOT_SERVING, ends open watches, lets in-flight calls
+finish within the grace period, and returns (the process exits 0).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from concurrent import futures
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from ledger.importer import import_file
+from ledger.server.servicer import PolicyLedgerServicer
+from ledger.service import Ledger
+from ledger.settings import Settings
+from ledger.v1 import ledger_pb2, ledger_pb2_grpc
+
+__all__ = ["LedgerServer", "serve", "MAX_MESSAGE_BYTES"]
+
+log = logging.getLogger("ledger.server")
+
+SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["PolicyLedger"].full_name
+# The largest message either way: a 1000-item check or a 10000-event history batch fits.
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+class LedgerServer:
+    """A started gRPC server over one ledger; ``stop()`` shuts it down gracefully."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.ledger = Ledger(settings)
+        self.stopping = threading.Event()
+        self.health = health.HealthServicer()
+        self.server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc"),
+            options=[
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.so_reuseport", 0),  # a second server on a taken port fails, loudly
+            ],
+        )
+        ledger_pb2_grpc.add_PolicyLedgerServicer_to_server(  # type: ignore[no-untyped-call]
+            PolicyLedgerServicer(self.ledger, self.stopping), self.server
+        )
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            (
+                SERVICE,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ),
+            self.server,
+        )
+        self.port = self.server.add_insecure_port(settings.listen)
+
+    def start(self) -> None:
+        self._load_example()
+        self.server.start()
+        for service in ("", SERVICE):
+            self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        log.info("serving %s on %s (%s)", SERVICE, self.address, self.settings.database_url)
+
+    @property
+    def address(self) -> str:
+        host = self.settings.listen.rsplit(":", 1)[0]
+        return f"{host}:{self.port}"
+
+    def _load_example(self) -> None:
+        """The example ledger is imported on the first start only: when the log is empty."""
+        if self.settings.example and not self.ledger.app.recorder.max_notification_id():
+            receipts = import_file(self.ledger.app, Path(self.settings.example))
+            log.info(
+                "loaded the example ledger: %d events from %s", len(receipts), self.settings.example
+            )
+
+    def stop(self) -> None:
+        self.health.enter_graceful_shutdown()
+        self.stopping.set()
+        self.server.stop(self.settings.grace_seconds).wait()
+        self.ledger.close()
+        log.info("stopped")
+
+
+def serve(settings: Settings) -> None:
+    """Serve until SIGTERM or SIGINT."""
+    server = LedgerServer(settings)
+    server.start()
+    done = threading.Event()
+
+    def on_signal(number: int, _: object) -> None:
+        log.info("received %s: shutting down", signal.Signals(number).name)
+        done.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(f"ledger serving on {server.address}", flush=True)
+    done.wait()
+    server.stop()

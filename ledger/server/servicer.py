@@ -1,0 +1,275 @@
+"""``ledger.v1.PolicyLedger``: each method converts its request, asks the ledger, converts back.
+
+Conversions go through ``ledger_client.convert`` (descriptor-driven, shared with the client);
+refusals become statuses in ``ledger.server.errors``. Nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf.message import Message
+from ledger_client.convert import from_data, to_data
+from pydantic import BaseModel, ValidationError
+
+from ledger.commands import AmendChange, Command, RecordChange, RegisterOffice, RetractChange
+from ledger.domain.office import ChangeKind
+from ledger.queries import CheckRequest, CompareRequest, StateRequest
+from ledger.readmodel import OfficeRow
+from ledger.server.errors import Invalid, refusals, violations
+from ledger.service import HistoryRequest, Ledger
+from ledger.v1 import ledger_pb2 as pb
+from ledger.v1 import ledger_pb2_grpc
+
+__all__ = ["PolicyLedgerServicer", "DEFAULT_BATCH", "MAX_BATCH"]
+
+DEFAULT_BATCH = 1000
+MAX_BATCH = 10_000
+# A watch with nothing to send re-reads the log this often (in seconds): saves by this
+# process wake it at once, saves by another process sharing the database within this delay.
+_WATCH_POLL = 0.25
+
+M = TypeVar("M", bound=Message)
+V = TypeVar("V", bound=BaseModel)
+
+_CHANGE_FIELD = re.compile(r"^(scope|measure|effective|sources|note)\b")
+_IMPORT_KINDS = {
+    "register": None,
+    "observe": ChangeKind.OBSERVED,
+    "tighten": ChangeKind.TIGHTENED,
+    "loosen": ChangeKind.LOOSENED,
+    "amend": None,
+    "retract": None,
+}
+
+
+def _reply(model: BaseModel | dict[str, Any], message: M) -> M:
+    """Fill a reply message from a result model (or its plain data)."""
+    data = model.model_dump(mode="json") if isinstance(model, BaseModel) else model
+    from_data(data, message)
+    return message
+
+
+def _validate(model: type[V], data: dict[str, Any], prefix: str = "") -> V:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise Invalid(violations(error, prefix)) from None
+
+
+def _record_change(request: Message, kind: ChangeKind) -> RecordChange:
+    """The change's details travel in a nested ``change``; the command has them flat."""
+    data = to_data(request)
+    change = data.pop("change", {})
+    try:
+        return RecordChange.model_validate({**data, **change, "kind": kind})
+    except ValidationError as error:
+        raise Invalid(
+            [
+                (f"change.{field}" if re.match(_CHANGE_FIELD, field) else field, text)
+                for field, text in violations(error)
+            ]
+        ) from None
+
+
+def _command(command: pb.Command, number: int) -> Command:
+    """One command of a batch, refused with the path of its field in the batch."""
+    which = command.WhichOneof("command")
+    prefix = f"commands[{number}]"
+    if which is None:
+        raise Invalid(
+            [
+                (
+                    prefix,
+                    "a command must be one of register, observe, tighten, loosen, amend, retract",
+                )
+            ]
+        )
+    request = getattr(command, which)
+    prefix = f"{prefix}.{which}"
+    kind = _IMPORT_KINDS[which]
+    if kind is not None:
+        try:
+            return _record_change(request, kind)
+        except Invalid as invalid:
+            raise Invalid(
+                [(f"{prefix}.{field}", text) for field, text in invalid.violations]
+            ) from None
+    models: dict[str, type[Command]] = {
+        "register": RegisterOffice,
+        "amend": AmendChange,
+        "retract": RetractChange,
+    }
+    model = models[which]
+    return _validate(model, to_data(request), prefix)
+
+
+def _office(row: OfficeRow) -> dict[str, Any]:
+    return {**asdict(row), "crossings": [c.model_dump(mode="json") for c in row.crossings]}
+
+
+def _batch_size(requested: int) -> int:
+    if requested == 0:
+        return DEFAULT_BATCH
+    if not 1 <= requested <= MAX_BATCH:
+        raise Invalid(
+            [("batch_size", f"must be between 1 and {MAX_BATCH}, or 0 for {DEFAULT_BATCH}")]
+        )
+    return requested
+
+
+class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
+    """The gRPC face of one ``Ledger``."""
+
+    def __init__(self, ledger: Ledger, stopping: threading.Event | None = None) -> None:
+        self.ledger = ledger
+        self.stopping = stopping or threading.Event()
+
+    # Commands.
+
+    def RegisterOffice(
+        self, request: pb.RegisterOfficeRequest, context: grpc.ServicerContext
+    ) -> pb.RegisterOfficeResponse:
+        with refusals(context):
+            command = _validate(RegisterOffice, to_data(request))
+            receipt = self.ledger.register_office(command)
+        return pb.RegisterOfficeResponse(receipt=_reply(receipt, pb.Receipt()))
+
+    def RecordObservation(
+        self, request: pb.RecordObservationRequest, context: grpc.ServicerContext
+    ) -> pb.RecordObservationResponse:
+        with refusals(context):
+            receipt = self.ledger.record_change(_record_change(request, ChangeKind.OBSERVED))
+        return pb.RecordObservationResponse(receipt=_reply(receipt, pb.Receipt()))
+
+    def RecordTightening(
+        self, request: pb.RecordTighteningRequest, context: grpc.ServicerContext
+    ) -> pb.RecordTighteningResponse:
+        with refusals(context):
+            receipt = self.ledger.record_change(_record_change(request, ChangeKind.TIGHTENED))
+        return pb.RecordTighteningResponse(receipt=_reply(receipt, pb.Receipt()))
+
+    def RecordLoosening(
+        self, request: pb.RecordLooseningRequest, context: grpc.ServicerContext
+    ) -> pb.RecordLooseningResponse:
+        with refusals(context):
+            receipt = self.ledger.record_change(_record_change(request, ChangeKind.LOOSENED))
+        return pb.RecordLooseningResponse(receipt=_reply(receipt, pb.Receipt()))
+
+    def AmendChange(
+        self, request: pb.AmendChangeRequest, context: grpc.ServicerContext
+    ) -> pb.AmendChangeResponse:
+        with refusals(context):
+            receipt = self.ledger.amend_change(_validate(AmendChange, to_data(request)))
+        return pb.AmendChangeResponse(receipt=_reply(receipt, pb.Receipt()))
+
+    def RetractChange(
+        self, request: pb.RetractChangeRequest, context: grpc.ServicerContext
+    ) -> pb.RetractChangeResponse:
+        with refusals(context):
+            receipt = self.ledger.retract_change(_validate(RetractChange, to_data(request)))
+        return pb.RetractChangeResponse(receipt=_reply(receipt, pb.Receipt()))
+
+    def ImportCommands(
+        self, request_iterator: Iterable[pb.ImportCommandsRequest], context: grpc.ServicerContext
+    ) -> pb.ImportCommandsResponse:
+        with refusals(context):
+            chunks = [command for chunk in request_iterator for command in chunk.commands]
+            if not chunks:
+                raise Invalid([("commands", "the batch holds no commands")])
+            commands, invalid = [], []
+            for number, command in enumerate(chunks):
+                try:
+                    commands.append(_command(command, number))
+                except Invalid as error:
+                    invalid.extend(error.violations)
+            if invalid:
+                raise Invalid(invalid)
+            before = self.ledger.app.recorder.max_notification_id() or 0
+            receipts = self.ledger.execute_batch(commands)
+            stored = (self.ledger.app.recorder.max_notification_id() or 0) - before
+        return pb.ImportCommandsResponse(
+            receipts=[_reply(receipt, pb.Receipt()) for receipt in receipts], stored=stored
+        )
+
+    # Queries.
+
+    def GetOffice(
+        self, request: pb.GetOfficeRequest, context: grpc.ServicerContext
+    ) -> pb.GetOfficeResponse:
+        with refusals(context):
+            row = self.ledger.office(request.office)
+        return pb.GetOfficeResponse(office=_reply(_office(row), pb.Office()))
+
+    def ListOffices(
+        self, request: pb.ListOfficesRequest, context: grpc.ServicerContext
+    ) -> pb.ListOfficesResponse:
+        rows = self.ledger.offices()
+        return pb.ListOfficesResponse(offices=[_reply(_office(row), pb.Office()) for row in rows])
+
+    def GetHistory(
+        self, request: pb.GetHistoryRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.GetHistoryResponse]:
+        with refusals(context):
+            data = to_data(request)
+            size = _batch_size(data.pop("batch_size", 0))
+            entries = self.ledger.history_of(_validate(HistoryRequest, data))
+        for start in range(0, len(entries), size):
+            if not context.is_active():
+                return
+            events = [
+                {
+                    **entry.model_dump(mode="json", exclude={"event"}),
+                    "event_json": json.dumps(entry.event),
+                }
+                for entry in entries[start : start + size]
+            ]
+            yield pb.GetHistoryResponse(events=[_reply(e, pb.HistoryEvent()) for e in events])
+
+    def GetRuleState(
+        self, request: pb.GetRuleStateRequest, context: grpc.ServicerContext
+    ) -> pb.GetRuleStateResponse:
+        with refusals(context):
+            result = self.ledger.state(_validate(StateRequest, to_data(request)))
+        return _reply(result, pb.GetRuleStateResponse())
+
+    def Check(self, request: pb.CheckRequest, context: grpc.ServicerContext) -> pb.CheckResponse:
+        with refusals(context):
+            result = self.ledger.check(_validate(CheckRequest, to_data(request)))
+        return _reply(result, pb.CheckResponse())
+
+    def CompareOffices(
+        self, request: pb.CompareOfficesRequest, context: grpc.ServicerContext
+    ) -> pb.CompareOfficesResponse:
+        with refusals(context):
+            result = self.ledger.compare(_validate(CompareRequest, to_data(request)))
+        rankings = [
+            {"rank": r.rank, "office": r.office, "items": r.result.model_dump(mode="json")["items"]}
+            for r in result.offices
+        ]
+        return _reply({"rankings": rankings}, pb.CompareOfficesResponse())
+
+    def Watch(
+        self, request: pb.WatchRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.WatchResponse]:
+        with refusals(context):
+            size = _batch_size(request.batch_size)
+            if request.after_position < 0:
+                raise Invalid([("after_position", "must be 0 or a position of the log")])
+        position = request.after_position
+        while context.is_active() and not self.stopping.is_set():
+            events = self.ledger.log(position, size)
+            if events:
+                position = events[-1].position
+                yield pb.WatchResponse(events=[_reply(e, pb.WatchEvent()) for e in events])
+            else:
+                self.ledger.wait_for_events(position, _WATCH_POLL)
+
+    def Ping(self, request: pb.PingRequest, context: grpc.ServicerContext) -> pb.PingResponse:
+        return pb.PingResponse()
