@@ -185,6 +185,8 @@ class ProjectionFollower:
 
     def catch_up(self) -> int:
         """Process every notification after the tracking position; returns how many."""
+        if (self.app.recorder.max_notification_id() or 0) <= self.projection.index.position:
+            return 0  # the common case, one cheap query: nothing new anywhere
         with self._lock:
             processed = 0
             while True:

@@ -196,6 +196,7 @@ class RuleQueries:
     def __init__(self, index: RuleIndex, view: RuleView) -> None:
         self.index = index
         self.view = view
+        self._registered: set[str] = set()  # offices are never unregistered
 
     def state(self, request: StateRequest) -> StateResult:
         rules = self._rules(request.office)
@@ -238,8 +239,10 @@ class RuleQueries:
         )
 
     def _rules(self, office: str) -> OfficeRules:
-        if self.view.get_office(office) is None:
-            raise OfficeNotFound(office)
+        if office not in self._registered:
+            if self.view.get_office(office) is None:
+                raise OfficeNotFound(office)
+            self._registered.add(office)
         return self.index.rules(office)
 
     def _check(self, office: str, request: _Check) -> CheckResult:
