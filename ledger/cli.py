@@ -598,7 +598,11 @@ def watch(
 def serve(
     example: Annotated[
         Path | None,
-        typer.Option(help="Import this JSONL file when starting on an empty ledger."),
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="Import this JSONL file when starting on an empty ledger.",
+        ),
     ] = None,
 ) -> None:
     """Run the gRPC server (LEDGER_LISTEN, LEDGER_DATABASE_URL) until SIGTERM or SIGINT."""
@@ -610,7 +614,7 @@ def serve(
         settings = settings.model_copy(update={"example": str(example)})
     try:
         run_server(settings)
-    except (ValidationError, LedgerError, RuntimeError) as error:
+    except (ValidationError, LedgerError, RuntimeError, OSError) as error:
         raise Refused(str(error)) from None
 
 
