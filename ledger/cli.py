@@ -385,6 +385,27 @@ def offices(server: ServerOption = "127.0.0.1:50051", as_json: JsonOption = Fals
     console.print(table)
 
 
+def _question(
+    at: datetime,
+    direction: Direction,
+    channel: Channel,
+    traveller: Traveller,
+    items: list[str],
+    known_at: str | None,
+    basis: Basis,
+) -> dict[str, Any]:
+    """What a check and a comparison both ask, as the client takes it."""
+    return {
+        "at": _day(at),
+        "direction": direction,
+        "channel": channel,
+        "traveller": traveller,
+        "items": [_item(text) for text in items],
+        "known_at": known_at,
+        "basis": basis,
+    }
+
+
 @app.command()
 def check(
     office: OfficeOption,
@@ -399,18 +420,10 @@ def check(
     as_json: JsonOption = False,
 ) -> None:
     """Was this allowed at that office on that date, as known then?"""
+    question = _question(at, direction, channel, traveller, item, known_at, basis)
     with _client(server) as client:
         try:
-            result = client.check(
-                office,
-                _day(at),
-                direction=direction,
-                channel=channel,
-                traveller=traveller,
-                items=[_item(text) for text in item],
-                known_at=known_at,
-                basis=basis,
-            )
+            result = client.check(office, **question)
         except LedgerClientError as error:
             raise _refusal(error) from None
     if as_json:
@@ -436,18 +449,10 @@ def compare(
     as_json: JsonOption = False,
 ) -> None:
     """The same check across offices, least restrictive first."""
+    question = _question(at, direction, channel, traveller, item, known_at, basis)
     with _client(server) as client:
         try:
-            result = client.compare(
-                office,
-                _day(at),
-                direction=direction,
-                channel=channel,
-                traveller=traveller,
-                items=[_item(text) for text in item],
-                known_at=known_at,
-                basis=basis,
-            )
+            result = client.compare(office, **question)
         except LedgerClientError as error:
             raise _refusal(error) from None
     if as_json:
