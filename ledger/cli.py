@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -103,8 +105,14 @@ class Refused(typer.Exit):
         super().__init__(code=2)
 
 
-def _client(server: str) -> LedgerClient:
-    return LedgerClient(server)
+@contextmanager
+def _client(server: str) -> Iterator[LedgerClient]:
+    """A client whose refusals (and bad input caught before sending) exit with status 2."""
+    with LedgerClient(server) as client:
+        try:
+            yield client
+        except (LedgerClientError, ValueError) as error:
+            raise _refusal(error) from None
 
 
 def _refusal(error: LedgerClientError | ValueError) -> Refused:
@@ -126,7 +134,9 @@ def _print_json(value: BaseModel | list[Any] | dict[str, Any]) -> None:
 def _item(text: str) -> dict[str, Any]:
     goods, *rest = text.split(":")
     if len(rest) not in (0, 1, 3):
-        raise typer.BadParameter(f"{text!r}: expected GOODS[:QUANTITY[:VALUE:CURRENCY]]")
+        raise typer.BadParameter(
+            f"{text!r}: expected GOODS[:QUANTITY[:VALUE:CURRENCY]]", param_hint="--item"
+        )
     item: dict[str, Any] = {"goods": goods}
     try:
         if rest:
@@ -135,7 +145,7 @@ def _item(text: str) -> dict[str, Any]:
             item["value"], item["currency"] = str(Decimal(rest[1])), rest[2]
     except (ValueError, ArithmeticError):
         raise typer.BadParameter(
-            f"{text!r}: quantity must be a whole number, value a decimal"
+            f"{text!r}: quantity must be a whole number, value a decimal", param_hint="--item"
         ) from None
     return item
 
@@ -143,7 +153,9 @@ def _item(text: str) -> dict[str, Any]:
 def _source(text: str) -> dict[str, str]:
     parts = text.split("|")
     if len(parts) not in (4, 5):
-        raise typer.BadParameter(f"{text!r}: expected PUBLISHER|URL|PUBLISHED|GRADE[|LANGUAGE]")
+        raise typer.BadParameter(
+            f"{text!r}: expected PUBLISHER|URL|PUBLISHED|GRADE[|LANGUAGE]", param_hint="--source"
+        )
     return dict(zip(("publisher", "url", "published", "grade", "language"), parts, strict=False))
 
 
@@ -158,7 +170,8 @@ def _admissibility(text: str | None) -> dict[str, Any] | None:
         return {"kind": kind, "amount": rest[0], "currency": rest[1]}
     if rest:
         raise typer.BadParameter(
-            f"{text!r}: expected quantity-limit:N or value-limit:AMOUNT:CURRENCY"
+            f"{text!r}: expected quantity-limit:N or value-limit:AMOUNT:CURRENCY",
+            param_hint="--admissibility",
         )
     return {"kind": kind}
 
@@ -198,10 +211,7 @@ def register(
         dict(zip(("counterpart", "mode"), c.split("|", 1), strict=False)) for c in crossing
     ]
     with _client(server) as client:
-        try:
-            receipt = client.register_office(office, name, crossings, request_id=request_id)
-        except LedgerClientError as error:
-            raise _refusal(error) from None
+        receipt = client.register_office(office, name, crossings, request_id=request_id)
     _print_receipt(receipt, as_json)
 
 
@@ -232,25 +242,22 @@ def record(
 ) -> None:
     """Record an observation, a tightening or a loosening."""
     with _client(server) as client:
-        try:
-            receipt = client.record(
-                kind.value,
-                office,
-                scope={
-                    "direction": direction,
-                    "channel": channel,
-                    "traveller": traveller,
-                    "goods": goods,
-                },
-                measure=_measure(admissibility, inspection, enforcement) or {},
-                effective={"on": _day(on), "precision": precision},
-                sources=[_source(text) for text in source],
-                note=note,
-                expected_version=expected_version,
-                request_id=request_id,
-            )
-        except (LedgerClientError, ValueError) as error:
-            raise _refusal(error) from None
+        receipt = client.record(
+            kind.value,
+            office,
+            scope={
+                "direction": direction,
+                "channel": channel,
+                "traveller": traveller,
+                "goods": goods,
+            },
+            measure=_measure(admissibility, inspection, enforcement) or {},
+            effective={"on": _day(on), "precision": precision},
+            sources=[_source(text) for text in source],
+            note=note,
+            expected_version=expected_version,
+            request_id=request_id,
+        )
     _print_receipt(receipt, as_json)
 
 
@@ -273,19 +280,16 @@ def amend(
     """Correct an earlier change's effective date or measure."""
     effective = None if on is None else {"on": _day(on), "precision": precision}
     with _client(server) as client:
-        try:
-            receipt = client.amend(
-                office,
-                change,
-                reason=reason,
-                sources=[_source(text) for text in source],
-                effective=effective,
-                measure=_measure(admissibility, inspection, enforcement),
-                expected_version=expected_version,
-                request_id=request_id,
-            )
-        except (LedgerClientError, ValueError) as error:
-            raise _refusal(error) from None
+        receipt = client.amend(
+            office,
+            change,
+            reason=reason,
+            sources=[_source(text) for text in source],
+            effective=effective,
+            measure=_measure(admissibility, inspection, enforcement),
+            expected_version=expected_version,
+            request_id=request_id,
+        )
     _print_receipt(receipt, as_json)
 
 
@@ -302,17 +306,14 @@ def retract(
 ) -> None:
     """Withdraw an earlier change."""
     with _client(server) as client:
-        try:
-            receipt = client.retract(
-                office,
-                change,
-                reason=reason,
-                sources=[_source(text) for text in source],
-                expected_version=expected_version,
-                request_id=request_id,
-            )
-        except LedgerClientError as error:
-            raise _refusal(error) from None
+        receipt = client.retract(
+            office,
+            change,
+            reason=reason,
+            sources=[_source(text) for text in source],
+            expected_version=expected_version,
+            request_id=request_id,
+        )
     _print_receipt(receipt, as_json)
 
 
@@ -422,10 +423,7 @@ def check(
     """Was this allowed at that office on that date, as known then?"""
     question = _question(at, direction, channel, traveller, item, known_at, basis)
     with _client(server) as client:
-        try:
-            result = client.check(office, **question)
-        except LedgerClientError as error:
-            raise _refusal(error) from None
+        result = client.check(office, **question)
     if as_json:
         _print_json(result)
     else:
@@ -451,10 +449,7 @@ def compare(
     """The same check across offices, least restrictive first."""
     question = _question(at, direction, channel, traveller, item, known_at, basis)
     with _client(server) as client:
-        try:
-            result = client.compare(office, **question)
-        except LedgerClientError as error:
-            raise _refusal(error) from None
+        result = client.compare(office, **question)
     if as_json:
         _print_json(result)
         return
@@ -484,10 +479,7 @@ def state(
 ) -> None:
     """Every scope's rule at an office on a date, as known then."""
     with _client(server) as client:
-        try:
-            result = client.rule_state(office, _day(at), known_at=known_at, basis=basis)
-        except LedgerClientError as error:
-            raise _refusal(error) from None
+        result = client.rule_state(office, _day(at), known_at=known_at, basis=basis)
     if as_json:
         _print_json(result)
         return
@@ -526,18 +518,15 @@ def history(
 ) -> None:
     """Everything recorded for an office, with its sources, filtered on both time axes."""
     with _client(server) as client:
-        try:
-            events = list(
-                client.history(
-                    office,
-                    valid_from=_day(valid_from),
-                    valid_to=_day(valid_to),
-                    known_at=known_at,
-                    basis=basis,
-                )
+        events = list(
+            client.history(
+                office,
+                valid_from=_day(valid_from),
+                valid_to=_day(valid_to),
+                known_at=known_at,
+                basis=basis,
             )
-        except LedgerClientError as error:
-            raise _refusal(error) from None
+        )
     if as_json:
         _print_json(
             [
@@ -570,30 +559,21 @@ def watch(
     as_json: JsonOption = False,
 ) -> None:
     """Follow the log: past events, then new ones as they are recorded (Ctrl-C stops)."""
-    with _client(server) as client:
-        try:
-            for number, event in enumerate(client.watch(after), start=1):
-                if as_json:
-                    print(
-                        json.dumps(
-                            {
-                                **event.model_dump(mode="json", exclude={"event_json"}),
-                                "event": event.event,
-                            }
-                        ),
-                        flush=True,
-                    )
-                else:
-                    console.print(
-                        f"{event.position:>8} {event.office:<14} v{event.office_version:<4} "
-                        f"{event.type:<18} {_what(event.event)}"
-                    )
-                if count is not None and number >= count:
-                    break
-        except LedgerClientError as error:
-            raise _refusal(error) from None
-        except KeyboardInterrupt:
-            pass
+    with _client(server) as client, suppress(KeyboardInterrupt):
+        for number, event in enumerate(client.watch(after), start=1):
+            if as_json:
+                data = {
+                    **event.model_dump(mode="json", exclude={"event_json"}),
+                    "event": event.event,
+                }
+                print(json.dumps(data), flush=True)
+            else:
+                console.print(
+                    f"{event.position:>8} {event.office:<14} v{event.office_version:<4} "
+                    f"{event.type:<18} {_what(event.event)}"
+                )
+            if count is not None and number >= count:
+                break
 
 
 # The database itself.

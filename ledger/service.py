@@ -23,7 +23,14 @@ from ledger.commands import (
     RegisterOffice,
     RetractChange,
 )
-from ledger.domain.office import ChangeAmended, ChangeRetracted, OfficeEvent, PolicyChanged
+from ledger.domain.office import (
+    ChangeAmended,
+    ChangeRetracted,
+    Office,
+    OfficeEvent,
+    OfficeRegistered,
+    PolicyChanged,
+)
 from ledger.domain.values import OfficeCode, Value
 from ledger.index import RuleIndex
 from ledger.projection import ProjectionFollower, RuleProjection, reported_on
@@ -151,6 +158,7 @@ class Ledger:
 
     def log(self, after: int, limit: int) -> list[LogEvent]:
         """Up to ``limit`` events after global position ``after``, in log order."""
+        self.follower.catch_up()  # so that the offices of these events are known
         notifications = self.app.recorder.select_notifications(after + 1, limit)
         events = []
         for notification in notifications:
@@ -158,7 +166,7 @@ class Ledger:
             events.append(
                 LogEvent(
                     position=notification.id,
-                    office=self.projection.office_code(notification.originator_id) or "",
+                    office=self._office_of(event),
                     office_version=notification.originator_version,
                     type=type(event).__name__,
                     event_id=event.event_id,
@@ -167,6 +175,14 @@ class Ledger:
                 )
             )
         return events
+
+    def _office_of(self, event: OfficeEvent) -> str:
+        if isinstance(event, OfficeRegistered):
+            return event.code
+        code = self.projection.office_code(event.originator_id)
+        if code is None:  # registered after the catch-up above, by another process
+            code = cast("Office", self.app.repository.get(event.originator_id)).code
+        return code
 
     def wait_for_events(self, after: int, timeout: float) -> None:
         """Return once an event after ``after`` may exist, or after ``timeout`` seconds.

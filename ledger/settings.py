@@ -21,7 +21,10 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default="sqlite:///var/ledger.sqlite")
     listen: str = Field(default="127.0.0.1:50051", description="host:port the server binds")
-    workers: int = Field(default=16, ge=1, le=256, description="threads serving calls")
+    workers: int = Field(default=16, ge=2, le=256, description="threads serving calls")
+    max_watches: int | None = Field(
+        default=None, ge=1, description="open watches at most; default: half the workers"
+    )
     grace_seconds: float = Field(default=10.0, ge=0, description="time in-flight calls get on stop")
     example: str | None = Field(
         default=None, description="a JSONL file imported when the server starts on an empty ledger"
@@ -35,6 +38,11 @@ class Settings(BaseSettings):
         raise ValueError(
             f"LEDGER_DATABASE_URL {url!r} is not supported: use sqlite:///PATH or memory://"
         )
+
+    @property
+    def watch_limit(self) -> int:
+        """Each open watch holds a worker thread: leave at least half for every other call."""
+        return min(self.max_watches or self.workers // 2, self.workers - 1)
 
     def persistence_env(self) -> dict[str, str]:
         """The ``eventsourcing`` settings for this database (the library takes no URLs)."""

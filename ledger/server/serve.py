@@ -48,7 +48,7 @@ class LedgerServer:
             ],
         )
         ledger_pb2_grpc.add_PolicyLedgerServicer_to_server(  # type: ignore[no-untyped-call]
-            PolicyLedgerServicer(self.ledger, self.stopping), self.server
+            PolicyLedgerServicer(self.ledger, self.stopping, settings.watch_limit), self.server
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import Any, TypeVar
 
@@ -22,7 +22,7 @@ from ledger.commands import AmendChange, Command, RecordChange, RegisterOffice, 
 from ledger.domain.office import ChangeKind
 from ledger.queries import CheckRequest, CompareRequest, StateRequest
 from ledger.readmodel import OfficeRow
-from ledger.server.errors import Invalid, refusals, violations
+from ledger.server.errors import Invalid, abort, refusals, violations
 from ledger.service import HistoryRequest, Ledger
 from ledger.v1 import ledger_pb2 as pb
 from ledger.v1 import ledger_pb2_grpc
@@ -114,6 +114,20 @@ def _office(row: OfficeRow) -> dict[str, Any]:
     return {**asdict(row), "crossings": [c.model_dump(mode="json") for c in row.crossings]}
 
 
+def _once(action: Callable[[], object]) -> Callable[[], None]:
+    """``action``, run on the first call only, whichever thread makes it."""
+    lock, done = threading.Lock(), [False]
+
+    def run() -> None:
+        with lock:
+            if done[0]:
+                return
+            done[0] = True
+        action()
+
+    return run
+
+
 def _batch_size(requested: int) -> int:
     if requested == 0:
         return DEFAULT_BATCH
@@ -127,9 +141,13 @@ def _batch_size(requested: int) -> int:
 class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
     """The gRPC face of one ``Ledger``."""
 
-    def __init__(self, ledger: Ledger, stopping: threading.Event | None = None) -> None:
+    def __init__(
+        self, ledger: Ledger, stopping: threading.Event | None = None, max_watches: int = 8
+    ) -> None:
         self.ledger = ledger
         self.stopping = stopping or threading.Event()
+        self.max_watches = max_watches
+        self._watches = threading.BoundedSemaphore(max_watches)
 
     # Commands.
 
@@ -262,14 +280,29 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
             size = _batch_size(request.batch_size)
             if request.after_position < 0:
                 raise Invalid([("after_position", "must be 0 or a position of the log")])
-        position = request.after_position
-        while context.is_active() and not self.stopping.is_set():
-            events = self.ledger.log(position, size)
-            if events:
-                position = events[-1].position
-                yield pb.WatchResponse(events=[_reply(e, pb.WatchEvent()) for e in events])
-            else:
-                self.ledger.wait_for_events(position, _WATCH_POLL)
+        if not self._watches.acquire(blocking=False):
+            abort(
+                context,
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"{self.max_watches} watches are open, the most this server allows; "
+                "try again later, or another server",
+            )
+        # A cancelled call may leave this generator suspended until it is collected: the
+        # place is given back when the call ends, however it ends.
+        release = _once(self._watches.release)
+        if not context.add_callback(release):
+            release()
+        try:
+            position = request.after_position
+            while context.is_active() and not self.stopping.is_set():
+                events = self.ledger.log(position, size)
+                if events:
+                    position = events[-1].position
+                    yield pb.WatchResponse(events=[_reply(e, pb.WatchEvent()) for e in events])
+                else:
+                    self.ledger.wait_for_events(position, _WATCH_POLL)
+        finally:
+            release()
 
     def Ping(self, request: pb.PingRequest, context: grpc.ServicerContext) -> pb.PingResponse:
         return pb.PingResponse()
