@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import grpc
 from google.protobuf import any_pb2
@@ -57,8 +57,11 @@ class Invalid(Exception):
 
 def violations(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
     """pydantic's errors as (field path, message); paths use the proto's field names."""
+    details = error.errors()
     found = []
-    for detail in error.errors():
+    for detail in details:
+        if detail["type"] == "too_short" and _has_inner(detail["loc"], details):
+            continue  # the list is short only because its bad items were dropped
         path = ""
         for part in (prefix, *detail["loc"]):
             if part == "":
@@ -88,6 +91,10 @@ def abort(
         status.details.append(detail)
     context.abort_with_status(rpc_status.to_status(status))
     raise AssertionError("abort_with_status returns only by raising")  # pragma: no cover
+
+
+def _has_inner(loc: tuple[Any, ...], details: list[Any]) -> bool:
+    return any(len(d["loc"]) > len(loc) and d["loc"][: len(loc)] == loc for d in details)
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from ledger.commands import AmendChange, Command, RecordChange, RegisterOffice, RetractChange
 from ledger.domain.office import ChangeKind
+from ledger.domain.values import OfficeCode, Value
 from ledger.queries import CheckRequest, CompareRequest, StateRequest
 from ledger.readmodel import OfficeRow
 from ledger.server.errors import Invalid, abort, refusals, violations
@@ -108,6 +109,10 @@ def _command(command: pb.Command, number: int) -> Command:
     }
     model = models[which]
     return _validate(model, to_data(request), prefix)
+
+
+class OfficeRequest(Value):
+    office: OfficeCode
 
 
 def _office(row: OfficeRow) -> dict[str, Any]:
@@ -222,7 +227,7 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
         self, request: pb.GetOfficeRequest, context: grpc.ServicerContext
     ) -> pb.GetOfficeResponse:
         with refusals(context):
-            row = self.ledger.office(request.office)
+            row = self.ledger.office(_validate(OfficeRequest, to_data(request)).office)
         return pb.GetOfficeResponse(office=_reply(_office(row), pb.Office()))
 
     def ListOffices(

@@ -1,0 +1,202 @@
+"""The e2e tier's toolkit: a real ``ledger serve`` process on port 0, and small builders.
+
+Nothing here imports the server: the tests talk to it over gRPC (the client library, the
+generated stubs) and through the ``ledger`` console script, as a user would.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from ledger_client import LedgerClient, LedgerClientError, WatchEvent
+
+from ledger.v1 import ledger_pb2 as pb
+
+__all__ = [
+    "EXAMPLE",
+    "Cli",
+    "LEDGER",
+    "REPO",
+    "SEED_EVENTS",
+    "WORKER_BAGGAGE",
+    "RunningServer",
+    "collect_watch",
+    "log_end",
+    "new_office",
+    "run_cli",
+    "source",
+    "start_server",
+]
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "dandong-2025.jsonl"
+# The console script installed next to this interpreter (the venv's ``ledger``).
+LEDGER = str(Path(sys.executable).parent / "ledger")
+SEED_EVENTS = 9  # lines of the example file: three registrations, six changes
+STARTUP_SECONDS = 15.0
+STOP_SECONDS = 15.0
+
+WORKER_BAGGAGE = {
+    "direction": "outbound",
+    "channel": "personal-baggage",
+    "traveller": "worker",
+    "goods": "electronics",
+}
+
+# ``cli(*args)``: run ``ledger`` against a server; (exit status, stdout, stderr).
+Cli = Callable[..., tuple[int, str, str]]
+
+_offices = itertools.count(1)
+
+
+def new_office() -> str:
+    """An office code no other test uses (codes allow capitals and digits)."""
+    return f"CN-E2E{os.getpid()}X{next(_offices)}"
+
+
+def source(published: str = "2025-03-19", **fields: Any) -> dict[str, Any]:
+    return {
+        "publisher": "Daily NK",
+        "url": "https://www.dailynk.com/english/",
+        "published": published,
+        "grade": "B2",
+        **fields,
+    }
+
+
+@dataclass
+class RunningServer:
+    """A ``ledger serve`` subprocess and where to reach it."""
+
+    address: str
+    process: subprocess.Popen[str]
+    database_url: str
+    log_path: Path
+    stdout_lines: queue.Queue[str] = field(default_factory=queue.Queue)
+
+    def stop(self, number: signal.Signals = signal.SIGTERM, timeout: float = STOP_SECONDS) -> int:
+        """Signal the server and wait for it; returns its exit status (kills it on timeout)."""
+        if self.process.poll() is None:
+            self.process.send_signal(number)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def start_server(
+    folder: Path,
+    *,
+    example: bool = True,
+    database_url: str | None = None,
+    env: dict[str, str] | None = None,
+) -> RunningServer:
+    """Start ``ledger serve`` on 127.0.0.1:0 and wait for its ``ledger serving on`` line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    database_url = database_url or f"sqlite:///{folder / 'ledger.sqlite'}"
+    log_path = folder / f"server-{time.monotonic_ns()}.log"
+    command = [LEDGER, "serve"] + (["--example", str(EXAMPLE)] if example else [])
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env={
+                **os.environ,
+                "LEDGER_DATABASE_URL": database_url,
+                "LEDGER_LISTEN": "127.0.0.1:0",
+                **(env or {}),
+            },
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:  # keeps reading so the pipe never fills
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True, name="server-stdout").start()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            process.kill()
+            process.wait()
+            raise RuntimeError(
+                f"the server did not start in {STARTUP_SECONDS}s:\n{log_path.read_text()}"
+            ) from None
+        if line.startswith("ledger serving on "):
+            address = line.removeprefix("ledger serving on ").strip()
+            return RunningServer(address, process, database_url, log_path, lines)
+
+
+def run_cli(
+    address: str, *args: str, env: dict[str, str] | None = None, timeout: float = 30.0
+) -> tuple[int, str, str]:
+    """Run the ``ledger`` console script against a server: (exit status, stdout, stderr)."""
+    completed = subprocess.run(
+        [LEDGER, *args],
+        cwd=REPO,
+        env={
+            **os.environ,
+            "LEDGER_SERVER": address,
+            # Wide, plain output: rich wraps error text at the terminal width otherwise.
+            "COLUMNS": "1000",
+            "NO_COLOR": "1",
+            **(env or {}),
+        },
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return completed.returncode, completed.stdout, completed.stderr
+
+
+def log_end(client: LedgerClient) -> int:
+    """The log's last position, at once: the first Watch reply from 0 holds every event."""
+    call = client.stub.Watch(pb.WatchRequest(after_position=0, batch_size=10_000), timeout=10)
+    try:
+        first = next(call)
+    finally:
+        call.cancel()
+    return int(first.events[-1].position)
+
+
+def collect_watch(
+    client: LedgerClient,
+    after: int = 0,
+    *,
+    seconds: float = 0.5,
+    until: Callable[[list[WatchEvent]], bool] | None = None,
+) -> list[WatchEvent]:
+    """Events of a watch after ``after``, read until ``until`` holds or the deadline passes."""
+    events: list[WatchEvent] = []
+    try:
+        for event in client.watch(after, timeout=seconds):
+            events.append(event)
+            if until is not None and until(events):
+                break
+    except LedgerClientError as error:
+        if error.code is not grpc.StatusCode.DEADLINE_EXCEEDED:
+            raise
+    return events
