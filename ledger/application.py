@@ -245,6 +245,7 @@ class LedgerApplication(Application[UUID]):
             change_id=event.event_id,
             office_version=event.originator_version,
             recorded_at=event.timestamp,
+            hash=event.hash,
         )
 
     def _exists(self, code: str) -> bool:
@@ -274,6 +275,7 @@ def _receipt(request: RequestRecord, position: int) -> Receipt:
         office_version=request.office_version,
         position=position,
         recorded_at=request.recorded_at,
+        hash=request.hash,
     )
 
 

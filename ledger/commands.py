@@ -87,3 +87,4 @@ class Receipt(Value):
     office_version: int
     position: int
     recorded_at: datetime
+    hash: str  # the event's hash: the next event of the office links to it

@@ -22,6 +22,8 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol
 
+    from ledger.domain.office import OfficeEvent
+
 __all__ = [
     "PydanticMapper",
     "RequestRecord",
@@ -32,10 +34,11 @@ __all__ = [
 
 
 class PydanticMapper(Mapper[UUID]):
-    """Stores events as the JSON of their pydantic models (dates, enums and decimals included)."""
+    """Stores events as the canonical JSON of their pydantic models, the bytes their hash is
+    taken over (``ledger.domain.chain``)."""
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
-        state = cast("BaseModel", domain_event).model_dump_json().encode()
+        state = cast("OfficeEvent", domain_event).stored_json()
         if self.compressor:
             state = self.compressor.compress(state)
         if self.cipher:
@@ -68,6 +71,7 @@ class RequestRecord:
     change_id: UUID
     office_version: int
     recorded_at: datetime
+    hash: str
     position: int = 0  # the global position, filled in when the event is inserted
 
 
@@ -103,7 +107,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, RequestIndex):
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
-        self.insert_request_statement = "INSERT INTO request_ids VALUES (?,?,?,?,?,?,?,?)"
+        self.insert_request_statement = "INSERT INTO request_ids VALUES (?,?,?,?,?,?,?,?,?)"
         self.select_request_statement = "SELECT * FROM request_ids WHERE request_id=?"
 
     def construct_create_table_statements(self) -> list[str]:
@@ -117,6 +121,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, RequestIndex):
             "change_id TEXT NOT NULL, "
             "office_version INTEGER NOT NULL, "
             "recorded_at TEXT NOT NULL, "
+            "hash TEXT NOT NULL, "
             "position INTEGER NOT NULL)",
         ]
 
@@ -136,6 +141,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, RequestIndex):
                     str(request.change_id),
                     request.office_version,
                     request.recorded_at.isoformat(),
+                    request.hash,
                     request.position,
                 )
                 for request in requests
@@ -157,6 +163,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, RequestIndex):
             change_id=UUID(row["change_id"]),
             office_version=row["office_version"],
             recorded_at=datetime.fromisoformat(row["recorded_at"]),
+            hash=row["hash"],
             position=row["position"],
         )
 

@@ -18,6 +18,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import Projection
 
+from ledger.domain.chain import GENESIS, next_root
 from ledger.domain.office import (
     ChangeAmended,
     ChangeRetracted,
@@ -27,7 +28,7 @@ from ledger.domain.office import (
     office_id,
 )
 from ledger.index import RuleIndex
-from ledger.readmodel import OfficeRow, Revision, RuleView
+from ledger.readmodel import Checkpoint, OfficeRow, Revision, RuleView
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -61,7 +62,7 @@ class RuleProjection(Projection[RuleView]):
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Events that change no rule still move the tracking position on."""
         office = self._office_after(domain_event)
-        self._save(office, [], tracking)
+        self._save(domain_event, office, [], tracking)
 
     @process_event.register
     def _(self, event: OfficeRegistered, tracking: Tracking) -> None:
@@ -73,7 +74,7 @@ class RuleProjection(Projection[RuleView]):
             registered_at=event.recorded_at,
         )
         self._codes[event.originator_id] = event.code
-        self._save(office, [], tracking)
+        self._save(event, office, [], tracking)
 
     @process_event.register
     def _(self, event: PolicyChanged, tracking: Tracking) -> None:
@@ -97,7 +98,7 @@ class RuleProjection(Projection[RuleView]):
             event_ids=(event.event_id,),
             sources=event.sources,
         )
-        self._save(replace(office, changes=office.changes + 1), [revision], tracking)
+        self._save(event, replace(office, changes=office.changes + 1), [revision], tracking)
 
     @process_event.register
     def _(self, event: ChangeAmended, tracking: Tracking) -> None:
@@ -123,7 +124,7 @@ class RuleProjection(Projection[RuleView]):
             event_ids=(*last.event_ids, event.event_id),
             sources=(*last.sources, *event.sources),
         )
-        self._save(office, [*closed, amended], tracking)
+        self._save(event, office, [*closed, amended], tracking)
 
     @process_event.register
     def _(self, event: ChangeRetracted, tracking: Tracking) -> None:
@@ -131,7 +132,7 @@ class RuleProjection(Projection[RuleView]):
         reported = reported_on(event.sources)
         revisions = self.view.revisions_of_change(event.change_id)
         closed = [self._close(revision, event.recorded_at, reported) for revision in revisions]
-        self._save(office, closed, tracking)
+        self._save(event, office, closed, tracking)
 
     @staticmethod
     def _close(revision: Revision, recorded: datetime, reported: date) -> Revision:
@@ -152,8 +153,16 @@ class RuleProjection(Projection[RuleView]):
         assert office is not None, f"event {event.event_id} precedes its office's registration"
         return replace(office, version=event.originator_version)
 
-    def _save(self, office: OfficeRow, revisions: list[Revision], tracking: Tracking) -> None:
-        self.view.save(office, revisions, tracking)
+    def _save(
+        self, event: OfficeEvent, office: OfficeRow, revisions: list[Revision], tracking: Tracking
+    ) -> None:
+        """Write what the event changed, and the ledger digest after it, in one transaction."""
+        previous = self.view.latest_checkpoint()
+        root = next_root(
+            previous.root if previous else GENESIS, tracking.notification_id, event.hash
+        )
+        checkpoint = Checkpoint(tracking.notification_id, root)
+        self.view.save(office, revisions, checkpoint, tracking)
         self.index.apply(revisions, tracking.notification_id)
 
     def office_code(self, originator_id: UUID | str) -> str | None:

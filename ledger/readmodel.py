@@ -31,6 +31,7 @@ __all__ = [
     "Basis",
     "Knowledge",
     "Revision",
+    "Checkpoint",
     "OfficeRow",
     "RuleView",
     "SQLiteRuleView",
@@ -105,6 +106,14 @@ class Revision:
 
 
 @dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The ledger digest after the event at ``position``: ``root`` chains every event so far."""
+
+    position: int
+    root: str
+
+
+@dataclass(frozen=True, slots=True)
 class OfficeRow:
     code: str
     name: str
@@ -122,9 +131,24 @@ class RuleView(TrackingRecorder):
     """Where the projection keeps offices and revisions, with its tracking position."""
 
     def save(
-        self, office: OfficeRow, revisions: Sequence[Revision], tracking: Tracking
+        self,
+        office: OfficeRow,
+        revisions: Sequence[Revision],
+        checkpoint: Checkpoint,
+        tracking: Tracking,
     ) -> None:  # pragma: no cover - interface
-        """Upsert the office and the revisions, and record ``tracking``, atomically."""
+        """Upsert the office and the revisions, add the checkpoint, record ``tracking``:
+        atomically."""
+        raise NotImplementedError
+
+    def latest_checkpoint(self) -> Checkpoint | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def checkpoint_at(self, position: int) -> Checkpoint | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def checkpoints(self, after: int, limit: int) -> list[Checkpoint]:  # pragma: no cover
+        """Checkpoints in position order, after ``after``."""
         raise NotImplementedError
 
     def get_office(self, code: str) -> OfficeRow | None:  # pragma: no cover - interface
@@ -152,15 +176,36 @@ class POPORuleView(POPOTrackingRecorder, RuleView):
         self._offices: dict[str, OfficeRow] = {}
         self._revisions: dict[UUID, dict[int, Revision]] = defaultdict(dict)
         self._by_office: dict[str, set[UUID]] = defaultdict(set)
+        self._checkpoints: dict[int, Checkpoint] = {}
 
-    def save(self, office: OfficeRow, revisions: Sequence[Revision], tracking: Tracking) -> None:
+    def save(
+        self,
+        office: OfficeRow,
+        revisions: Sequence[Revision],
+        checkpoint: Checkpoint,
+        tracking: Tracking,
+    ) -> None:
         with self._database_lock:
             self._assert_tracking_uniqueness(tracking)
             self._offices[office.code] = office
             for revision in revisions:
                 self._revisions[revision.change_id][revision.rev] = revision
                 self._by_office[revision.office].add(revision.change_id)
+            self._checkpoints[checkpoint.position] = checkpoint
             self._insert_tracking(tracking)
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        with self._database_lock:
+            return self._checkpoints[max(self._checkpoints)] if self._checkpoints else None
+
+    def checkpoint_at(self, position: int) -> Checkpoint | None:
+        with self._database_lock:
+            return self._checkpoints.get(position)
+
+    def checkpoints(self, after: int, limit: int) -> list[Checkpoint]:
+        with self._database_lock:
+            positions = sorted(p for p in self._checkpoints if p > after)[:limit]
+            return [self._checkpoints[p] for p in positions]
 
     def get_office(self, code: str) -> OfficeRow | None:
         with self._database_lock:
@@ -187,6 +232,7 @@ class POPORuleView(POPOTrackingRecorder, RuleView):
             self._offices.clear()
             self._revisions.clear()
             self._by_office.clear()
+            self._checkpoints.clear()
             self._max_tracking_ids.clear()
 
 
@@ -208,12 +254,40 @@ class SQLiteRuleView(SQLiteTrackingRecorder, RuleView):
             "event_ids TEXT NOT NULL, sources TEXT NOT NULL, "
             "PRIMARY KEY (change_id, rev))",
             "CREATE INDEX IF NOT EXISTS rule_revisions_by_office ON rule_revisions (office)",
+            "CREATE TABLE IF NOT EXISTS digests (position INTEGER PRIMARY KEY, root TEXT NOT NULL)",
         ]
 
-    def save(self, office: OfficeRow, revisions: Sequence[Revision], tracking: Tracking) -> None:
+    def save(
+        self,
+        office: OfficeRow,
+        revisions: Sequence[Revision],
+        checkpoint: Checkpoint,
+        tracking: Tracking,
+    ) -> None:
         with self.datastore.transaction(commit=True) as c:
             self._save(c, office, revisions)
+            c.execute("INSERT INTO digests VALUES (?,?)", (checkpoint.position, checkpoint.root))
             self._insert_tracking(c, tracking)
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, root FROM digests ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+        return None if row is None else Checkpoint(row["position"], row["root"])
+
+    def checkpoint_at(self, position: int) -> Checkpoint | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, root FROM digests WHERE position=?", (position,))
+            row = c.fetchone()
+        return None if row is None else Checkpoint(row["position"], row["root"])
+
+    def checkpoints(self, after: int, limit: int) -> list[Checkpoint]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT position, root FROM digests WHERE position>? ORDER BY position LIMIT ?",
+                (after, limit),
+            )
+            return [Checkpoint(row["position"], row["root"]) for row in c.fetchall()]
 
     def _save(self, c: SQLiteCursor, office: OfficeRow, revisions: Sequence[Revision]) -> None:
         c.execute(
@@ -259,6 +333,7 @@ class SQLiteRuleView(SQLiteTrackingRecorder, RuleView):
         with self.datastore.transaction(commit=True) as c:
             c.execute("DELETE FROM offices")
             c.execute("DELETE FROM rule_revisions")
+            c.execute("DELETE FROM digests")
             c.execute(
                 "DELETE FROM tracking WHERE application_name != ?",
                 (self.table_migration_identifier,),

@@ -66,6 +66,7 @@ class Receipt(Model):
     office_version: int
     position: int
     recorded_at: datetime
+    hash: str
 
 
 class Crossing(Model):

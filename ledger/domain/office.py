@@ -14,8 +14,9 @@ from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from ledger.domain.chain import GENESIS, canonical_json, event_hash
 from ledger.domain.values import (
     Admissibility,
     Crossing,
@@ -46,6 +47,7 @@ __all__ = [
     "ChangeNotFound",
     "ChangeAlreadyRetracted",
     "DirectionViolation",
+    "ChainBroken",
     "NothingToAmend",
 ]
 
@@ -68,7 +70,8 @@ _SOURCES = Field(min_length=1, description="At least one source per change")
 
 
 class OfficeEvent(BaseModel, CanMutateAggregate[UUID]):
-    """Base of the office's events. ``timestamp`` is the ledger's recorded time."""
+    """Base of the office's events. ``timestamp`` is the ledger's recorded time; ``prev_hash``
+    links each event to the previous one of its office (see ``ledger.domain.chain``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -76,10 +79,30 @@ class OfficeEvent(BaseModel, CanMutateAggregate[UUID]):
     originator_version: int
     timestamp: datetime
     event_id: UUID
+    prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    _hash: str | None = PrivateAttr(default=None)
 
     @property
     def recorded_at(self) -> datetime:
         return self.timestamp
+
+    def stored_json(self) -> bytes:
+        """The exact bytes the event is stored as: its canonical JSON."""
+        return canonical_json(self.model_dump(mode="json"))
+
+    @property
+    def hash(self) -> str:
+        if self._hash is None:
+            self._hash = event_hash(type(self).__name__, self.stored_json())
+        return self._hash
+
+    def mutate(self, aggregate: Any) -> Any:
+        """Apply the event, refusing one that does not link to its office's last event."""
+        if aggregate is not None and self.prev_hash != aggregate.last_hash:
+            raise ChainBroken(self, aggregate.last_hash)
+        aggregate = super().mutate(aggregate)
+        aggregate.last_hash = self.hash
+        return aggregate
 
 
 class OfficeRegistered(OfficeEvent, CanInitAggregate[UUID]):
@@ -193,6 +216,7 @@ class Office(BaseAggregate[UUID]):
         self.name = name
         self.crossings = crossings
         self.changes: dict[UUID, Change] = {}
+        self.last_hash = GENESIS
 
     @classmethod
     def register(
@@ -205,7 +229,12 @@ class Office(BaseAggregate[UUID]):
             name=name,
             crossings=crossings,
             event_id=event_id,
+            prev_hash=GENESIS,
         )
+
+    def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
+        """Every new event links to the office's last one."""
+        super().trigger_event(event_class, prev_hash=self.last_hash, **kwargs)
 
     @property
     def country(self) -> str:
@@ -356,6 +385,16 @@ class NothingToAmend(LedgerError):
     def __init__(self, change_id: UUID) -> None:
         super().__init__(
             f"an amendment of change {change_id} must give an effective date or a measure"
+        )
+
+
+class ChainBroken(LedgerError):
+    """An event that does not link to the previous event of its office: the store was altered."""
+
+    def __init__(self, event: OfficeEvent, last_hash: str) -> None:
+        super().__init__(
+            f"event {event.originator_version} of office {event.originator_id} links to "
+            f"{event.prev_hash}, but the previous event's hash is {last_hash}"
         )
 
 

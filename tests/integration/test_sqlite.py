@@ -206,6 +206,7 @@ class TestRequestIndex:
                 change_id=receipt.change_id,
                 office_version=office.version,
                 recorded_at=receipt.recorded_at,
+                hash=receipt.hash,
             )
             with pytest.raises(IntegrityError):
                 ledger.app.save(office, requests=[duplicate])
