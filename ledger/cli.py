@@ -19,14 +19,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from ledger_client import (
-    CheckResult,
-    ItemResult,
-    LedgerClient,
-    LedgerClientError,
-    Verdict,
-    command_message,
-)
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.progress import Progress
@@ -39,6 +31,16 @@ from ledger.domain.values import Channel, Direction, Traveller
 from ledger.importer import parse_lines
 from ledger.readmodel import Basis
 from ledger.settings import Settings
+from ledger_client import (
+    CheckResult,
+    Digest,
+    ExportedEvent,
+    ItemResult,
+    LedgerClient,
+    LedgerClientError,
+    Verdict,
+    command_message,
+)
 
 __all__ = ["app", "main"]
 
@@ -574,6 +576,125 @@ def watch(
                 )
             if count is not None and number >= count:
                 break
+
+
+@app.command()
+def digest(server: ServerOption = "127.0.0.1:50051", as_json: JsonOption = False) -> None:
+    """The ledger digest now, POSITION:ROOT: pin it, and check the ledger against it later."""
+    with _client(server) as client:
+        current = client.get_digest()
+    if as_json:
+        _print_json(current)
+    else:
+        console.print(str(current), highlight=False)
+
+
+@app.command()
+def audit(
+    store: Annotated[bool, typer.Option("--store", help="Read the database itself.")] = False,
+    remote: Annotated[
+        bool, typer.Option("--remote", help="Replay the server's log here, trusting nothing.")
+    ] = False,
+    expect_digest: Annotated[
+        str | None,
+        typer.Option(help="POSITION:ROOT pinned earlier: the log must still lead to it."),
+    ] = None,
+    sample: Annotated[
+        int, typer.Option(min=0, help="Dates per office at which to compare rule states.")
+    ] = 20,
+    server: ServerOption = "127.0.0.1:50051",
+    as_json: JsonOption = False,
+) -> None:
+    """Replay the whole history and check nobody rewrote it; exit status 0 only if all holds."""
+    if store == remote:
+        raise Refused("say where to audit: --store (the database) or --remote (a server)")
+    if store:
+        _audit_store(expect_digest, as_json)
+    else:
+        _audit_remote(server, expect_digest, sample, as_json)
+
+
+def _audit_store(expect_digest: str | None, as_json: bool) -> None:
+    from ledger.audit import audit_store
+
+    if expect_digest is not None:
+        raise Refused("--expect-digest checks a server's log: use it with --remote")
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("replaying the store", total=None)
+        report = audit_store(
+            Settings(), lambda done, total: progress.update(task, completed=done, total=total)
+        )
+    if as_json:
+        _print_json(report)
+    else:
+        table = Table(title=f"store audit: {report.events} events, {report.offices} offices")
+        table.add_column("check")
+        table.add_column("result")
+        for name, passed in report.checks.items():
+            table.add_row(name, "[green]holds[/]" if passed else "[bold red]broken[/]")
+        console.print(table)
+        console.print(f"digest {report.digest.position}:{report.digest.root}", highlight=False)
+        for finding in report.findings[:20]:
+            where = ", ".join(
+                f"{k} {v}"
+                for k, v in (
+                    ("position", finding.position),
+                    ("office", finding.office),
+                    ("version", finding.version),
+                )
+                if v is not None
+            )
+            console.print(f"[red]{finding.check}[/]: {where}: {finding.what}", highlight=False)
+        if report.findings_total > 20:
+            console.print(f"... and {report.findings_total - 20} more")
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: bool) -> None:
+    from ledger.audit import compare_rule_states
+
+    try:
+        pinned = None if expect_digest is None else Digest.parse(expect_digest)
+    except ValueError as error:
+        raise Refused(f"--expect-digest: expected POSITION:ROOT ({error})") from None
+    events: list[ExportedEvent] = []
+    with _client(server) as client:
+        with Progress(console=errors, transient=True) as progress:
+            task = progress.add_task(
+                "replaying the server's log", total=client.get_digest().position
+            )
+
+            def seen(event: ExportedEvent) -> None:
+                events.append(event)
+                progress.advance(task)
+
+            result = client.audit(expect=pinned, progress=seen)
+        compared, problems = compare_rule_states(client, events, sample) if result.ok else (0, [])
+    ok = result.ok and not problems
+    if as_json:
+        _print_json(
+            {
+                **result.model_dump(mode="json"),
+                "ok": ok,
+                "rule_states_compared": compared,
+                "problems": [*result.problems, *problems],
+            }
+        )
+    else:
+        verdict = "[green]holds[/]" if ok else "[bold red]broken[/]"
+        console.print(f"remote audit of {server}: {verdict}")
+        console.print(
+            f"{result.events} events, {result.offices} offices; digest {result.digest}",
+            highlight=False,
+        )
+        if pinned is not None:
+            console.print(f"pinned digest {pinned}: {'reached' if result.ok else 'NOT reached'}")
+        console.print(f"rule states compared with the server's: {compared}")
+        for problem in [*result.problems, *problems][:20]:
+            console.print(f"[red]problem[/]: {problem}", highlight=False)
+    if not ok:
+        raise typer.Exit(code=1)
 
 
 # The database itself.

@@ -153,19 +153,27 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, RequestIndex):
         with self.datastore.transaction(commit=False) as c:
             c.execute(self.select_request_statement, (request_id,))
             row = c.fetchone()
-        if row is None:
-            return None
-        return RequestRecord(
-            request_id=row["request_id"],
-            fingerprint=row["fingerprint"],
-            office=row["office"],
-            originator_id=UUID(row["originator_id"]),
-            change_id=UUID(row["change_id"]),
-            office_version=row["office_version"],
-            recorded_at=datetime.fromisoformat(row["recorded_at"]),
-            hash=row["hash"],
-            position=row["position"],
-        )
+        return None if row is None else _request(row)
+
+    def all_requests(self) -> list[RequestRecord]:
+        """Every request-id row, for the audit."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT * FROM request_ids ORDER BY position")
+            return [_request(row) for row in c.fetchall()]
+
+
+def _request(row: Any) -> RequestRecord:
+    return RequestRecord(
+        request_id=row["request_id"],
+        fingerprint=row["fingerprint"],
+        office=row["office"],
+        originator_id=UUID(row["originator_id"]),
+        change_id=UUID(row["change_id"]),
+        office_version=row["office_version"],
+        recorded_at=datetime.fromisoformat(row["recorded_at"]),
+        hash=row["hash"],
+        position=row["position"],
+    )
 
 
 class POPOLedgerRecorder(POPOApplicationRecorder, RequestIndex):

@@ -23,9 +23,11 @@ from ledger.commands import (
     RegisterOffice,
     RetractChange,
 )
+from ledger.domain.chain import GENESIS
 from ledger.domain.office import (
     ChangeAmended,
     ChangeRetracted,
+    LedgerError,
     Office,
     OfficeEvent,
     OfficeRegistered,
@@ -43,13 +45,23 @@ from ledger.queries import (
     StateRequest,
     StateResult,
 )
-from ledger.readmodel import Basis, Knowledge, OfficeRow, POPORuleView, RuleView, SQLiteRuleView
+from ledger.readmodel import (
+    Basis,
+    Checkpoint,
+    Knowledge,
+    OfficeRow,
+    POPORuleView,
+    RuleView,
+    SQLiteRuleView,
+)
 from ledger.settings import Settings
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-__all__ = ["Ledger", "HistoryEntry", "HistoryRequest", "LogEvent"]
+    from eventsourcing.persistence import Notification
+
+__all__ = ["Ledger", "HistoryEntry", "HistoryRequest", "LogEvent", "DigestMismatch"]
 
 
 class HistoryEntry(Value):
@@ -84,6 +96,10 @@ class LogEvent(Value):
     event_id: UUID
     recorded_at: datetime
     event_json: str
+
+
+class DigestMismatch(LedgerError):
+    """A pinned digest that is not a prefix of the ledger."""
 
 
 class Ledger:
@@ -183,6 +199,34 @@ class Ledger:
         if code is None:  # registered after the catch-up above, by another process
             code = cast("Office", self.app.repository.get(event.originator_id)).code
         return code
+
+    def digest(self) -> Checkpoint:
+        """The ledger digest now (position 0 and the genesis root for an empty ledger)."""
+        self.follower.catch_up()
+        return self.view.latest_checkpoint() or Checkpoint(0, GENESIS)
+
+    def verify_digest(self, position: int, root: str) -> Checkpoint:
+        """The digest now, if the pinned one is a prefix of the log; else ``DigestMismatch``."""
+        current = self.digest()
+        if position == 0 and root == GENESIS:
+            return current
+        if position > current.position:
+            raise DigestMismatch(
+                f"the ledger ends at position {current.position}: it has no position {position} "
+                "(was its tail removed?)"
+            )
+        kept = self.view.checkpoint_at(position)
+        if kept is None or kept.root != root:
+            found = "no event" if kept is None else f"root {kept.root}"
+            raise DigestMismatch(
+                f"the pinned digest is not a prefix of this ledger: at position {position} it has "
+                f"{found}, not {root}"
+            )
+        return current
+
+    def export(self, after: int, limit: int) -> Sequence[Notification]:
+        """Up to ``limit`` events after position ``after``, exactly as stored."""
+        return self.app.recorder.select_notifications(after + 1, limit)
 
     def wait_for_events(self, after: int, timeout: float) -> None:
         """Return once an event after ``after`` may exist, or after ``timeout`` seconds.

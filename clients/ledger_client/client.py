@@ -28,13 +28,17 @@ from ledger_client.convert import from_data, to_data
 from ledger_client.models import (
     CheckResult,
     CompareResult,
+    Digest,
+    ExportedEvent,
     HistoryEvent,
     ImportResult,
     Office,
     Receipt,
+    RemoteAudit,
     RuleStateResult,
     WatchEvent,
 )
+from ledger_client.verify import ChainVerifier
 
 __all__ = ["LedgerClient", "LedgerClientError", "command_message", "MAX_MESSAGE_BYTES"]
 
@@ -399,6 +403,78 @@ class LedgerClient:
                 "traveller": traveller,
                 "items": [_clean(dict(item)) for item in items],
             }
+        )
+
+    def get_digest(self) -> Digest:
+        return self._model(Digest, self._call(self.stub.GetDigest, pb.GetDigestRequest()).digest)
+
+    def verify_digest(self, pinned: Digest) -> Digest:
+        """The digest now, if ``pinned`` is a prefix of the ledger (the server's word for it)."""
+        request = pb.VerifyDigestRequest(
+            pinned=pb.Digest(position=pinned.position, root=pinned.root)
+        )
+        return self._model(Digest, self._call(self.stub.VerifyDigest, request).current)
+
+    def export(self, after_position: int = 0, *, batch_size: int = 0) -> Iterator[ExportedEvent]:
+        """The log exactly as stored, in order, from ``after_position``."""
+        request = pb.ExportLedgerRequest(after_position=after_position, batch_size=batch_size)
+        for reply in self._stream(self.stub.ExportLedger, request, None):
+            for event in reply.events:
+                yield ExportedEvent(
+                    position=event.position,
+                    office_id=event.office_id,
+                    office_version=event.office_version,
+                    type=event.type,
+                    stored_json=event.stored_json,
+                )
+
+    def audit(
+        self,
+        *,
+        expect: Digest | None = None,
+        progress: Callable[[ExportedEvent], None] | None = None,
+    ) -> RemoteAudit:
+        """Replay the whole log here, trusting nothing the server says.
+
+        Every hash is recomputed from the stored bytes, every link, version and position is
+        checked, and the digest is recomputed: it must equal the server's current digest, and,
+        if ``expect`` was pinned earlier, reach the pinned root at the pinned position.
+        """
+        server = self.get_digest()
+        keep = frozenset({expect.position}) if expect else frozenset()
+        verifier = ChainVerifier(keep_roots_at=keep)
+        for event in self.export():
+            if event.position > server.position:
+                break  # written after the digest was read: checked next time
+            verifier.add(
+                event.position, event.office_id, event.office_version, event.type, event.stored_json
+            )
+            if progress is not None:
+                progress(event)
+        problems = [str(problem) for problem in verifier.problems]
+        mine = Digest(position=verifier.position, root=verifier.root)
+        if mine != server:
+            problems.append(f"the replay gives digest {mine}, the server says {server}")
+        if expect is not None and expect.position > 0:
+            reached = verifier.roots.get(expect.position)
+            if reached is None:
+                problems.append(
+                    f"the pinned digest {expect} is beyond the log, which ends at position "
+                    f"{verifier.position}: events were removed"
+                )
+            elif reached != expect.root:
+                problems.append(
+                    f"at position {expect.position} the replay gives root {reached}, not the "
+                    f"pinned {expect.root}: the log up to the pinned digest was rewritten"
+                )
+        return RemoteAudit(
+            ok=not problems,
+            events=verifier.events,
+            offices=verifier.offices,
+            digest=mine,
+            server_digest=server,
+            pinned=expect,
+            problems=tuple(problems),
         )
 
     def watch(

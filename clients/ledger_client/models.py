@@ -38,6 +38,9 @@ __all__ = [
     "HistoryEvent",
     "WatchEvent",
     "ImportResult",
+    "Digest",
+    "ExportedEvent",
+    "RemoteAudit",
 ]
 
 
@@ -212,6 +215,42 @@ class WatchEvent(Model):
     def event(self) -> dict[str, Any]:
         decoded: dict[str, Any] = json.loads(self.event_json)
         return decoded
+
+
+class Digest(Model):
+    """The ledger digest after the event at ``position``; pin it to check the ledger later."""
+
+    position: int
+    root: str
+
+    def __str__(self) -> str:
+        return f"{self.position}:{self.root}"
+
+    @classmethod
+    def parse(cls, text: str) -> Digest:
+        """``POSITION:ROOT``, as ``str()`` writes it."""
+        position, _, root = text.partition(":")
+        return cls(position=int(position), root=root)
+
+
+class ExportedEvent(Model):
+    position: int
+    office_id: str
+    office_version: int
+    type: str
+    stored_json: bytes
+
+
+class RemoteAudit(Model):
+    """What a client-side replay of the whole log found."""
+
+    ok: bool
+    events: int
+    offices: int
+    digest: Digest
+    server_digest: Digest
+    pinned: Digest | None = None
+    problems: tuple[str, ...] = ()
 
 
 class ImportResult(Model):

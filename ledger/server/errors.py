@@ -31,6 +31,7 @@ from ledger.domain.office import (
     NothingToAmend,
 )
 from ledger.queries import ValueRequired
+from ledger.service import DigestMismatch
 
 __all__ = ["refusals", "abort", "Invalid"]
 
@@ -44,6 +45,7 @@ _CODES: dict[type[LedgerError], grpc.StatusCode] = {
     NothingToAmend: grpc.StatusCode.INVALID_ARGUMENT,
     ValueRequired: grpc.StatusCode.INVALID_ARGUMENT,
     VersionConflict: grpc.StatusCode.ABORTED,
+    DigestMismatch: grpc.StatusCode.FAILED_PRECONDITION,
 }
 
 

@@ -15,18 +15,18 @@ from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.message import Message
-from ledger_client.convert import from_data, to_data
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from ledger.commands import AmendChange, Command, RecordChange, RegisterOffice, RetractChange
 from ledger.domain.office import ChangeKind
 from ledger.domain.values import OfficeCode, Value
 from ledger.queries import CheckRequest, CompareRequest, StateRequest
-from ledger.readmodel import OfficeRow
+from ledger.readmodel import Checkpoint, OfficeRow
 from ledger.server.errors import Invalid, abort, refusals, violations
 from ledger.service import HistoryRequest, Ledger
 from ledger.v1 import ledger_pb2 as pb
 from ledger.v1 import ledger_pb2_grpc
+from ledger_client.convert import from_data, to_data
 
 __all__ = ["PolicyLedgerServicer", "DEFAULT_BATCH", "MAX_BATCH"]
 
@@ -113,6 +113,15 @@ def _command(command: pb.Command, number: int) -> Command:
 
 class OfficeRequest(Value):
     office: OfficeCode
+
+
+class PinnedDigest(Value):
+    position: int = Field(default=0, ge=0)
+    root: str = Field(default="", pattern=r"^[0-9a-f]{64}$")
+
+
+def _digest(checkpoint: Checkpoint) -> pb.Digest:
+    return pb.Digest(position=checkpoint.position, root=checkpoint.root)
 
 
 def _office(row: OfficeRow) -> dict[str, Any]:
@@ -308,6 +317,42 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
                     self.ledger.wait_for_events(position, _WATCH_POLL)
         finally:
             release()
+
+    def GetDigest(
+        self, request: pb.GetDigestRequest, context: grpc.ServicerContext
+    ) -> pb.GetDigestResponse:
+        return pb.GetDigestResponse(digest=_digest(self.ledger.digest()))
+
+    def VerifyDigest(
+        self, request: pb.VerifyDigestRequest, context: grpc.ServicerContext
+    ) -> pb.VerifyDigestResponse:
+        with refusals(context):
+            pinned = _validate(PinnedDigest, to_data(request.pinned), "pinned")
+            current = self.ledger.verify_digest(pinned.position, pinned.root)
+        return pb.VerifyDigestResponse(current=_digest(current))
+
+    def ExportLedger(
+        self, request: pb.ExportLedgerRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.ExportLedgerResponse]:
+        with refusals(context):
+            size = _batch_size(request.batch_size)
+            if request.after_position < 0:
+                raise Invalid([("after_position", "must be 0 or a position of the log")])
+        position = request.after_position
+        while context.is_active() and (batch := self.ledger.export(position, size)):
+            position = batch[-1].id
+            yield pb.ExportLedgerResponse(
+                events=[
+                    pb.ExportedEvent(
+                        position=n.id,
+                        office_id=str(n.originator_id),
+                        office_version=n.originator_version,
+                        type=n.topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1],
+                        stored_json=n.state,
+                    )
+                    for n in batch
+                ]
+            )
 
     def Ping(self, request: pb.PingRequest, context: grpc.ServicerContext) -> pb.PingResponse:
         return pb.PingResponse()

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ledger_client import LedgerClient
 
+from ledger_client import LedgerClient
 from tests.e2e.support import Cli, RunningServer, run_cli, start_server
 
 

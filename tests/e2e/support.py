@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from ledger_client import LedgerClient, LedgerClientError, WatchEvent
 
 from ledger.v1 import ledger_pb2 as pb
+from ledger_client import LedgerClient, LedgerClientError, WatchEvent
 
 __all__ = [
     "EXAMPLE",

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_client import LedgerClient, Verdict
 
+from ledger_client import LedgerClient, Verdict
 from tests.e2e.support import EXAMPLE, SEED_EVENTS, Cli, log_end, new_office, run_cli
 
 DANDONG = "CN-DANDONG"

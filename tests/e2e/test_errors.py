@@ -9,8 +9,8 @@ from typing import Any
 
 import grpc
 import pytest
-from ledger_client import LedgerClient, LedgerClientError
 
+from ledger_client import LedgerClient, LedgerClientError
 from tests.e2e.support import WORKER_BAGGAGE, log_end, new_office, source
 
 DANDONG = "CN-DANDONG"

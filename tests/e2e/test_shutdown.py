@@ -10,9 +10,9 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from ledger_client import LedgerClient, LedgerClientError, WatchEvent
 
 from ledger.v1 import ledger_pb2 as pb
+from ledger_client import LedgerClient, LedgerClientError, WatchEvent
 from tests.e2e.support import SEED_EVENTS, RunningServer, log_end, new_office, start_server
 
 GRACE_SECONDS = 10.0

@@ -10,8 +10,8 @@ from typing import Any
 
 import grpc
 import pytest
-from ledger_client import LedgerClient, LedgerClientError, WatchEvent, command_message
 
+from ledger_client import LedgerClient, LedgerClientError, WatchEvent, command_message
 from tests.e2e.support import (
     SEED_EVENTS,
     RunningServer,
