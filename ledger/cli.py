@@ -621,9 +621,12 @@ def _audit_store(expect_digest: str | None, as_json: bool) -> None:
         raise Refused("--expect-digest checks a server's log: use it with --remote")
     with Progress(console=errors, transient=True) as progress:
         task = progress.add_task("replaying the store", total=None)
-        report = audit_store(
-            Settings(), lambda done, total: progress.update(task, completed=done, total=total)
-        )
+        try:
+            report = audit_store(
+                Settings(), lambda done, total: progress.update(task, completed=done, total=total)
+            )
+        except LedgerError as error:
+            raise Refused(str(error)) from None
     if as_json:
         _print_json(report)
     else:

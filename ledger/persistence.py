@@ -17,7 +17,8 @@ from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from eventsourcing.utils import get_topic, resolve_topic
-from pydantic import BaseModel
+
+from ledger.domain.chain import event_hash
 
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol
@@ -56,8 +57,11 @@ class PydanticMapper(Mapper[UUID]):
             state = self.cipher.decrypt(state)
         if self.compressor:
             state = self.compressor.decompress(state)
-        event_class: type[BaseModel] = resolve_topic(stored_event.topic)
-        return cast("DomainEventProtocol[UUID]", event_class.model_validate_json(state))
+        event_class: type[OfficeEvent] = resolve_topic(stored_event.topic)
+        event = event_class.model_validate_json(state)
+        # The hash is over the stored bytes by definition: no need to serialise again.
+        event.seal(event_hash(event_class.__name__, state))
+        return cast("DomainEventProtocol[UUID]", event)
 
 
 @dataclass(frozen=True)
@@ -154,12 +158,6 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, RequestIndex):
             c.execute(self.select_request_statement, (request_id,))
             row = c.fetchone()
         return None if row is None else _request(row)
-
-    def all_requests(self) -> list[RequestRecord]:
-        """Every request-id row, for the audit."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT * FROM request_ids ORDER BY position")
-            return [_request(row) for row in c.fetchall()]
 
 
 def _request(row: Any) -> RequestRecord:

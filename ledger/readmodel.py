@@ -177,6 +177,7 @@ class POPORuleView(POPOTrackingRecorder, RuleView):
         self._revisions: dict[UUID, dict[int, Revision]] = defaultdict(dict)
         self._by_office: dict[str, set[UUID]] = defaultdict(set)
         self._checkpoints: dict[int, Checkpoint] = {}
+        self._latest = 0
 
     def save(
         self,
@@ -192,11 +193,12 @@ class POPORuleView(POPOTrackingRecorder, RuleView):
                 self._revisions[revision.change_id][revision.rev] = revision
                 self._by_office[revision.office].add(revision.change_id)
             self._checkpoints[checkpoint.position] = checkpoint
+            self._latest = max(self._latest, checkpoint.position)
             self._insert_tracking(tracking)
 
     def latest_checkpoint(self) -> Checkpoint | None:
         with self._database_lock:
-            return self._checkpoints[max(self._checkpoints)] if self._checkpoints else None
+            return self._checkpoints.get(self._latest)
 
     def checkpoint_at(self, position: int) -> Checkpoint | None:
         with self._database_lock:
@@ -233,6 +235,7 @@ class POPORuleView(POPOTrackingRecorder, RuleView):
             self._revisions.clear()
             self._by_office.clear()
             self._checkpoints.clear()
+            self._latest = 0
             self._max_tracking_ids.clear()
 
 

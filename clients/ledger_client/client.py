@@ -38,7 +38,7 @@ from ledger_client.models import (
     RuleStateResult,
     WatchEvent,
 )
-from ledger_client.verify import ChainVerifier
+from ledger_client.verify import GENESIS, ChainVerifier
 
 __all__ = ["LedgerClient", "LedgerClientError", "command_message", "MAX_MESSAGE_BYTES"]
 
@@ -455,8 +455,8 @@ class LedgerClient:
         mine = Digest(position=verifier.position, root=verifier.root)
         if mine != server:
             problems.append(f"the replay gives digest {mine}, the server says {server}")
-        if expect is not None and expect.position > 0:
-            reached = verifier.roots.get(expect.position)
+        if expect is not None:
+            reached = GENESIS if expect.position == 0 else verifier.roots.get(expect.position)
             if reached is None:
                 problems.append(
                     f"the pinned digest {expect} is beyond the log, which ends at position "

@@ -83,7 +83,8 @@ class ChainVerifier:
                 else f"position {position} does not follow position {self.position}"
             )
             self._problem(position, office, version, what)
-        if data.get("originator_id") != office_id or data.get("originator_version") != version:
+        named = str(data.get("originator_id", "")).replace("-", "")
+        if named != office_id.replace("-", "") or data.get("originator_version") != version:
             self._problem(
                 position, office, version, "the stored event names another office or version"
             )

@@ -96,6 +96,10 @@ class OfficeEvent(BaseModel, CanMutateAggregate[UUID]):
             self._hash = event_hash(type(self).__name__, self.stored_json())
         return self._hash
 
+    def seal(self, hash_: str) -> None:
+        """Take the hash of the bytes this event was read from (cheaper than re-encoding)."""
+        self._hash = hash_
+
     def mutate(self, aggregate: Any) -> Any:
         """Apply the event, refusing one that does not link to its office's last event."""
         if aggregate is not None and self.prev_hash != aggregate.last_hash:

@@ -117,7 +117,7 @@ class OfficeRequest(Value):
 
 class PinnedDigest(Value):
     position: int = Field(default=0, ge=0)
-    root: str = Field(default="", pattern=r"^[0-9a-f]{64}$")
+    root: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 def _digest(checkpoint: Checkpoint) -> pb.Digest:
