@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 from eventsourcing.popo import POPOFactory
+from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import get_topic
 
@@ -80,6 +81,14 @@ class LedgerApplication(Application[UUID]):
             return recorder
         if isinstance(self.factory, POPOFactory):
             return POPOLedgerRecorder()
+        if isinstance(self.factory, PostgresFactory):
+            from ledger.postgres import PostgresLedgerRecorder
+
+            pg_recorder = PostgresLedgerRecorder(
+                self.factory.datastore, events_table_name=f"{self.name.lower()}_events"
+            )
+            pg_recorder.create_table()
+            return pg_recorder
         raise NotImplementedError(f"no ledger recorder for {type(self.factory).__name__}")
 
     @property

@@ -167,6 +167,9 @@ class RuleView(TrackingRecorder):
         """Forget everything, tracking included, before a rebuild."""
         raise NotImplementedError
 
+    def create_table(self) -> None:
+        """Create the tables if they are missing (nothing to do in memory)."""
+
 
 class POPORuleView(POPOTrackingRecorder, RuleView):
     """The read model in memory, for tests on the in-memory event store."""
@@ -293,17 +296,7 @@ class SQLiteRuleView(SQLiteTrackingRecorder, RuleView):
             return [Checkpoint(row["position"], row["root"]) for row in c.fetchall()]
 
     def _save(self, c: SQLiteCursor, office: OfficeRow, revisions: Sequence[Revision]) -> None:
-        c.execute(
-            "INSERT OR REPLACE INTO offices VALUES (?,?,?,?,?,?)",
-            (
-                office.code,
-                office.name,
-                _CROSSINGS.dump_json(office.crossings).decode(),
-                office.version,
-                office.registered_at.isoformat(),
-                office.changes,
-            ),
-        )
+        c.execute("INSERT OR REPLACE INTO offices VALUES (?,?,?,?,?,?)", _office_row(office))
         c.executemany(
             "INSERT OR REPLACE INTO rule_revisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [_revision_row(revision) for revision in revisions],
@@ -345,6 +338,17 @@ class SQLiteRuleView(SQLiteTrackingRecorder, RuleView):
 
 def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def _office_row(office: OfficeRow) -> tuple[Any, ...]:
+    return (
+        office.code,
+        office.name,
+        _CROSSINGS.dump_json(office.crossings).decode(),
+        office.version,
+        office.registered_at.isoformat(),
+        office.changes,
+    )
 
 
 def _revision_row(revision: Revision) -> tuple[Any, ...]:

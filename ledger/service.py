@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
+from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
 
 from ledger.application import LedgerApplication, OfficeNotFound
@@ -125,10 +126,15 @@ class Ledger:
     def _construct_view(self) -> RuleView:
         factory = self.app.factory
         if isinstance(factory, SQLiteFactory):
-            view = SQLiteRuleView(factory.datastore)
-            view.create_table()
-            return view
-        return POPORuleView()
+            view: RuleView = SQLiteRuleView(factory.datastore)
+        elif isinstance(factory, PostgresFactory):
+            from ledger.postgres import PostgresRuleView
+
+            view = PostgresRuleView(factory.datastore)
+        else:
+            return POPORuleView()
+        view.create_table()
+        return view
 
     # Commands: each returns once the read model includes its event.
 

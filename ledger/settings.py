@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,13 +31,27 @@ class Settings(BaseSettings):
         default=None, description="a JSONL file imported when the server starts on an empty ledger"
     )
 
+    pool_size: int = Field(default=5, ge=1, le=100, description="PostgreSQL connections kept")
+    max_overflow: int = Field(default=10, ge=0, le=100, description="extra connections at peaks")
+    connect_timeout: int = Field(default=5, ge=1, description="seconds to connect to PostgreSQL")
+    lock_timeout: int = Field(default=5, ge=0, description="seconds a write waits for the lock")
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, url: str) -> str:
         if url == "memory://" or (url.startswith("sqlite:///") and len(url) > len("sqlite:///")):
             return url
+        if url.startswith(("postgresql://", "postgres://")):
+            parts = urlsplit(url)
+            if not (parts.hostname and parts.username and parts.path.strip("/")):
+                raise ValueError(
+                    f"LEDGER_DATABASE_URL {_redacted(url)!r}: a PostgreSQL URL names a user, a "
+                    "host and a database: postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+                )
+            return url
         raise ValueError(
-            f"LEDGER_DATABASE_URL {url!r} is not supported: use sqlite:///PATH or memory://"
+            f"LEDGER_DATABASE_URL {_redacted(url)!r} is not supported: use sqlite:///PATH, "
+            "postgresql://USER:PASSWORD@HOST:PORT/DATABASE or memory://"
         )
 
     @property
@@ -48,6 +63,30 @@ class Settings(BaseSettings):
         """The ``eventsourcing`` settings for this database (the library takes no URLs)."""
         if self.database_url == "memory://":
             return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        if self.database_url.startswith(("postgresql://", "postgres://")):
+            parts = urlsplit(self.database_url)
+            schema = parse_qs(parts.query).get("schema", [""])[0]
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+                "POSTGRES_HOST": parts.hostname or "",
+                "POSTGRES_PORT": str(parts.port or 5432),
+                "POSTGRES_USER": unquote(parts.username or ""),
+                "POSTGRES_PASSWORD": unquote(parts.password or ""),
+                "POSTGRES_SCHEMA": schema,
+                "POSTGRES_POOL_SIZE": str(self.pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(self.max_overflow),
+                "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
+                "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout),
+            }
         path = Path(self.database_url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url

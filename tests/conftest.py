@@ -1,7 +1,14 @@
-"""Fixtures: the in-memory store is the fake; SQLite runs for real in a temporary folder."""
+"""Fixtures: the in-memory store is the fake; SQLite and PostgreSQL run for real.
+
+PostgreSQL tests need ``LEDGER_TEST_POSTGRES_URL`` (``.ci/run`` starts PostgreSQL and sets it).
+Without it they are skipped on a developer's machine, and fail in CI (``CI`` set): they must
+run there.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +16,9 @@ import pytest
 
 from ledger.service import Ledger
 from ledger.settings import Settings
+
+POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "")
+IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
 @pytest.fixture
@@ -23,9 +33,33 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL whose schema is fresh for this test, and dropped after it."""
+    if not POSTGRES_URL:
+        if IN_CI:
+            pytest.fail("LEDGER_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI")
+        pytest.skip("PostgreSQL tests need LEDGER_TEST_POSTGRES_URL (see .ci/run)")
+    import psycopg
+
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{POSTGRES_URL}?schema={schema}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def any_ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
     """The same test body on each storage backend."""
-    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+    elif request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    else:
+        url = "memory://"
     with Ledger(Settings(database_url=url)) as opened:
         yield opened
