@@ -17,7 +17,7 @@ from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 from eventsourcing.popo import POPOFactory
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, strtobool
 
 from ledger.commands import (
     AmendChange,
@@ -35,6 +35,7 @@ from ledger.persistence import (
     RequestRecord,
     SQLiteLedgerRecorder,
 )
+from ledger.postgres import PostgresLedgerRecorder
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Recording
@@ -75,21 +76,24 @@ class LedgerApplication(Application[UUID]):
         self.on_saved: list[Callable[[], object]] = []
 
     def construct_recorder(self) -> ApplicationRecorder:
-        if isinstance(self.factory, SQLiteFactory):
-            recorder = SQLiteLedgerRecorder(self.factory.datastore)
-            recorder.create_table()
-            return recorder
+        """The library's recorder for the configured database, with the request-id index.
+
+        Tables are created unless ``CREATE_TABLE`` says no (the audit reads, never writes)."""
+        create = strtobool(self.env.get("CREATE_TABLE", "yes"))
+        recorder: SQLiteLedgerRecorder | PostgresLedgerRecorder
         if isinstance(self.factory, POPOFactory):
             return POPOLedgerRecorder()
-        if isinstance(self.factory, PostgresFactory):
-            from ledger.postgres import PostgresLedgerRecorder
-
-            pg_recorder = PostgresLedgerRecorder(
+        if isinstance(self.factory, SQLiteFactory):
+            recorder = SQLiteLedgerRecorder(self.factory.datastore)
+        elif isinstance(self.factory, PostgresFactory):
+            recorder = PostgresLedgerRecorder(
                 self.factory.datastore, events_table_name=f"{self.name.lower()}_events"
             )
-            pg_recorder.create_table()
-            return pg_recorder
-        raise NotImplementedError(f"no ledger recorder for {type(self.factory).__name__}")
+        else:
+            raise NotImplementedError(f"no ledger recorder for {type(self.factory).__name__}")
+        if create:
+            recorder.create_table()
+        return recorder
 
     @property
     def requests(self) -> RequestIndex:

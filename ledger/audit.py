@@ -20,11 +20,13 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteFactory
+from psycopg.sql import SQL, Composed, Identifier
 from pydantic import Field
 
 from ledger.application import LedgerApplication
 from ledger.domain.office import LedgerError
 from ledger.domain.values import Value
+from ledger.postgres import PostgresLedgerRecorder, PostgresRuleView
 from ledger.queries import StateRequest
 from ledger.readmodel import RuleView, SQLiteRuleView
 from ledger.service import Ledger
@@ -76,16 +78,104 @@ def audit_store(
 ) -> AuditReport:
     """Audit the database ``settings`` names; ``progress(done, total)`` is called per batch."""
     env = settings.persistence_env()
-    if env.get("PERSISTENCE_MODULE") != "eventsourcing.sqlite":
-        raise NothingToAudit("the store audit reads a SQLite database: set LEDGER_DATABASE_URL")
-    if not Path(env["SQLITE_DBNAME"]).is_file():
+    module = env.get("PERSISTENCE_MODULE")
+    if module == "eventsourcing.sqlite" and not Path(env["SQLITE_DBNAME"]).is_file():
         raise NothingToAudit(f"there is no ledger at {env['SQLITE_DBNAME']}")
+    if module not in ("eventsourcing.sqlite", "eventsourcing.postgres"):
+        raise NothingToAudit("the store audit reads a SQLite or PostgreSQL database")
     app = LedgerApplication(env={**env, "CREATE_TABLE": "no"})  # the audit writes nothing
     try:
-        assert isinstance(app.factory, SQLiteFactory)
-        return _Audit(app, SQLiteRuleView(app.factory.datastore), progress).run()
+        if isinstance(app.factory, SQLiteFactory):
+            reader: _Store = _SQLiteStore(app.factory.datastore.pool.db_name)
+            view: RuleView = SQLiteRuleView(app.factory.datastore)
+        else:
+            assert isinstance(app.recorder, PostgresLedgerRecorder)
+            reader = _PostgresStore(app.recorder)
+            view = PostgresRuleView(app.recorder.datastore)
+        with reader:
+            return _Audit(app, view, reader, progress).run()
     finally:
         app.close()
+
+
+class _Store:
+    """The stored events and request-id rows, read straight from the database as plain
+    tuples (ids as text, state as bytes): the audit is a replay and should run at the speed
+    of reading."""
+
+    contiguous = True  # positions 1, 2, 3, ...
+
+    def events(self, start: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+        raise NotImplementedError  # pragma: no cover
+
+    def requests(self) -> list[tuple[str, str, str, int, str, int]]:
+        raise NotImplementedError  # pragma: no cover
+
+    def __enter__(self) -> _Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+class _SQLiteStore(_Store):
+    def __init__(self, path: str) -> None:
+        self.connection = sqlite3.connect(path, uri=True)
+
+    def _rows(self, sql: str, *params: Any) -> list[Any]:
+        cursor = self.connection.execute(sql, params)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def events(self, start: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+        return self._rows(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid>=? ORDER BY rowid LIMIT ?",
+            start,
+            limit,
+        )
+
+    def requests(self) -> list[tuple[str, str, str, int, str, int]]:
+        return self._rows(
+            "SELECT request_id, office, originator_id, office_version, hash, position "
+            "FROM request_ids ORDER BY position"
+        )
+
+    def __exit__(self, *_: object) -> None:
+        self.connection.close()
+
+
+class _PostgresStore(_Store):
+    contiguous = False  # a write that loses a race uses a number up
+
+    def __init__(self, recorder: PostgresLedgerRecorder) -> None:
+        self.recorder = recorder
+
+    def _rows(self, sql: Composed, *params: Any) -> list[Any]:
+        with self.recorder.datastore.transaction(commit=False) as curs:
+            curs.execute(sql, params)
+            return [tuple(row.values()) for row in curs.fetchall()]
+
+    def events(self, start: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+        table = Identifier(self.recorder.datastore.schema, self.recorder.events_table_name)
+        return self._rows(
+            SQL(
+                "SELECT notification_id, originator_id::text, originator_version, topic, state "
+                "FROM {} WHERE notification_id>=%s ORDER BY notification_id LIMIT %s"
+            ).format(table),
+            start,
+            limit,
+        )
+
+    def requests(self) -> list[tuple[str, str, str, int, str, int]]:
+        return self._rows(
+            SQL(
+                "SELECT request_id, office, originator_id, office_version, hash, position "
+                "FROM {} ORDER BY position"
+            ).format(self.recorder.requests_table)
+        )
 
 
 class NothingToAudit(LedgerError):
@@ -94,15 +184,18 @@ class NothingToAudit(LedgerError):
 
 class _Audit:
     def __init__(
-        self, app: LedgerApplication, view: RuleView, progress: Callable[[int, int], None] | None
+        self,
+        app: LedgerApplication,
+        view: RuleView,
+        store: _Store,
+        progress: Callable[[int, int], None] | None,
     ) -> None:
         self.app = app
         self.view = view
+        self.store = store
         self.progress = progress
         self.findings: list[Finding] = []
         self.total = 0
-        assert isinstance(app.factory, SQLiteFactory)
-        self._connection = sqlite3.connect(app.factory.datastore.pool.db_name, uri=True)
 
     def _find(self, check: str, what: str, **where: Any) -> None:
         self.total += 1
@@ -111,10 +204,7 @@ class _Audit:
 
     def run(self) -> AuditReport:
         started = time.perf_counter()
-        try:
-            verifier, stored = self._replay()
-        finally:
-            self._connection.close()
+        verifier, stored = self._replay()
         replayed = time.perf_counter()
         rebuilt = self._compare_read_model(stored, verifier)
         checks = {
@@ -136,35 +226,21 @@ class _Audit:
             rebuild_seconds=time.perf_counter() - replayed,
         )
 
-    def _rows(self, sql: str, *params: Any) -> list[Any]:
-        """Rows read straight from the database, as stored (ids as text, state as bytes), as
-        plain tuples: the audit is a replay and should run at the speed of reading."""
-        cursor = self._connection.execute(sql, params)
-        try:
-            return cursor.fetchall()
-        finally:
-            cursor.close()
-
     def _replay(self) -> tuple[ChainVerifier, list[tuple[str, int, str, bytes]]]:
         last = self.app.recorder.max_notification_id() or 0
-        verifier = ChainVerifier()
+        verifier = ChainVerifier(contiguous=self.store.contiguous)
         hashes: dict[tuple[str, int], str] = {}
         stored: list[tuple[str, int, str, bytes]] = []
         diverged = False  # after the first wrong checkpoint, every later one differs too
         start, previous = 1, 0
-        while batch := self._rows(
-            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-            "WHERE rowid>=? ORDER BY rowid LIMIT ?",
-            start,
-            _BATCH,
-        ):
+        while batch := self.store.events(start, _BATCH):
             final = batch[-1][0]
             # Every checkpoint up to this batch's last event, those of removed events included.
             marks = {c.position: c.root for c in self.view.checkpoints(previous, final - previous)}
             for position, office_id, version, topic, state in batch:
                 event_type = topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
                 hash_ = verifier.add(position, office_id, version, event_type, state)
-                hashes[office_id, version] = hash_
+                hashes[office_id.replace("-", ""), version] = hash_
                 stored.append((office_id, version, topic, state))
                 root = marks.pop(position, None)
                 if root is not None and (root == verifier.root or diverged):
@@ -211,11 +287,7 @@ class _Audit:
         return verifier, stored
 
     def _check_requests(self, hashes: dict[tuple[str, int], str]) -> None:
-        rows = self._rows(
-            "SELECT request_id, office, originator_id, office_version, hash, position "
-            "FROM request_ids ORDER BY position"
-        )
-        for request_id, office, originator_id, version, hash_, position in rows:
+        for request_id, office, originator_id, version, hash_, position in self.store.requests():
             found = hashes.get((originator_id.replace("-", ""), version))
             if found != hash_:
                 self._find(

@@ -7,6 +7,7 @@ application, and every save brings the projection up to date before the command 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
 
     from eventsourcing.persistence import Notification
 
-__all__ = ["Ledger", "HistoryEntry", "HistoryRequest", "LogEvent", "DigestMismatch"]
+__all__ = ["Ledger", "HistoryEntry", "HistoryRequest", "LogEvent", "DigestMismatch", "NotYet"]
 
 
 class HistoryEntry(Value):
@@ -101,6 +102,16 @@ class LogEvent(Value):
 
 class DigestMismatch(LedgerError):
     """A pinned digest that is not a prefix of the ledger."""
+
+
+class NotYet(LedgerError):
+    """The read model has not reached a position the caller asked to read after."""
+
+    def __init__(self, wanted: int, reached: int) -> None:
+        super().__init__(
+            f"this server's read model is at position {reached}, not yet at {wanted}: "
+            "try again, with a longer deadline, or ask another server"
+        )
 
 
 class Ledger:
@@ -205,6 +216,23 @@ class Ledger:
         if code is None:  # registered after the catch-up above, by another process
             code = cast("Office", self.app.repository.get(event.originator_id)).code
         return code
+
+    def wait_for_position(self, position: int, timeout: float | None) -> None:
+        """Return once the read model includes the event at ``position``; ``NotYet`` if it
+        has not within ``timeout`` seconds (None: do not wait)."""
+        if position <= self.projection.index.position:
+            return
+        deadline = time.monotonic() + (timeout or 0)
+        while True:
+            self.follower.catch_up()
+            reached = self.follower.position
+            if position <= reached:
+                return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise NotYet(position, reached)
+            with self._saved:
+                self._saved.wait(min(left, 0.05))
 
     def digest(self) -> Checkpoint:
         """The ledger digest now (position 0 and the genesis root for an empty ledger)."""

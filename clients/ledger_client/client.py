@@ -127,6 +127,7 @@ class LedgerClient:
         timeout: float = 30.0,
         channel: grpc.Channel | None = None,
     ) -> None:
+        self.target = target
         self.timeout = timeout
         self.channel = channel or grpc.insecure_channel(
             target,
@@ -309,12 +310,14 @@ class LedgerClient:
 
     # Queries.
 
-    def get_office(self, office: str) -> Office:
-        reply = self._call(self.stub.GetOffice, pb.GetOfficeRequest(office=office))
-        return self._model(Office, reply.office)
+    def get_office(self, office: str, *, min_position: int = 0) -> Office:
+        """``min_position`` (any query): answer only once the server has the event at that
+        position, e.g. a receipt's, written through any server."""
+        request = pb.GetOfficeRequest(office=office, min_position=min_position)
+        return self._model(Office, self._call(self.stub.GetOffice, request).office)
 
-    def list_offices(self) -> list[Office]:
-        reply = self._call(self.stub.ListOffices, pb.ListOfficesRequest())
+    def list_offices(self, *, min_position: int = 0) -> list[Office]:
+        reply = self._call(self.stub.ListOffices, pb.ListOfficesRequest(min_position=min_position))
         return [self._model(Office, office) for office in reply.offices]
 
     def history(
@@ -326,9 +329,11 @@ class LedgerClient:
         known_at: When = None,
         basis: str | None = None,
         batch_size: int = 0,
+        min_position: int = 0,
     ) -> Iterator[HistoryEvent]:
         data = {
             "office": office,
+            "min_position": min_position,
             "valid_from": _text(valid_from),
             "valid_to": _text(valid_to),
             "known_at": _text(known_at),
@@ -341,9 +346,21 @@ class LedgerClient:
                 yield self._model(HistoryEvent, event)
 
     def rule_state(
-        self, office: str, at: When, *, known_at: When = None, basis: str | None = None
+        self,
+        office: str,
+        at: When,
+        *,
+        known_at: When = None,
+        basis: str | None = None,
+        min_position: int = 0,
     ) -> RuleStateResult:
-        data = {"office": office, "at": _text(at), "known_at": _text(known_at), "basis": basis}
+        data = {
+            "office": office,
+            "at": _text(at),
+            "known_at": _text(known_at),
+            "basis": basis,
+            "min_position": min_position,
+        }
         reply = self._call(
             self.stub.GetRuleState, from_data(_clean(data), pb.GetRuleStateRequest())
         )
@@ -360,11 +377,13 @@ class LedgerClient:
         traveller: str | None = None,
         known_at: When = None,
         basis: str | None = None,
+        min_position: int = 0,
     ) -> CheckResult:
         data = self._question(at, direction, channel, items, traveller, known_at, basis)
-        reply = self._call(
-            self.stub.Check, from_data({**data, "office": office}, pb.CheckRequest())
+        request = from_data(
+            {**data, "office": office, "min_position": min_position}, pb.CheckRequest()
         )
+        reply = self._call(self.stub.Check, request)
         return self._model(CheckResult, reply)
 
     def compare(
@@ -378,9 +397,11 @@ class LedgerClient:
         traveller: str | None = None,
         known_at: When = None,
         basis: str | None = None,
+        min_position: int = 0,
     ) -> CompareResult:
         data = self._question(at, direction, channel, items, traveller, known_at, basis)
-        request = from_data({**data, "offices": list(offices)}, pb.CompareOfficesRequest())
+        data = {**data, "offices": list(offices), "min_position": min_position}
+        request = from_data(data, pb.CompareOfficesRequest())
         return self._model(CompareResult, self._call(self.stub.CompareOffices, request))
 
     @staticmethod

@@ -31,7 +31,7 @@ from ledger.domain.office import (
     NothingToAmend,
 )
 from ledger.queries import ValueRequired
-from ledger.service import DigestMismatch
+from ledger.service import DigestMismatch, NotYet
 
 __all__ = ["refusals", "abort", "Invalid"]
 
@@ -46,6 +46,7 @@ _CODES: dict[type[LedgerError], grpc.StatusCode] = {
     ValueRequired: grpc.StatusCode.INVALID_ARGUMENT,
     VersionConflict: grpc.StatusCode.ABORTED,
     DigestMismatch: grpc.StatusCode.FAILED_PRECONDITION,
+    NotYet: grpc.StatusCode.UNAVAILABLE,
 }
 
 

@@ -232,24 +232,38 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
 
     # Queries.
 
+    def _caught_up(self, data: dict[str, Any], context: grpc.ServicerContext) -> dict[str, Any]:
+        """Wait, within the call's deadline, until the read model has the request's
+        ``min_position``; returns the rest of the request."""
+        position = data.pop("min_position", 0)
+        if position < 0:
+            raise Invalid([("min_position", "must be 0 or a position of the log")])
+        remaining = context.time_remaining()
+        # Answer a little before the deadline, so the caller hears why rather than a timeout.
+        self.ledger.wait_for_position(position, None if remaining is None else remaining - 0.1)
+        return data
+
     def GetOffice(
         self, request: pb.GetOfficeRequest, context: grpc.ServicerContext
     ) -> pb.GetOfficeResponse:
         with refusals(context):
-            row = self.ledger.office(_validate(OfficeRequest, to_data(request)).office)
+            data = self._caught_up(to_data(request), context)
+            row = self.ledger.office(_validate(OfficeRequest, data).office)
         return pb.GetOfficeResponse(office=_reply(_office(row), pb.Office()))
 
     def ListOffices(
         self, request: pb.ListOfficesRequest, context: grpc.ServicerContext
     ) -> pb.ListOfficesResponse:
-        rows = self.ledger.offices()
+        with refusals(context):
+            self._caught_up(to_data(request), context)
+            rows = self.ledger.offices()
         return pb.ListOfficesResponse(offices=[_reply(_office(row), pb.Office()) for row in rows])
 
     def GetHistory(
         self, request: pb.GetHistoryRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.GetHistoryResponse]:
         with refusals(context):
-            data = to_data(request)
+            data = self._caught_up(to_data(request), context)
             size = _batch_size(data.pop("batch_size", 0))
             entries = self.ledger.history_of(_validate(HistoryRequest, data))
         for start in range(0, len(entries), size):
@@ -268,19 +282,22 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
         self, request: pb.GetRuleStateRequest, context: grpc.ServicerContext
     ) -> pb.GetRuleStateResponse:
         with refusals(context):
-            result = self.ledger.state(_validate(StateRequest, to_data(request)))
+            data = self._caught_up(to_data(request), context)
+            result = self.ledger.state(_validate(StateRequest, data))
         return _reply(result, pb.GetRuleStateResponse())
 
     def Check(self, request: pb.CheckRequest, context: grpc.ServicerContext) -> pb.CheckResponse:
         with refusals(context):
-            result = self.ledger.check(_validate(CheckRequest, to_data(request)))
+            data = self._caught_up(to_data(request), context)
+            result = self.ledger.check(_validate(CheckRequest, data))
         return _reply(result, pb.CheckResponse())
 
     def CompareOffices(
         self, request: pb.CompareOfficesRequest, context: grpc.ServicerContext
     ) -> pb.CompareOfficesResponse:
         with refusals(context):
-            result = self.ledger.compare(_validate(CompareRequest, to_data(request)))
+            data = self._caught_up(to_data(request), context)
+            result = self.ledger.compare(_validate(CompareRequest, data))
         rankings = [
             {"rank": r.rank, "office": r.office, "items": r.result.model_dump(mode="json")["items"]}
             for r in result.offices

@@ -257,3 +257,31 @@ class TestTwoProcessesOnOneDatabase:
             assert a.follower.position == b.follower.position == 21
             assert check(a, "2025-01-20", quantity=20) == check(b, "2025-01-20", quantity=20)
             assert snapshot(a) == snapshot(b)
+
+
+class TestStoreAuditOnPostgres:
+    def test_an_untouched_ledger_passes_and_an_edited_event_is_named(
+        self, postgres_url: str
+    ) -> None:
+        import psycopg
+
+        from ledger.audit import audit_store
+
+        settings = Settings(database_url=postgres_url)
+        with open_ledger(postgres_url) as ledger:
+            import_file(ledger.app, EXAMPLE)
+            digest = ledger.digest()
+        clean = audit_store(settings)
+        assert clean.ok, clean.findings
+        assert (clean.digest.position, clean.digest.root) == (digest.position, digest.root)
+        schema = postgres_url.rsplit("schema=", 1)[1]
+        base = postgres_url.split("?", 1)[0]
+        with psycopg.connect(base, autocommit=True) as connection:
+            connection.execute(
+                f'UPDATE "{schema}".ledger_events SET state = '
+                "convert_to(replace(convert_from(state, 'UTF8'), '\"quantity\":2', "
+                "'\"quantity\":3'), 'UTF8') WHERE notification_id = 2"
+            )
+        tampered = audit_store(settings)
+        assert not tampered.ok
+        assert tampered.findings[0].position == 2
