@@ -240,6 +240,15 @@ class Office(BaseAggregate[UUID]):
         """Every new event links to the office's last one."""
         super().trigger_event(event_class, prev_hash=self.last_hash, **kwargs)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Office:
+        """The library copies a cached office for every command. Its changes are frozen, so
+        a copy shares them and copies only the containers that commands change."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.changes = dict(self.changes)
+        clone._pending_events = list(self._pending_events)
+        return clone
+
     @property
     def country(self) -> str:
         return self.code[:2]

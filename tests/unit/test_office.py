@@ -389,3 +389,25 @@ class TestAmend:
         ):
             act(office, change_id, SOURCES)
         assert office.version == version
+
+
+class TestCopies:
+    def test_a_copy_records_changes_without_touching_the_original(self) -> None:
+        import copy
+
+        office = new_office()
+        office.collect_events()
+        clone = copy.deepcopy(office)
+        clone.record(
+            OBSERVED,
+            Scope.model_validate(WORKER_BAGGAGE),
+            Measure.model_validate(limit(2)),
+            effective("2025-01-01"),
+            SOURCES,
+            event_id=uuid4(),
+        )
+        assert len(clone.changes) == 1
+        assert office.changes == {}
+        assert (office.version, len(office.pending_events)) == (1, 0)
+        assert clone.version == 2
+        assert office.last_hash != clone.last_hash
