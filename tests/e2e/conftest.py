@@ -1,36 +1,70 @@
 """Fixtures: real ``ledger serve`` processes on port 0, the client library and the CLI.
 
 ``shared_server`` (one per module, the example ledger loaded) serves the read-only tests;
-``server`` is a fresh one per test, for tests that write or stop it.
+``server`` is a fresh one per test, for tests that write or stop it. Every test runs once on
+SQLite and once on PostgreSQL (``backend``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ledger_client import LedgerClient
+from tests.conftest import IN_CI, POSTGRES_URL
 from tests.e2e.support import Cli, RunningServer, run_cli, start_server
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres" and not POSTGRES_URL:
+        if IN_CI:
+            pytest.fail("LEDGER_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI")
+        pytest.skip("PostgreSQL tests need LEDGER_TEST_POSTGRES_URL (see .ci/run)")
+    return str(request.param)
+
+
 @contextlib.contextmanager
-def _serving(folder: Path) -> Iterator[RunningServer]:
-    running = start_server(folder)
+def _database(backend: str, folder: Path) -> Iterator[str]:
+    """A new, empty database for one server: a SQLite file, or a PostgreSQL schema."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'ledger.sqlite'}"
+        return
+    import psycopg
+
+    schema = f"e2e_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield running
+        yield f"{POSTGRES_URL}?schema={schema}"
     finally:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            running.stop()
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@contextlib.contextmanager
+def _serving(backend: str, folder: Path) -> Iterator[RunningServer]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with _database(backend, folder) as url:
+        running = start_server(folder, database_url=url)
+        try:
+            yield running
+        finally:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                running.stop()
 
 
 @pytest.fixture(scope="module")
-def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def shared_server(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
     """One server per module over the example ledger: for tests that only read."""
-    with _serving(tmp_path_factory.mktemp("shared")) as running:
+    with _serving(backend, tmp_path_factory.mktemp("shared")) as running:
         yield running
 
 
@@ -47,9 +81,9 @@ def shared_cli(shared_server: RunningServer) -> Cli:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RunningServer]:
+def server(backend: str, tmp_path: Path) -> Iterator[RunningServer]:
     """A fresh server over the example ledger, for one test."""
-    with _serving(tmp_path / "server") as running:
+    with _serving(backend, tmp_path / "server") as running:
         yield running
 
 

@@ -259,6 +259,22 @@ class TestClientAudit:
 
 def edit_stored_event(database_url: str, position: int, old: bytes, new: bytes) -> None:
     """Change bytes of one stored event in place, with the server stopped."""
+    if database_url.startswith("postgresql://"):
+        import psycopg
+
+        base, schema = database_url.split("?schema=")
+        with psycopg.connect(base, autocommit=True) as connection:
+            table = f'"{schema}".ledger_events'
+            row = connection.execute(
+                f"SELECT state FROM {table} WHERE notification_id=%s", (position,)
+            ).fetchone()
+            assert row is not None
+            assert bytes(row[0]).count(old) == 1, row
+            connection.execute(
+                f"UPDATE {table} SET state=%s WHERE notification_id=%s",
+                (bytes(row[0]).replace(old, new), position),
+            )
+        return
     path = Path(database_url.removeprefix("sqlite:///"))
     connection = sqlite3.connect(path)
     try:
