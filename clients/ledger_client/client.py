@@ -133,6 +133,9 @@ class LedgerClient:
             target,
             options=[
                 ("grpc.service_config", json.dumps(_RETRY)),
+                # Several servers behind one target (ipv4:HOST1:PORT,HOST2:PORT or a DNS name
+                # with several addresses): spread the calls over them.
+                ("grpc.lb_policy_name", "round_robin"),
                 ("grpc.enable_retries", 1),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
