@@ -8,7 +8,9 @@ second).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -34,7 +36,9 @@ from ledger.readmodel import (
     _revision_row,
 )
 
-__all__ = ["PostgresLedgerRecorder", "PostgresRuleView"]
+__all__ = ["PostgresLedgerRecorder", "PostgresRuleView", "LogListener"]
+
+log = logging.getLogger("ledger.postgres")
 
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder, RequestIndex):
@@ -204,3 +208,33 @@ class PostgresRuleView(PostgresTrackingRecorder, RuleView):
                 ),
                 (self.table_migration_identifier,),
             )
+
+
+class LogListener(threading.Thread):
+    """Calls ``on_new_events`` whenever another process commits events (PostgreSQL NOTIFY, which
+    the library's recorder sends with every insert), so that a server's read model and its
+    watches follow writes made through other servers at once rather than at the next poll."""
+
+    def __init__(self, recorder: PostgresApplicationRecorder, on_new_events: Callable[[], object]):
+        super().__init__(name="ledger-listener", daemon=True)
+        self.recorder = recorder
+        self.on_new_events = on_new_events
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        channel = SQL("LISTEN {}").format(Identifier(self.recorder.channel_name))
+        while not self.stopping.is_set():
+            try:
+                with self.recorder.datastore.get_connection() as connection:
+                    connection.execute(channel)
+                    connection.commit()
+                    while not self.stopping.is_set():
+                        for _ in connection.notifies(timeout=0.25, stop_after=1):
+                            self.on_new_events()
+            except Exception:  # the database went away: listen again, polls still cover
+                log.warning("listening for new events failed; retrying", exc_info=True)
+                self.stopping.wait(1.0)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)

@@ -134,6 +134,11 @@ class Ledger:
         with self._saved:
             self._saved.notify_all()
 
+    def follow(self) -> None:
+        """Another process wrote: bring the read model up to date and wake the watches."""
+        self.follower.catch_up()
+        self._announce()
+
     def _construct_view(self) -> RuleView:
         factory = self.app.factory
         if isinstance(factory, SQLiteFactory):

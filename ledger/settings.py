@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         )
 
     @property
+    def safe_database_url(self) -> str:
+        """The database URL without its password, for logs."""
+        return _redacted(self.database_url)
+
+    @property
     def watch_limit(self) -> int:
         """Each open watch holds a worker thread: leave at least half for every other call."""
         return min(self.max_watches or self.workers // 2, self.workers - 1)

@@ -17,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from ledger.importer import import_file
+from ledger.postgres import LogListener, PostgresLedgerRecorder
 from ledger.server.servicer import PolicyLedgerServicer
 from ledger.service import Ledger
 from ledger.settings import Settings
@@ -38,6 +39,7 @@ class LedgerServer:
         self.settings = settings
         self.ledger = Ledger(settings)
         self.stopping = threading.Event()
+        self.listener: LogListener | None = None
         self.health = health.HealthServicer()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc"),
@@ -63,10 +65,14 @@ class LedgerServer:
 
     def start(self) -> None:
         self._load_example()
+        recorder = self.ledger.app.recorder
+        if isinstance(recorder, PostgresLedgerRecorder):
+            self.listener = LogListener(recorder, self.ledger.follow)
+            self.listener.start()
         self.server.start()
         for service in ("", SERVICE):
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
-        log.info("serving %s on %s (%s)", SERVICE, self.address, self.settings.database_url)
+        log.info("serving %s on %s (%s)", SERVICE, self.address, self.settings.safe_database_url)
 
     @property
     def address(self) -> str:
@@ -85,6 +91,8 @@ class LedgerServer:
         self.health.enter_graceful_shutdown()
         self.stopping.set()
         self.server.stop(self.settings.grace_seconds).wait()
+        if self.listener is not None:
+            self.listener.stop()
         self.ledger.close()
         log.info("stopped")
 
