@@ -28,7 +28,6 @@ from ledger.commands import (
 from ledger.domain.chain import GENESIS
 from ledger.domain.office import (
     ChangeAmended,
-    ChangeRetracted,
     LedgerError,
     Office,
     OfficeEvent,
@@ -342,11 +341,9 @@ class Ledger:
 
 
 def _change_of(event: OfficeEvent) -> UUID | None:
-    if isinstance(event, PolicyChanged):
-        return event.change_id
-    if isinstance(event, ChangeAmended | ChangeRetracted):
-        return event.change_id
-    return None
+    """The change an event records, amends or retracts (none for a registration)."""
+    change_id: UUID | None = getattr(event, "change_id", None)
+    return change_id
 
 
 def _entry(event: OfficeEvent, change_id: UUID | None) -> HistoryEntry:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import tempfile
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,6 +43,7 @@ from ledger.projection import ProjectionFollower
 from ledger.queries import RuleState, StateRequest, Verdict
 from ledger.service import Ledger
 from ledger.settings import Settings
+from tests.conftest import IN_CI, POSTGRES_URL
 from tests.support import DANDONG, amend, check, record, register, retract
 
 OFFICE = DANDONG
@@ -552,26 +554,58 @@ def test_projection_equals_fold_rebuild_and_reopen_on_sqlite(
     steps: list[tuple[Any, ...]], queries: list[tuple[Any, Any, int]]
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        settings_ = Settings(database_url=f"sqlite:///{Path(folder) / 'ledger.sqlite'}")
-        with Ledger(settings_) as ledger:
-            build_history(ledger, steps)
-            first = check_and_rebuild(ledger, queries)
-            projected = revisions(ledger)
-            position = _stored(ledger)
+        reopen_property(f"sqlite:///{Path(folder) / 'ledger.sqlite'}", steps, queries)
 
-        replayed: list[int] = []
-        catch_up = ProjectionFollower.catch_up
 
-        def counting_catch_up(self: ProjectionFollower) -> int:
-            count = catch_up(self)
-            replayed.append(count)
-            return count
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=histories, queries=query_lists)
+def test_projection_equals_fold_rebuild_and_reopen_on_postgres(
+    steps: list[tuple[Any, ...]], queries: list[tuple[Any, Any, int]]
+) -> None:
+    import psycopg
 
-        with mock.patch.object(ProjectionFollower, "catch_up", counting_catch_up):
-            reopened = Ledger(settings_)
-        with reopened:
-            assert replayed == [0], "events were replayed on restart"
-            assert reopened.follower.position == position
-            assert reopened.follower.catch_up() == 0
-            assert revisions(reopened) == projected
-            assert answers(reopened, queries) == first
+    require_postgres()
+    schema = f"property_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        reopen_property(f"{POSTGRES_URL}?schema={schema}", steps, queries)
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def require_postgres() -> None:
+    if not POSTGRES_URL:
+        if IN_CI:
+            pytest.fail("LEDGER_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI")
+        pytest.skip("PostgreSQL tests need LEDGER_TEST_POSTGRES_URL (see .ci/run)")
+
+
+def reopen_property(
+    url: str, steps: list[tuple[Any, ...]], queries: list[tuple[Any, Any, int]]
+) -> None:
+    """The property on a durable database, then again after reopening it without a replay."""
+    settings_ = Settings(database_url=url)
+    with Ledger(settings_) as ledger:
+        build_history(ledger, steps)
+        first = check_and_rebuild(ledger, queries)
+        projected = revisions(ledger)
+        position = _stored(ledger)
+
+    replayed: list[int] = []
+    catch_up = ProjectionFollower.catch_up
+
+    def counting_catch_up(self: ProjectionFollower) -> int:
+        count = catch_up(self)
+        replayed.append(count)
+        return count
+
+    with mock.patch.object(ProjectionFollower, "catch_up", counting_catch_up):
+        reopened = Ledger(settings_)
+    with reopened:
+        assert replayed == [0], "events were replayed on restart"
+        assert reopened.follower.position == position
+        assert reopened.follower.catch_up() == 0
+        assert revisions(reopened) == projected
+        assert answers(reopened, queries) == first
