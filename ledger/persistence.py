@@ -134,23 +134,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, RequestIndex):
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         requests = _bind_positions(kwargs.get("requests", ()), stored_events, ids)
-        c.executemany(
-            self.insert_request_statement,
-            [
-                (
-                    request.request_id,
-                    request.fingerprint,
-                    request.office,
-                    str(request.originator_id),
-                    str(request.change_id),
-                    request.office_version,
-                    request.recorded_at.isoformat(),
-                    request.hash,
-                    request.position,
-                )
-                for request in requests
-            ],
-        )
+        c.executemany(self.insert_request_statement, [_request_row(r) for r in requests])
         return ids
 
     def get_request(self, request_id: str) -> RequestRecord | None:
@@ -158,6 +142,20 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, RequestIndex):
             c.execute(self.select_request_statement, (request_id,))
             row = c.fetchone()
         return None if row is None else _request(row)
+
+
+def _request_row(request: RequestRecord) -> tuple[Any, ...]:
+    return (
+        request.request_id,
+        request.fingerprint,
+        request.office,
+        str(request.originator_id),
+        str(request.change_id),
+        request.office_version,
+        request.recorded_at.isoformat(),
+        request.hash,
+        request.position,
+    )
 
 
 def _request(row: Any) -> RequestRecord:

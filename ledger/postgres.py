@@ -24,7 +24,13 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from ledger.persistence import RequestIndex, RequestRecord, _bind_positions, _request
+from ledger.persistence import (
+    RequestIndex,
+    RequestRecord,
+    _bind_positions,
+    _request,
+    _request_row,
+)
 from ledger.readmodel import (
     Checkpoint,
     OfficeRow,
@@ -68,20 +74,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, RequestIndex):
                 SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)").format(
                     self.requests_table
                 ),
-                [
-                    (
-                        r.request_id,
-                        r.fingerprint,
-                        r.office,
-                        str(r.originator_id),
-                        str(r.change_id),
-                        r.office_version,
-                        r.recorded_at.isoformat(),
-                        r.hash,
-                        r.position,
-                    )
-                    for r in requests
-                ],
+                [_request_row(r) for r in requests],
             )
         return ids
 
