@@ -249,10 +249,6 @@ class Office(BaseAggregate[UUID]):
         clone._pending_events = list(self._pending_events)
         return clone
 
-    @property
-    def country(self) -> str:
-        return self.code[:2]
-
     def record(
         self,
         kind: ChangeKind,
