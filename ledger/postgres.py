@@ -121,19 +121,24 @@ class PostgresRuleView(PostgresTrackingRecorder, RuleView):
 
     def save(
         self,
-        office: OfficeRow,
+        offices: Sequence[OfficeRow],
         revisions: Sequence[Revision],
-        checkpoint: Checkpoint,
+        checkpoints: Sequence[Checkpoint],
         tracking: Tracking,
     ) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
+            # The digests first: a position another process already projected fails here.
+            curs.executemany(
+                SQL("INSERT INTO {} VALUES (%s,%s)").format(self.digests),
+                [(checkpoint.position, checkpoint.root) for checkpoint in checkpoints],
+            )
+            curs.executemany(
                 SQL(
                     "INSERT INTO {} VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (code) DO UPDATE SET "
                     "name=EXCLUDED.name, crossings=EXCLUDED.crossings, version=EXCLUDED.version, "
                     "registered_at=EXCLUDED.registered_at, changes=EXCLUDED.changes"
                 ).format(self.offices),
-                _office_row(office),
+                [_office_row(office) for office in offices],
             )
             if revisions:
                 curs.executemany(
@@ -145,10 +150,6 @@ class PostgresRuleView(PostgresTrackingRecorder, RuleView):
                     ).format(self.revisions),
                     [_revision_row(revision) for revision in revisions],
                 )
-            curs.execute(
-                SQL("INSERT INTO {} VALUES (%s,%s)").format(self.digests),
-                (checkpoint.position, checkpoint.root),
-            )
             self._insert_tracking(curs, tracking)
 
     def _query(self, sql: Composed, *params: Any) -> list[Any]:

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.popo import POPOTrackingRecorder
-from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
 from pydantic import TypeAdapter
 
 from ledger.domain.office import ChangeKind
@@ -132,13 +132,13 @@ class RuleView(TrackingRecorder):
 
     def save(
         self,
-        office: OfficeRow,
+        offices: Sequence[OfficeRow],
         revisions: Sequence[Revision],
-        checkpoint: Checkpoint,
+        checkpoints: Sequence[Checkpoint],
         tracking: Tracking,
     ) -> None:  # pragma: no cover - interface
-        """Upsert the office and the revisions, add the checkpoint, record ``tracking``:
-        atomically."""
+        """Upsert the offices and the revisions, add the checkpoints, record ``tracking`` (the
+        last event they include): atomically."""
         raise NotImplementedError
 
     def latest_checkpoint(self) -> Checkpoint | None:  # pragma: no cover - interface
@@ -184,19 +184,21 @@ class POPORuleView(POPOTrackingRecorder, RuleView):
 
     def save(
         self,
-        office: OfficeRow,
+        offices: Sequence[OfficeRow],
         revisions: Sequence[Revision],
-        checkpoint: Checkpoint,
+        checkpoints: Sequence[Checkpoint],
         tracking: Tracking,
     ) -> None:
         with self._database_lock:
             self._assert_tracking_uniqueness(tracking)
-            self._offices[office.code] = office
+            for office in offices:
+                self._offices[office.code] = office
             for revision in revisions:
                 self._revisions[revision.change_id][revision.rev] = revision
                 self._by_office[revision.office].add(revision.change_id)
-            self._checkpoints[checkpoint.position] = checkpoint
-            self._latest = max(self._latest, checkpoint.position)
+            for checkpoint in checkpoints:
+                self._checkpoints[checkpoint.position] = checkpoint
+                self._latest = max(self._latest, checkpoint.position)
             self._insert_tracking(tracking)
 
     def latest_checkpoint(self) -> Checkpoint | None:
@@ -265,14 +267,25 @@ class SQLiteRuleView(SQLiteTrackingRecorder, RuleView):
 
     def save(
         self,
-        office: OfficeRow,
+        offices: Sequence[OfficeRow],
         revisions: Sequence[Revision],
-        checkpoint: Checkpoint,
+        checkpoints: Sequence[Checkpoint],
         tracking: Tracking,
     ) -> None:
         with self.datastore.transaction(commit=True) as c:
-            self._save(c, office, revisions)
-            c.execute("INSERT INTO digests VALUES (?,?)", (checkpoint.position, checkpoint.root))
+            # The digests first: a position another process already projected fails here.
+            c.executemany(
+                "INSERT INTO digests VALUES (?,?)",
+                [(checkpoint.position, checkpoint.root) for checkpoint in checkpoints],
+            )
+            c.executemany(
+                "INSERT OR REPLACE INTO offices VALUES (?,?,?,?,?,?)",
+                [_office_row(office) for office in offices],
+            )
+            c.executemany(
+                "INSERT OR REPLACE INTO rule_revisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [_revision_row(revision) for revision in revisions],
+            )
             self._insert_tracking(c, tracking)
 
     def latest_checkpoint(self) -> Checkpoint | None:
@@ -294,13 +307,6 @@ class SQLiteRuleView(SQLiteTrackingRecorder, RuleView):
                 (after, limit),
             )
             return [Checkpoint(row["position"], row["root"]) for row in c.fetchall()]
-
-    def _save(self, c: SQLiteCursor, office: OfficeRow, revisions: Sequence[Revision]) -> None:
-        c.execute("INSERT OR REPLACE INTO offices VALUES (?,?,?,?,?,?)", _office_row(office))
-        c.executemany(
-            "INSERT OR REPLACE INTO rule_revisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [_revision_row(revision) for revision in revisions],
-        )
 
     def get_office(self, code: str) -> OfficeRow | None:
         with self.datastore.transaction(commit=False) as c:
