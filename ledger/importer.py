@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from ledger.application import LedgerApplication
 
-__all__ = ["import_file", "parse_lines", "ImportRefused"]
+__all__ = ["import_file", "parse_lines", "command_from", "ImportRefused"]
 
 _KINDS = {
     "observe": ChangeKind.OBSERVED,
@@ -79,6 +79,12 @@ def _command(line: str) -> Command:
     data = json.loads(line)
     if not isinstance(data, dict):
         raise ValueError("a line must be a JSON object")
+    return command_from(data)
+
+
+def command_from(line: dict[str, Any]) -> Command:
+    """The command of one parsed line (``ValidationError`` or ``ValueError`` if invalid)."""
+    data = dict(line)
     name = data.pop("command", None)
     if name not in _COMMANDS:
         raise ValueError(f"command: expected one of {', '.join(sorted(_COMMANDS))}, got {name!r}")
