@@ -155,10 +155,11 @@ class LedgerApplication(Application[UUID]):
         new: dict[int, RequestRecord] = {}
         errors: list[tuple[int, LedgerError]] = []
         seen: dict[str, tuple[int, str]] = {}
+        recorded = self.requests.get_requests([command.request_id for command in commands])
         for number, command in enumerate(commands):
             fingerprint = command.fingerprint()
             try:
-                first = self._first_receipt(command, fingerprint, seen)
+                first = self._first_receipt(command, fingerprint, seen, recorded)
                 if first is None:
                     new[number] = self._apply(command, fingerprint, offices)
                 elif isinstance(first, Receipt):
@@ -190,8 +191,12 @@ class LedgerApplication(Application[UUID]):
             for number, command in enumerate(commands)
         ]
 
+    @staticmethod
     def _first_receipt(
-        self, command: Command, fingerprint: str, seen: dict[str, tuple[int, str]]
+        command: Command,
+        fingerprint: str,
+        seen: dict[str, tuple[int, str]],
+        recorded: dict[str, RequestRecord],
     ) -> Receipt | bool | None:
         """The receipt of an earlier use of the request id, ``True`` for an earlier use in
         this batch, ``None`` if unused; a use with another payload is refused."""
@@ -200,7 +205,7 @@ class LedgerApplication(Application[UUID]):
             if earlier[1] != fingerprint:
                 raise RequestIdReused(command.request_id)
             return True
-        existing = self.requests.get_request(command.request_id)
+        existing = recorded.get(command.request_id)
         if existing is None:
             return None
         if existing.fingerprint != fingerprint:

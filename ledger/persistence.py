@@ -85,6 +85,15 @@ class RequestIndex:
     def get_request(self, request_id: str) -> RequestRecord | None:  # pragma: no cover
         raise NotImplementedError
 
+    def get_requests(self, request_ids: Sequence[str]) -> dict[str, RequestRecord]:
+        """The recorded requests among ``request_ids``, by id (one query per chunk)."""
+        found = {}
+        for request_id in request_ids:
+            request = self.get_request(request_id)
+            if request is not None:
+                found[request_id] = request
+        return found
+
 
 def _bind_positions(
     requests: Sequence[RequestRecord],
@@ -142,6 +151,19 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, RequestIndex):
             c.execute(self.select_request_statement, (request_id,))
             row = c.fetchone()
         return None if row is None else _request(row)
+
+    def get_requests(self, request_ids: Sequence[str]) -> dict[str, RequestRecord]:
+        found: dict[str, RequestRecord] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(request_ids):
+                marks = ",".join("?" * len(chunk))
+                c.execute(f"SELECT * FROM request_ids WHERE request_id IN ({marks})", chunk)
+                found.update((row["request_id"], _request(row)) for row in c.fetchall())
+        return found
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _request_row(request: RequestRecord) -> tuple[Any, ...]:

@@ -87,6 +87,14 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, RequestIndex):
             row = curs.fetchone()
         return None if row is None else _request(row)
 
+    def get_requests(self, request_ids: Sequence[str]) -> dict[str, RequestRecord]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT * FROM {} WHERE request_id = ANY(%s)").format(self.requests_table),
+                (list(request_ids),),
+            )
+            return {row["request_id"]: _request(row) for row in curs.fetchall()}
+
 
 class PostgresRuleView(PostgresTrackingRecorder, RuleView):
     """The read model in PostgreSQL, beside the events, with the tracking position."""

@@ -81,14 +81,17 @@ class OfficeEvent(BaseModel, CanMutateAggregate[UUID]):
     event_id: UUID
     prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     _hash: str | None = PrivateAttr(default=None)
+    _stored: bytes | None = PrivateAttr(default=None)
 
     @property
     def recorded_at(self) -> datetime:
         return self.timestamp
 
     def stored_json(self) -> bytes:
-        """The exact bytes the event is stored as: its canonical JSON."""
-        return canonical_json(self.model_dump(mode="json"))
+        """The exact bytes the event is stored as: its canonical JSON (encoded once)."""
+        if self._stored is None:
+            self._stored = canonical_json(self.model_dump(mode="json"))
+        return self._stored
 
     @property
     def hash(self) -> str:
@@ -131,6 +134,8 @@ class PolicyChanged(OfficeEvent):
         return self.event_id
 
     def apply(self, aggregate: Any) -> None:
+        scopes = aggregate.scopes
+        scopes[self.scope] = (*scopes.get(self.scope, ()), self.event_id)
         aggregate.changes[self.event_id] = Change(
             change_id=self.event_id,
             kind=self.kind,
@@ -220,6 +225,7 @@ class Office(BaseAggregate[UUID]):
         self.name = name
         self.crossings = crossings
         self.changes: dict[UUID, Change] = {}
+        self.scopes: dict[Scope, tuple[UUID, ...]] = {}  # the changes of each scope, in order
         self.last_hash = GENESIS
 
     @classmethod
@@ -246,6 +252,7 @@ class Office(BaseAggregate[UUID]):
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone.changes = dict(self.changes)
+        clone.scopes = dict(self.scopes)
         clone._pending_events = list(self._pending_events)
         return clone
 
@@ -351,11 +358,11 @@ class Office(BaseAggregate[UUID]):
         ignoring: UUID | None = None,
     ) -> Change | None:
         """The live change of ``scope`` that last stated ``dimension`` before ``order``."""
+        changes = self.changes
         candidates = [
             change
-            for change in self.changes.values()
-            if change.scope == scope
-            and not change.retracted
+            for change in (changes[change_id] for change_id in self.scopes.get(scope, ()))
+            if not change.retracted
             and change.change_id != ignoring
             and change.order < order
             and getattr(change.measure, dimension) is not None
