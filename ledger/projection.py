@@ -8,6 +8,7 @@ rebuild replays from the first event.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from dataclasses import replace
 from datetime import date, datetime
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from ledger.application import LedgerApplication
     from ledger.domain.values import Source
 
-__all__ = ["RuleProjection", "ProjectionFollower"]
+__all__ = ["RuleProjection", "ProjectionFollower", "SQLiteChanges"]
 
 
 def reported_on(sources: Sequence[Source]) -> date:
@@ -230,6 +231,25 @@ class RuleProjection(Projection[RuleView]):
         return self._codes.get(originator_id)
 
 
+class SQLiteChanges:
+    """Tells in microseconds whether anyone may have committed to a SQLite file since the last
+    look: ``PRAGMA data_version`` on a connection of its own, which changes whenever any other
+    connection (of this process or another) commits."""
+
+    def __init__(self, path: str) -> None:
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+
+    def version(self) -> int:
+        with self._lock:
+            row = self._connection.execute("PRAGMA data_version").fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+
 class ProjectionFollower:
     """Pulls the application's log into the projection, from its tracking position.
 
@@ -240,10 +260,17 @@ class ProjectionFollower:
 
     BATCH = 500
 
-    def __init__(self, app: LedgerApplication, projection: RuleProjection) -> None:
+    def __init__(
+        self,
+        app: LedgerApplication,
+        projection: RuleProjection,
+        changes: SQLiteChanges | None = None,
+    ) -> None:
         self.app = app
         self.projection = projection
         self._lock = threading.Lock()
+        self._changes = changes
+        self._seen: int | None = None  # the data version last caught up with
         projection.index.position = self.position
 
     @property
@@ -252,8 +279,12 @@ class ProjectionFollower:
 
     def catch_up(self) -> int:
         """Process every notification after the tracking position; returns how many."""
+        version = self._changes.version() if self._changes else None
+        if version is not None and version == self._seen:
+            return 0  # the common case on SQLite: no commit anywhere since the last look
         if (self.app.recorder.max_notification_id() or 0) <= self.projection.index.position:
-            return 0  # the common case, one cheap query: nothing new anywhere
+            self._seen = version
+            return 0  # one cheap query: nothing new anywhere
         with self._lock:
             processed = 0
             while True:
@@ -273,6 +304,7 @@ class ProjectionFollower:
                 if len(notifications) < self.BATCH:
                     break
             self._refresh_index()
+            self._seen = version  # commits since ``version`` change it again: none is missed
             return processed
 
     def _refresh_index(self) -> None:
@@ -293,4 +325,5 @@ class ProjectionFollower:
         with self._lock:
             self.projection.view.clear()
             self.projection.index.clear()
+            self._seen = None
         return self.catch_up()

@@ -36,7 +36,7 @@ from ledger.domain.office import (
 )
 from ledger.domain.values import OfficeCode, Value
 from ledger.index import RuleIndex
-from ledger.projection import ProjectionFollower, RuleProjection, reported_on
+from ledger.projection import ProjectionFollower, RuleProjection, SQLiteChanges, reported_on
 from ledger.queries import (
     CheckRequest,
     CheckResult,
@@ -122,7 +122,8 @@ class Ledger:
         self.view = self._construct_view()
         self.index = RuleIndex(self.view)
         self.projection = RuleProjection(self.view, self.index)
-        self.follower = ProjectionFollower(self.app, self.projection)
+        self.changes = self._construct_changes()
+        self.follower = ProjectionFollower(self.app, self.projection, self.changes)
         self.queries = RuleQueries(self.index, self.view)
         self.app.on_saved.append(self.follower.catch_up)
         self.follower.catch_up()  # events saved while no process was following
@@ -137,6 +138,12 @@ class Ledger:
         """Another process wrote: bring the read model up to date and wake the watches."""
         self.follower.catch_up()
         self._announce()
+
+    def _construct_changes(self) -> SQLiteChanges | None:
+        factory = self.app.factory
+        if isinstance(factory, SQLiteFactory):
+            return SQLiteChanges(factory.datastore.pool.db_name)
+        return None
 
     def _construct_view(self) -> RuleView:
         factory = self.app.factory
@@ -326,6 +333,8 @@ class Ledger:
         return self.follower.rebuild()
 
     def close(self) -> None:
+        if self.changes is not None:
+            self.changes.close()
         self.app.close()
 
     def __enter__(self) -> Ledger:

@@ -10,15 +10,20 @@ agree by construction.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
+from uuid import UUID
 
 # Descriptors are typed loosely: the C (upb) and Python implementations differ in type.
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
+from pydantic import BaseModel
 
-__all__ = ["to_data", "from_data", "enum_value"]
+M = TypeVar("M", bound=Message)
+
+__all__ = ["to_data", "from_data", "from_model", "enum_value"]
 
 _TIMESTAMP = "google.protobuf.Timestamp"
 
@@ -134,6 +139,63 @@ def from_data(data: dict[str, Any], message: Message) -> Message:
             except (ValueError, TypeError) as error:
                 raise ValueError(f"{key}: {error}") from None
     return message
+
+
+# Sub-messages built from frozen models, by the model's identity (the model is kept with its
+# message, so the identity cannot be reused while the entry lives). A check's rulings and
+# sources recur in answer after answer: each is converted once and then copied in C.
+_BUILT: dict[int, tuple[BaseModel, Message]] = {}
+_BUILT_KEPT = 50_000
+
+
+def from_model(model: BaseModel, message: M) -> M:
+    """Fill ``message`` from a model's attributes: ``from_data`` without dumping the model
+    first. Frozen sub-models are converted once and copied afterwards."""
+    plan = _plan(message.DESCRIPTOR)
+    for key, (repeated, kind, numbers) in plan.items():
+        value = getattr(model, key, None)
+        if value is None:
+            continue
+        if repeated:
+            target = getattr(message, key)
+            if kind == _MESSAGE:
+                for item in value:
+                    _sub_message(item, target.add())
+            else:
+                target.extend(_wire(kind, numbers, _text(item)) for item in value)
+        elif kind == _MESSAGE:
+            _sub_message(value, getattr(message, key))
+        elif kind == _TIMESTAMP_FIELD:
+            getattr(message, key).FromDatetime(value)
+        else:
+            setattr(message, key, _wire(kind, numbers, _text(value)))
+    return message
+
+
+def _sub_message(model: BaseModel, target: Message) -> None:
+    if not model.model_config.get("frozen"):
+        target.SetInParent()
+        from_model(model, target)
+        return
+    built = _BUILT.get(id(model))
+    if built is None or built[0] is not model:
+        if len(_BUILT) >= _BUILT_KEPT:
+            _BUILT.clear()
+        message = from_model(model, type(target)())
+        built = _BUILT[id(model)] = (model, message)
+    target.CopyFrom(built[1])
+
+
+def _text(value: Any) -> Any:
+    """Dates, times, ids and decimals travel as text, as in ``model_dump(mode="json")``."""
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (UUID, Decimal)):
+        return str(value)
+    return value
 
 
 def _wire(kind: int, numbers: dict[Any, int] | None, value: Any) -> Any:
