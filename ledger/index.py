@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 import threading
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -38,15 +39,16 @@ class DimensionTimeline:
         self.keys: list[tuple[date, int, int]] = []
         self.revisions: list[Revision] = []
 
-    def put(self, revision: Revision) -> None:
-        """Insert a revision, or replace the stored form of the same one."""
+    def put(self, revision: Revision) -> int:
+        """Insert a revision, or replace the stored form of the same one; how many added."""
         key = revision.order
         i = bisect_left(self.keys, key)
         if i < len(self.keys) and self.keys[i] == key:
             self.revisions[i] = revision
-        else:
-            self.keys.insert(i, key)
-            self.revisions.insert(i, revision)
+            return 0
+        self.keys.insert(i, key)
+        self.revisions.insert(i, revision)
+        return 1
 
     def latest(self, at: date, knowledge: Knowledge, *, certain: bool) -> Revision | None:
         """The last revision known at ``knowledge`` in force on ``at``.
@@ -69,10 +71,11 @@ class DimensionTimeline:
 class OfficeRules:
     """Every scope of one office, each with a timeline per dimension."""
 
-    __slots__ = ("scopes",)
+    __slots__ = ("scopes", "size")
 
     def __init__(self, revisions: Iterable[Revision] = ()) -> None:
         self.scopes: dict[ScopeKey, dict[Dimension, DimensionTimeline]] = {}
+        self.size = 0  # revisions held, once per dimension they state
         for revision in revisions:
             self.put(revision)
 
@@ -81,7 +84,7 @@ class OfficeRules:
         key = (scope.direction, scope.channel, scope.traveller, scope.goods)
         timelines = self.scopes.setdefault(key, {})
         for dimension in revision.measure.stated():
-            timelines.setdefault(dimension, DimensionTimeline()).put(revision)
+            self.size += timelines.setdefault(dimension, DimensionTimeline()).put(revision)
 
     def ruling(
         self,
@@ -116,19 +119,30 @@ class RuleIndex:
     ``position`` is the last log position whose revisions the loaded offices include. The
     projection pushes revisions in log order; when another process moved the shared view on
     instead, ``forget`` drops the offices it touched and they are read again when needed.
+
+    At most ``budget`` revisions stay loaded: past it, the offices asked about least recently
+    are dropped (the one just asked about always stays) and read again when needed.
     """
 
-    def __init__(self, view: RuleView, position: int = 0) -> None:
+    def __init__(self, view: RuleView, position: int = 0, budget: int = 250_000) -> None:
         self._view = view
-        self._offices: dict[str, OfficeRules] = {}
+        self._offices: OrderedDict[str, OfficeRules] = OrderedDict()
         self._lock = threading.RLock()
         self.position = position
+        self.budget = budget
+        self.loaded = 0  # revisions held, over every loaded office
 
     def rules(self, office: str) -> OfficeRules:
         with self._lock:
             rules = self._offices.get(office)
-            if rules is None:
-                rules = self._offices[office] = OfficeRules(self._view.revisions_of_office(office))
+            if rules is not None:
+                self._offices.move_to_end(office)
+                return rules
+            rules = self._offices[office] = OfficeRules(self._view.revisions_of_office(office))
+            self.loaded += rules.size
+            while self.loaded > self.budget and len(self._offices) > 1:
+                _, dropped = self._offices.popitem(last=False)
+                self.loaded -= dropped.size
             return rules
 
     def apply(self, revisions: Iterable[Revision], position: int) -> None:
@@ -142,19 +156,24 @@ class RuleIndex:
             for revision in revisions:
                 rules = self._offices.get(revision.office)
                 if rules is not None:
+                    before = rules.size
                     rules.put(revision)
+                    self.loaded += rules.size - before
             self.position = position
 
     def forget(self, offices: Iterable[str], position: int) -> None:
         """Drop offices changed up to ``position`` by someone else; reload them when asked."""
         with self._lock:
             for office in offices:
-                self._offices.pop(office, None)
+                dropped = self._offices.pop(office, None)
+                if dropped is not None:
+                    self.loaded -= dropped.size
             self.position = max(self.position, position)
 
     def clear(self) -> None:
         with self._lock:
             self._offices.clear()
+            self.loaded = 0
             self.position = 0
 
     @property

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Self
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
 from pydantic import Field, model_validator
@@ -253,7 +254,7 @@ class RuleQueries:
                 _check_item(rules, request, knowledge, number, item)
                 for number, item in enumerate(request.items, start=1)
             )
-        return CheckResult(
+        return CheckResult.model_construct(
             office=office,
             at=request.at,
             known_at=request.known_at,
@@ -298,7 +299,7 @@ def _item_result(item: CheckItem, verdict: Verdict, candidates: tuple[Outcome, .
     rulings = [ruling for candidate in candidates for ruling in candidate.rulings]
     inspections = {candidate.inspection for candidate in candidates}
     enforcements = {candidate.enforcement for candidate in candidates}
-    return ItemResult(
+    return ItemResult.model_construct(
         item=item,
         verdict=verdict,
         inspection=inspections.pop() if len(inspections) == 1 else None,
@@ -310,9 +311,10 @@ def _item_result(item: CheckItem, verdict: Verdict, candidates: tuple[Outcome, .
     )
 
 
+@lru_cache(maxsize=4096)
 def _matching_scopes(
     direction: Direction, channel: Channel, traveller: Traveller, code: str
-) -> list[ScopeKey]:
+) -> tuple[ScopeKey, ...]:
     """Scopes that cover ``code``, most specific first."""
     goods: list[tuple[int, int, str]] = [
         (length, 1, code[:length]) for length in range(2, len(code) + 1)
@@ -323,52 +325,75 @@ def _matching_scopes(
             goods.append((max(covering), 0, name))
     goods.sort(reverse=True)
     travellers = [traveller, Traveller.ANY] if traveller is not Traveller.ANY else [Traveller.ANY]
-    return [(direction, channel, who, value) for _, _, value in goods for who in travellers]
+    return tuple((direction, channel, who, value) for _, _, value in goods for who in travellers)
 
 
 def _resolve(
-    rules: OfficeRules, scopes: list[ScopeKey], at: date, knowledge: Knowledge, *, certain: bool
+    rules: OfficeRules,
+    scopes: tuple[ScopeKey, ...],
+    at: date,
+    knowledge: Knowledge,
+    *,
+    certain: bool,
 ) -> dict[Dimension, Revision]:
+    """Each dimension's ruling from the most specific scope that has one."""
     found: dict[Dimension, Revision] = {}
-    for dimension in DIMENSIONS:
-        for scope in scopes:
-            revision = rules.ruling(scope, dimension, at, knowledge, certain=certain)
-            if revision is not None:
-                found[dimension] = revision
-                break
-    return found
+    for scope in scopes:
+        timelines = rules.scopes.get(scope)
+        if not timelines:
+            continue
+        for dimension, timeline in timelines.items():
+            if dimension not in found:
+                revision = timeline.latest(at, knowledge, certain=certain)
+                if revision is not None:
+                    found[dimension] = revision
+        if len(found) == len(DIMENSIONS):
+            break
+    return {dimension: found[dimension] for dimension in DIMENSIONS if dimension in found}
+
+
+# Results are built from values the ledger validated when they were recorded: they are
+# constructed, not validated again (``model_construct``), and a change's ruling on a dimension
+# is built once and shared by every answer that cites it.
+_RULINGS: dict[tuple[UUID, int, Dimension], Ruling] = {}
+_RULINGS_KEPT = 20_000
 
 
 def _rule_state(found: dict[Dimension, Revision]) -> RuleState:
-    measure = {dimension: getattr(found[dimension].measure, dimension) for dimension in found}
-    return RuleState(
-        **measure,
-        rulings=tuple(_ruling(dimension, revision) for dimension, revision in found.items()),
-    )
+    return RuleState.model_construct(**_state_fields(found))
+
+
+def _state_fields(found: dict[Dimension, Revision]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        dimension: getattr(revision.measure, dimension) for dimension, revision in found.items()
+    }
+    fields["rulings"] = tuple(_ruling(dimension, revision) for dimension, revision in found.items())
+    return fields
 
 
 def _ruling(dimension: Dimension, revision: Revision) -> Ruling:
-    return Ruling(
-        dimension=dimension,
-        change_id=revision.change_id,
-        kind=revision.kind,
-        scope=revision.scope,
-        measure=revision.measure,
-        effective=revision.effective,
-        event_ids=revision.event_ids,
-        sources=revision.sources,
-    )
+    key = (revision.change_id, revision.rev, dimension)
+    ruling = _RULINGS.get(key)
+    if ruling is None:
+        if len(_RULINGS) >= _RULINGS_KEPT:
+            _RULINGS.clear()
+        ruling = _RULINGS[key] = Ruling.model_construct(
+            dimension=dimension,
+            change_id=revision.change_id,
+            kind=revision.kind,
+            scope=revision.scope,
+            measure=revision.measure,
+            effective=revision.effective,
+            event_ids=revision.event_ids,
+            sources=revision.sources,
+        )
+    return ruling
 
 
 def _outcome(found: dict[Dimension, Revision], item: CheckItem, number: int) -> Outcome:
-    state = _rule_state(found)
-    verdict, reason = _admit(state.admissibility, item, number)
-    return Outcome(
-        **state.model_dump(exclude={"rulings"}),
-        rulings=state.rulings,
-        verdict=verdict,
-        reason=reason,
-    )
+    fields = _state_fields(found)
+    verdict, reason = _admit(fields.get("admissibility"), item, number)
+    return Outcome.model_construct(**fields, verdict=verdict, reason=reason)
 
 
 def _admit(rule: Admissibility | None, item: CheckItem, number: int) -> tuple[Verdict, str]:

@@ -19,7 +19,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from ledger.domain.office import ChangeKind
 from ledger.domain.values import Crossing, EffectiveDate, Measure, Scope, Source
@@ -377,7 +377,7 @@ def _revision_row(revision: Revision) -> tuple[Any, ...]:
 
 
 def _revision(row: Any) -> Revision:
-    effective = EffectiveDate.model_validate_json(row["effective"])
+    effective = _parsed(EffectiveDate, row["effective"])
     start, end = effective.window
     return Revision(
         office=row["office"],
@@ -385,8 +385,8 @@ def _revision(row: Any) -> Revision:
         rev=row["rev"],
         seq=row["seq"],
         kind=ChangeKind(row["kind"]),
-        scope=Scope.model_validate_json(row["scope"]),
-        measure=Measure.model_validate_json(row["measure"]),
+        scope=_parsed(Scope, row["scope"]),
+        measure=_parsed(Measure, row["measure"]),
         effective=effective,
         start=start,
         end=end,
@@ -395,8 +395,28 @@ def _revision(row: Any) -> Revision:
         reported_from=date.fromisoformat(row["reported_from"]),
         reported_until=_date_or_none(row["reported_until"]),
         event_ids=tuple(UUID(event_id) for event_id in json.loads(row["event_ids"])),
-        sources=_SOURCES.validate_json(row["sources"]),
+        sources=_parsed(_SOURCES, row["sources"]),
     )
+
+
+# Scopes, measures, dates and sources repeat across thousands of revisions: each distinct text
+# is parsed once and its (immutable) value shared, which keeps a loaded office small.
+_PARSED: dict[tuple[object, str], Any] = {}
+_PARSED_KEPT = 200_000
+
+
+def _parsed(kind: type[BaseModel] | TypeAdapter[Any], text: str) -> Any:
+    key = (kind, text)
+    value = _PARSED.get(key)
+    if value is None:
+        if len(_PARSED) >= _PARSED_KEPT:
+            _PARSED.clear()
+        if isinstance(kind, TypeAdapter):
+            value = kind.validate_json(text)
+        else:
+            value = kind.model_validate_json(text)
+        _PARSED[key] = value
+    return value
 
 
 def _datetime_or_none(text: str | None) -> datetime | None:

@@ -120,7 +120,7 @@ class Ledger:
         settings = settings or Settings()
         self.app = LedgerApplication(env=settings.persistence_env())
         self.view = self._construct_view()
-        self.index = RuleIndex(self.view)
+        self.index = RuleIndex(self.view, budget=settings.index_revisions)
         self.projection = RuleProjection(self.view, self.index)
         self.changes = self._construct_changes()
         self.follower = ProjectionFollower(self.app, self.projection, self.changes)

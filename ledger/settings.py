@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     max_overflow: int = Field(default=10, ge=0, le=100, description="extra connections at peaks")
     connect_timeout: int = Field(default=5, ge=1, description="seconds to connect to PostgreSQL")
     lock_timeout: int = Field(default=5, ge=0, description="seconds a write waits for the lock")
+    index_revisions: int = Field(
+        default=250_000,
+        ge=1,
+        description="rule revisions kept in memory at most; the offices asked about least "
+        "recently are dropped first and read again when needed",
+    )
 
     @field_validator("database_url")
     @classmethod

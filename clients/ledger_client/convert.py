@@ -141,16 +141,17 @@ def from_data(data: dict[str, Any], message: Message) -> Message:
     return message
 
 
-# Sub-messages built from frozen models, by the model's identity (the model is kept with its
+# Sub-messages built from shared models, by the model's identity (the model is kept with its
 # message, so the identity cannot be reused while the entry lives). A check's rulings and
 # sources recur in answer after answer: each is converted once and then copied in C.
 _BUILT: dict[int, tuple[BaseModel, Message]] = {}
-_BUILT_KEPT = 50_000
+_BUILT_KEPT = 10_000
 
 
-def from_model(model: BaseModel, message: M) -> M:
+def from_model(model: BaseModel, message: M, shared: tuple[type[BaseModel], ...] = ()) -> M:
     """Fill ``message`` from a model's attributes: ``from_data`` without dumping the model
-    first. Frozen sub-models are converted once and copied afterwards."""
+    first. Sub-models of the ``shared`` types (immutable, and reused from answer to answer)
+    are converted once and copied afterwards."""
     plan = _plan(message.DESCRIPTOR)
     for key, (repeated, kind, numbers) in plan.items():
         value = getattr(model, key, None)
@@ -160,11 +161,11 @@ def from_model(model: BaseModel, message: M) -> M:
             target = getattr(message, key)
             if kind == _MESSAGE:
                 for item in value:
-                    _sub_message(item, target.add())
+                    _sub_message(item, target.add(), shared)
             else:
                 target.extend(_wire(kind, numbers, _text(item)) for item in value)
         elif kind == _MESSAGE:
-            _sub_message(value, getattr(message, key))
+            _sub_message(value, getattr(message, key), shared)
         elif kind == _TIMESTAMP_FIELD:
             getattr(message, key).FromDatetime(value)
         else:
@@ -172,17 +173,16 @@ def from_model(model: BaseModel, message: M) -> M:
     return message
 
 
-def _sub_message(model: BaseModel, target: Message) -> None:
-    if not model.model_config.get("frozen"):
+def _sub_message(model: BaseModel, target: Message, shared: tuple[type[BaseModel], ...]) -> None:
+    if not isinstance(model, shared):
         target.SetInParent()
-        from_model(model, target)
+        from_model(model, target, shared)
         return
     built = _BUILT.get(id(model))
     if built is None or built[0] is not model:
         if len(_BUILT) >= _BUILT_KEPT:
             _BUILT.clear()
-        message = from_model(model, type(target)())
-        built = _BUILT[id(model)] = (model, message)
+        built = _BUILT[id(model)] = (model, from_model(model, type(target)()))
     target.CopyFrom(built[1])
 
 

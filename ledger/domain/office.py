@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.domain.chain import GENESIS, canonical_json, event_hash
 from ledger.domain.values import (
@@ -69,6 +70,9 @@ Sources = tuple[Source, ...]
 _SOURCES = Field(min_length=1, description="At least one source per change")
 
 
+_STORED, _HASH = "_stored_json", "_hash"
+
+
 class OfficeEvent(BaseModel, CanMutateAggregate[UUID]):
     """Base of the office's events. ``timestamp`` is the ledger's recorded time; ``prev_hash``
     links each event to the previous one of its office (see ``ledger.domain.chain``)."""
@@ -80,28 +84,40 @@ class OfficeEvent(BaseModel, CanMutateAggregate[UUID]):
     timestamp: datetime
     event_id: UUID
     prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
-    _hash: str | None = PrivateAttr(default=None)
-    _stored: bytes | None = PrivateAttr(default=None)
 
     @property
     def recorded_at(self) -> datetime:
         return self.timestamp
 
+    # The stored bytes and the hash are worked out once and kept in the instance's ``__dict__``
+    # beside the fields (pydantic's private attributes cost a lookup through ``__getattr__``
+    # on every access). Events are frozen, so neither can go stale; serialisation, equality and
+    # hashing look at the fields only.
+
     def stored_json(self) -> bytes:
         """The exact bytes the event is stored as: its canonical JSON (encoded once)."""
-        if self._stored is None:
-            self._stored = canonical_json(self.model_dump(mode="json"))
-        return self._stored
+        stored: bytes | None = self.__dict__.get(_STORED)
+        if stored is None:
+            stored = self.__dict__[_STORED] = canonical_json(self.model_dump(mode="json"))
+        return stored
 
     @property
     def hash(self) -> str:
-        if self._hash is None:
-            self._hash = event_hash(type(self).__name__, self.stored_json())
-        return self._hash
+        hash_: str | None = self.__dict__.get(_HASH)
+        if hash_ is None:
+            hash_ = self.__dict__[_HASH] = event_hash(type(self).__name__, self.stored_json())
+        return hash_
 
     def seal(self, hash_: str) -> None:
         """Take the hash of the bytes this event was read from (cheaper than re-encoding)."""
-        self._hash = hash_
+        self.__dict__[_HASH] = hash_
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (with ``update``) has its own bytes and hash: the cached ones are left out."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop(_STORED, None)
+        copy.__dict__.pop(_HASH, None)
+        return copy
 
     def mutate(self, aggregate: Any) -> Any:
         """Apply the event, refusing one that does not link to its office's last event."""

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Literal, Self
 
 import pycountry
@@ -259,31 +260,36 @@ class EffectiveDate(Value):
     @property
     def window(self) -> tuple[date, date]:
         """The first and last day on which the change may have taken effect (inclusive)."""
-        on, precision = self.on, self.precision
-        last_of_month = calendar.monthrange(on.year, on.month)[1]
-        match precision:
-            case Precision.DAY:
-                return on, on
-            case Precision.EARLY_MONTH:
-                return on.replace(day=1), on.replace(day=10)
-            case Precision.MID_MONTH:
-                return on.replace(day=11), on.replace(day=20)
-            case Precision.LATE_MONTH:
-                return on.replace(day=21), on.replace(day=last_of_month)
-            case Precision.MONTH:
-                return on.replace(day=1), on.replace(day=last_of_month)
-            case Precision.QUARTER:
-                first_month = 3 * ((on.month - 1) // 3) + 1
-                start = date(on.year, first_month, 1)
-                end = date(on.year, first_month + 2, 1)
-                return start, end.replace(day=calendar.monthrange(end.year, end.month)[1])
-            case Precision.YEAR:
-                return date(on.year, 1, 1), date(on.year, 12, 31)
-        raise AssertionError(precision)  # pragma: no cover - the match is exhaustive
+        return _window(self.on, self.precision)
 
     def __str__(self) -> str:
         start, end = self.window
         return str(start) if start == end else f"{start}..{end} ({self.precision.value})"
+
+
+@lru_cache(maxsize=65536)
+def _window(on: date, precision: Precision) -> tuple[date, date]:
+    """``EffectiveDate.window``, worked out once per date and precision."""
+    last_of_month = calendar.monthrange(on.year, on.month)[1]
+    match precision:
+        case Precision.DAY:
+            return on, on
+        case Precision.EARLY_MONTH:
+            return on.replace(day=1), on.replace(day=10)
+        case Precision.MID_MONTH:
+            return on.replace(day=11), on.replace(day=20)
+        case Precision.LATE_MONTH:
+            return on.replace(day=21), on.replace(day=last_of_month)
+        case Precision.MONTH:
+            return on.replace(day=1), on.replace(day=last_of_month)
+        case Precision.QUARTER:
+            first_month = 3 * ((on.month - 1) // 3) + 1
+            start = date(on.year, first_month, 1)
+            end = date(on.year, first_month + 2, 1)
+            return start, end.replace(day=calendar.monthrange(end.year, end.month)[1])
+        case Precision.YEAR:
+            return date(on.year, 1, 1), date(on.year, 12, 31)
+    raise AssertionError(precision)  # pragma: no cover - the match is exhaustive
 
 
 # The day before a window is the last day on which the replaced state certainly held.

@@ -19,14 +19,14 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ledger.commands import AmendChange, Command, RecordChange, RegisterOffice, RetractChange
 from ledger.domain.office import ChangeKind
-from ledger.domain.values import OfficeCode, Value
-from ledger.queries import CheckRequest, CompareRequest, StateRequest
+from ledger.domain.values import OfficeCode, Source, Value
+from ledger.queries import CheckRequest, CompareRequest, Ruling, StateRequest
 from ledger.readmodel import Checkpoint, OfficeRow
 from ledger.server.errors import Invalid, abort, refusals, violations
 from ledger.service import HistoryRequest, Ledger
 from ledger.v1 import ledger_pb2 as pb
 from ledger.v1 import ledger_pb2_grpc
-from ledger_client.convert import from_data, to_data
+from ledger_client.convert import from_data, from_model, to_data
 
 __all__ = ["PolicyLedgerServicer", "DEFAULT_BATCH", "MAX_BATCH"]
 
@@ -50,10 +50,16 @@ _IMPORT_KINDS = {
 }
 
 
+# Result parts that answers share (rulings are built once per change and dimension): their
+# messages are built once too.
+_SHARED = (Ruling, Source)
+
+
 def _reply(model: BaseModel | dict[str, Any], message: M) -> M:
     """Fill a reply message from a result model (or its plain data)."""
-    data = model.model_dump(mode="json") if isinstance(model, BaseModel) else model
-    from_data(data, message)
+    if isinstance(model, BaseModel):
+        return from_model(model, message, _SHARED)
+    from_data(model, message)
     return message
 
 

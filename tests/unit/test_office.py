@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from ledger.commands import RecordChange
+from ledger.domain.chain import canonical_json
 from ledger.domain.office import (
     ChangeAlreadyRetracted,
     ChangeAmended,
@@ -141,6 +143,21 @@ class TestEvents:
         )
         assert isinstance(retracted, ChangeRetracted)
         assert (retracted.event_id, retracted.change_id) == (retracted_by, change_id)
+
+    def test_the_cached_bytes_and_hash_change_nothing_a_caller_can_see(self) -> None:
+        office = new_office()
+        record(office, OBSERVED, limit(2), "2025-03-05")
+        event = office.collect_events()[-1]
+        fresh = type(event).model_validate_json(event.stored_json())  # nothing cached yet
+        assert fresh.hash == event.hash  # computed once, then kept
+        assert fresh == event
+        assert fresh.model_dump() == event.model_dump()
+        assert set(json.loads(event.model_dump_json())) == set(type(event).model_fields)
+        assert event.stored_json() == canonical_json(event.model_dump(mode="json"))
+        # A copy with other fields has its own bytes and hash, never the original's.
+        copy = event.model_copy(update={"prev_hash": "f" * 64})
+        assert copy.hash != event.hash
+        assert copy.stored_json() == canonical_json(copy.model_dump(mode="json"))
 
     def test_the_timestamp_is_set_by_the_ledger_not_by_the_caller(self) -> None:
         office = new_office()
