@@ -5,7 +5,8 @@ For each office, scope and dimension it keeps the revisions that state that dime
 by (window start, order recorded, revision). A lookup bisects to the last revision starting on
 or before the date and steps back only over revisions not known at K (superseded, retracted,
 or recorded later) and, for the certain state, over those whose window still contains the
-date. Offices are loaded lazily from the persisted view and kept current by the projection.
+date. Each office's scopes are read from the persisted view when first asked about, kept
+current by the projection, and dropped when the least recently used past a budget.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from collections import OrderedDict
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ledger.domain.values import DIMENSIONS, Channel, Dimension, Direction, Traveller
+from ledger.domain.values import DIMENSIONS, Channel, Dimension, Direction, Scope, Traveller
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from ledger.readmodel import Knowledge, Revision, RuleView
 
@@ -28,6 +29,11 @@ __all__ = ["ScopeKey", "DimensionTimeline", "OfficeRules", "RuleIndex"]
 
 ScopeKey = tuple[Direction, Channel, Traveller, str]
 _LAST = sys.maxsize
+
+
+def _scope(key: ScopeKey) -> Scope:
+    direction, channel, traveller, goods = key
+    return Scope(direction=direction, channel=channel, traveller=traveller, goods=goods)
 
 
 class DimensionTimeline:
@@ -69,22 +75,79 @@ class DimensionTimeline:
 
 
 class OfficeRules:
-    """Every scope of one office, each with a timeline per dimension."""
+    """The scopes of one office, each with a timeline per dimension.
 
-    __slots__ = ("scopes", "size")
+    Scopes are read from the view when first asked about (``load``), not all at once: a check
+    touches a handful of scopes, and an office with a long history loads only those. ``size``
+    counts what is held: each revision once per dimension it states, and one per scope found
+    empty. ``complete`` once every scope is loaded (``load_all``).
+    """
 
-    def __init__(self, revisions: Iterable[Revision] = ()) -> None:
+    __slots__ = ("scopes", "size", "complete", "_load", "_load_all", "_grew")
+
+    def __init__(
+        self,
+        load: Callable[[ScopeKey], Iterable[Revision]] = lambda scope: (),
+        load_all: Callable[[], Iterable[Revision]] | None = None,
+        grew: Callable[[int], object] = lambda by: None,
+    ) -> None:
         self.scopes: dict[ScopeKey, dict[Dimension, DimensionTimeline]] = {}
-        self.size = 0  # revisions held, once per dimension they state
+        self.size = 0
+        self.complete = load_all is None
+        self._load = load
+        self._load_all = load_all
+        self._grew = grew  # told how much ``size`` changed, after each change
+
+    @classmethod
+    def of(cls, revisions: Iterable[Revision]) -> OfficeRules:
+        """Rules holding exactly ``revisions`` (nothing to load)."""
+        rules = cls()
         for revision in revisions:
-            self.put(revision)
+            rules.put(revision)
+        return rules
 
     def put(self, revision: Revision) -> None:
+        """Add a revision (or its new form) to a scope that is held; others are read when
+        asked about, from the view that already has it."""
         scope = revision.scope
         key = (scope.direction, scope.channel, scope.traveller, scope.goods)
-        timelines = self.scopes.setdefault(key, {})
+        timelines = self.scopes.get(key)
+        if timelines is None:
+            if not self.complete:
+                return
+            timelines = self.scopes[key] = {}
+        before = self.size
+        self._add(timelines, revision)
+        self._grew(self.size - before)
+
+    def _add(self, timelines: dict[Dimension, DimensionTimeline], revision: Revision) -> None:
         for dimension in revision.measure.stated():
             self.size += timelines.setdefault(dimension, DimensionTimeline()).put(revision)
+
+    def timelines(self, scope: ScopeKey) -> dict[Dimension, DimensionTimeline]:
+        """The scope's timelines (empty if it has no rules), read on first use."""
+        timelines = self.scopes.get(scope)
+        if timelines is None:
+            timelines = self.scopes[scope] = {}
+            if self.complete:
+                return timelines
+            before = self.size
+            for revision in self._load(scope):
+                self._add(timelines, revision)
+            self.size += not timelines
+            self._grew(self.size - before)
+        return timelines
+
+    def load_all(self) -> None:
+        """Hold every scope of the office (a state lists them all)."""
+        if self._load_all is None or self.complete:
+            return
+        before = self.size
+        self.scopes, self.size, self.complete = {}, 0, True
+        for revision in self._load_all():
+            key = (revision.scope.direction, revision.scope.channel, revision.scope.traveller)
+            self._add(self.scopes.setdefault((*key, revision.scope.goods), {}), revision)
+        self._grew(self.size - before)
 
     def ruling(
         self,
@@ -95,10 +158,7 @@ class OfficeRules:
         *,
         certain: bool,
     ) -> Revision | None:
-        timelines = self.scopes.get(scope)
-        if timelines is None:
-            return None
-        timeline = timelines.get(dimension)
+        timeline = self.timelines(scope).get(dimension)
         return None if timeline is None else timeline.latest(at, knowledge, certain=certain)
 
     def state(
@@ -138,12 +198,21 @@ class RuleIndex:
             if rules is not None:
                 self._offices.move_to_end(office)
                 return rules
-            rules = self._offices[office] = OfficeRules(self._view.revisions_of_office(office))
-            self.loaded += rules.size
-            while self.loaded > self.budget and len(self._offices) > 1:
-                _, dropped = self._offices.popitem(last=False)
-                self.loaded -= dropped.size
+            view = self._view
+            rules = self._offices[office] = OfficeRules(
+                load=lambda key: view.revisions_of_scope(office, _scope(key)),
+                load_all=lambda: view.revisions_of_office(office),
+                grew=self._grew,
+            )
             return rules
+
+    def _grew(self, by: int) -> None:
+        """Count what an office loaded; while over the budget, drop the offices asked about
+        least recently (never the last one, which is being asked about)."""
+        self.loaded += by
+        while self.loaded > self.budget and len(self._offices) > 1:
+            _, dropped = self._offices.popitem(last=False)
+            self.loaded -= dropped.size
 
     def apply(self, revisions: Iterable[Revision], position: int) -> None:
         """Bring loaded offices up to date with the event at ``position``, the next in the log.
@@ -156,9 +225,7 @@ class RuleIndex:
             for revision in revisions:
                 rules = self._offices.get(revision.office)
                 if rules is not None:
-                    before = rules.size
                     rules.put(revision)
-                    self.loaded += rules.size - before
             self.position = position
 
     def forget(self, offices: Iterable[str], position: int) -> None:

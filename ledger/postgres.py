@@ -24,6 +24,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from ledger.domain.values import Scope
 from ledger.persistence import (
     RequestIndex,
     RequestRecord,
@@ -122,6 +123,9 @@ class PostgresRuleView(PostgresTrackingRecorder, RuleView):
             SQL("CREATE INDEX IF NOT EXISTS {} ON {} (office)").format(
                 Identifier(f"{prefix}_rule_revisions_office"), self.revisions
             ),
+            SQL("CREATE INDEX IF NOT EXISTS {} ON {} (office, scope)").format(
+                Identifier(f"{prefix}_rule_revisions_scope"), self.revisions
+            ),
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, root text NOT NULL)"
             ).format(self.digests),
@@ -178,6 +182,10 @@ class PostgresRuleView(PostgresTrackingRecorder, RuleView):
     def revisions_of_office(self, code: str) -> list[Revision]:
         sql = SQL("SELECT * FROM {} WHERE office=%s").format(self.revisions)
         return [_revision(row) for row in self._query(sql, code)]
+
+    def revisions_of_scope(self, code: str, scope: Scope) -> list[Revision]:
+        sql = SQL("SELECT * FROM {} WHERE office=%s AND scope=%s").format(self.revisions)
+        return [_revision(row) for row in self._query(sql, code, scope.model_dump_json())]
 
     def revisions_of_change(self, change_id: UUID) -> list[Revision]:
         sql = SQL("SELECT * FROM {} WHERE change_id=%s ORDER BY rev").format(self.revisions)

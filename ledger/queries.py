@@ -204,6 +204,7 @@ class RuleQueries:
         knowledge = request.knowledge
         scopes = []
         with self.index.lock:
+            rules.load_all()
             keys = sorted(rules.scopes, key=lambda key: tuple(map(str, key)))
             for key in keys:
                 before = rules.state(key, request.at, knowledge, certain=True)
@@ -339,7 +340,7 @@ def _resolve(
     """Each dimension's ruling from the most specific scope that has one."""
     found: dict[Dimension, Revision] = {}
     for scope in scopes:
-        timelines = rules.scopes.get(scope)
+        timelines = rules.timelines(scope)
         if not timelines:
             continue
         for dimension, timeline in timelines.items():

@@ -160,6 +160,10 @@ class RuleView(TrackingRecorder):
     def revisions_of_office(self, code: str) -> list[Revision]:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def revisions_of_scope(self, code: str, scope: Scope) -> list[Revision]:  # pragma: no cover
+        """The office's revisions of exactly ``scope``."""
+        raise NotImplementedError
+
     def revisions_of_change(self, change_id: UUID) -> list[Revision]:  # pragma: no cover
         raise NotImplementedError
 
@@ -230,6 +234,9 @@ class POPORuleView(POPOTrackingRecorder, RuleView):
                 for revision in self._revisions[change_id].values()
             ]
 
+    def revisions_of_scope(self, code: str, scope: Scope) -> list[Revision]:
+        return [revision for revision in self.revisions_of_office(code) if revision.scope == scope]
+
     def revisions_of_change(self, change_id: UUID) -> list[Revision]:
         with self._database_lock:
             return sorted(self._revisions.get(change_id, {}).values(), key=lambda r: r.rev)
@@ -262,6 +269,7 @@ class SQLiteRuleView(SQLiteTrackingRecorder, RuleView):
             "event_ids TEXT NOT NULL, sources TEXT NOT NULL, "
             "PRIMARY KEY (change_id, rev))",
             "CREATE INDEX IF NOT EXISTS rule_revisions_by_office ON rule_revisions (office)",
+            "CREATE INDEX IF NOT EXISTS rule_revisions_by_scope ON rule_revisions (office, scope)",
             "CREATE TABLE IF NOT EXISTS digests (position INTEGER PRIMARY KEY, root TEXT NOT NULL)",
         ]
 
@@ -322,6 +330,14 @@ class SQLiteRuleView(SQLiteTrackingRecorder, RuleView):
     def revisions_of_office(self, code: str) -> list[Revision]:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT * FROM rule_revisions WHERE office=?", (code,))
+            return [_revision(row) for row in c.fetchall()]
+
+    def revisions_of_scope(self, code: str, scope: Scope) -> list[Revision]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT * FROM rule_revisions WHERE office=? AND scope=?",
+                (code, scope.model_dump_json()),
+            )
             return [_revision(row) for row in c.fetchall()]
 
     def revisions_of_change(self, change_id: UUID) -> list[Revision]:
