@@ -83,7 +83,7 @@ class OfficeRules:
     empty. ``complete`` once every scope is loaded (``load_all``).
     """
 
-    __slots__ = ("scopes", "size", "complete", "_load", "_load_all", "_grew")
+    __slots__ = ("_grew", "_load", "_load_all", "complete", "scopes", "size")
 
     def __init__(
         self,

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from ledger.domain.office import OfficeEvent
 
 __all__ = [
+    "ExportRow",
     "PydanticMapper",
     "RequestRecord",
     "RequestIndex",
@@ -79,10 +81,36 @@ class RequestRecord:
     position: int = 0  # the global position, filled in when the event is inserted
 
 
+class ExportRow(NamedTuple):
+    """One stored event, exactly as stored, at its global position."""
+
+    position: int
+    office_id: str  # the office aggregate's id, hyphenated
+    office_version: int
+    type: str  # the event class's name
+    stored_json: bytes
+
+
+@lru_cache(maxsize=100_000)
+def office_id_text(stored: str | UUID) -> str:
+    """The hyphenated form of a stored originator id (SQLite keeps the bare hex)."""
+    return str(stored if isinstance(stored, UUID) else UUID(stored))
+
+
+@lru_cache(maxsize=64)
+def event_type(topic: str) -> str:
+    """``ledger.domain.office:PolicyTightened`` is a ``PolicyTightened``."""
+    return topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+
+
 class RequestIndex:
     """The read side of the request-id index, shared by the recorders."""
 
     def get_request(self, request_id: str) -> RequestRecord | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def export_rows(self, after: int, limit: int) -> list[ExportRow]:  # pragma: no cover
+        """Up to ``limit`` events after position ``after``, as stored, without decoding."""
         raise NotImplementedError
 
     def get_requests(self, request_ids: Sequence[str]) -> dict[str, RequestRecord]:
@@ -152,6 +180,18 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, RequestIndex):
             row = c.fetchone()
         return None if row is None else _request(row)
 
+    def export_rows(self, after: int, limit: int) -> list[ExportRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state "
+                f"FROM {self.events_table_name} WHERE rowid>? ORDER BY rowid LIMIT ?",
+                (after, limit),
+            )
+            return [
+                ExportRow(row[0], office_id_text(row[1]), row[2], event_type(row[3]), row[4])
+                for row in c.fetchall()
+            ]
+
     def get_requests(self, request_ids: Sequence[str]) -> dict[str, RequestRecord]:
         found: dict[str, RequestRecord] = {}
         with self.datastore.transaction(commit=False) as c:
@@ -217,3 +257,15 @@ class POPOLedgerRecorder(POPOApplicationRecorder, RequestIndex):
     def get_request(self, request_id: str) -> RequestRecord | None:
         with self._database_lock:
             return self._requests.get(request_id)
+
+    def export_rows(self, after: int, limit: int) -> list[ExportRow]:
+        return [
+            ExportRow(
+                n.id,
+                office_id_text(n.originator_id),
+                n.originator_version,
+                event_type(n.topic),
+                n.state,
+            )
+            for n in self.select_notifications(after + 1, limit)
+        ]

@@ -26,11 +26,14 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.domain.values import Scope
 from ledger.persistence import (
+    ExportRow,
     RequestIndex,
     RequestRecord,
     _bind_positions,
     _request,
     _request_row,
+    event_type,
+    office_id_text,
 )
 from ledger.readmodel import (
     Checkpoint,
@@ -87,6 +90,24 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, RequestIndex):
             )
             row = curs.fetchone()
         return None if row is None else _request(row)
+
+    def export_rows(self, after: int, limit: int) -> list[ExportRow]:
+        sql = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
+            "WHERE notification_id>%s ORDER BY notification_id LIMIT %s"
+        ).format(Identifier(self.datastore.schema, self.events_table_name))
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(sql, (after, limit))
+            return [
+                ExportRow(
+                    row["notification_id"],
+                    office_id_text(row["originator_id"]),
+                    row["originator_version"],
+                    event_type(row["topic"]),
+                    bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
 
     def get_requests(self, request_ids: Sequence[str]) -> dict[str, RequestRecord]:
         with self.datastore.transaction(commit=False) as curs:

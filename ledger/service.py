@@ -36,6 +36,7 @@ from ledger.domain.office import (
 )
 from ledger.domain.values import OfficeCode, Value
 from ledger.index import RuleIndex
+from ledger.persistence import ExportRow
 from ledger.projection import ProjectionFollower, RuleProjection, SQLiteChanges, reported_on
 from ledger.queries import (
     CheckRequest,
@@ -60,7 +61,6 @@ from ledger.settings import Settings
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from eventsourcing.persistence import Notification
 
 __all__ = ["Ledger", "HistoryEntry", "HistoryRequest", "LogEvent", "DigestMismatch", "NotYet"]
 
@@ -269,9 +269,9 @@ class Ledger:
             )
         return current
 
-    def export(self, after: int, limit: int) -> Sequence[Notification]:
+    def export(self, after: int, limit: int) -> list[ExportRow]:
         """Up to ``limit`` events after position ``after``, exactly as stored."""
-        return self.app.recorder.select_notifications(after + 1, limit)
+        return self.app.requests.export_rows(after, limit)
 
     def wait_for_events(self, after: int, timeout: float) -> None:
         """Return once an event after ``after`` may exist, or after ``timeout`` seconds.

@@ -8,9 +8,9 @@ state it replaces.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
-from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 from uuid import NAMESPACE_URL, UUID, uuid5
 

@@ -363,19 +363,18 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
                 raise Invalid([("after_position", "must be 0 or a position of the log")])
         position = request.after_position
         while context.is_active() and (batch := self.ledger.export(position, size)):
-            position = batch[-1].id
-            yield pb.ExportLedgerResponse(
-                events=[
-                    pb.ExportedEvent(
-                        position=n.id,
-                        office_id=str(n.originator_id),
-                        office_version=n.originator_version,
-                        type=n.topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1],
-                        stored_json=n.state,
-                    )
-                    for n in batch
-                ]
-            )
+            position = batch[-1].position
+            reply = pb.ExportLedgerResponse()
+            add = reply.events.add
+            for row in batch:
+                add(
+                    position=row.position,
+                    office_id=row.office_id,
+                    office_version=row.office_version,
+                    type=row.type,
+                    stored_json=row.stored_json,
+                )
+            yield reply
 
     def Ping(self, request: pb.PingRequest, context: grpc.ServicerContext) -> pb.PingResponse:
         return pb.PingResponse()
