@@ -287,7 +287,7 @@ class LedgerApplication(Application[UUID]):
 
 
 def _receipt(request: RequestRecord, position: int) -> Receipt:
-    return Receipt(
+    return Receipt.model_construct(
         change_id=request.change_id,
         office=request.office,
         office_version=request.office_version,

@@ -152,7 +152,7 @@ class PolicyChanged(OfficeEvent):
     def apply(self, aggregate: Any) -> None:
         scopes = aggregate.scopes
         scopes[self.scope] = (*scopes.get(self.scope, ()), self.event_id)
-        aggregate.changes[self.event_id] = Change(
+        aggregate.changes[self.event_id] = Change.model_construct(
             change_id=self.event_id,
             kind=self.kind,
             seq=self.originator_version,
