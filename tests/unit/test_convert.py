@@ -11,8 +11,8 @@ import pytest
 from google.protobuf.message import Message
 from pydantic import BaseModel
 
-from ledger.importer import import_file
 from ledger.domain.values import Source
+from ledger.importer import import_file
 from ledger.queries import CheckRequest, Ruling, StateRequest
 from ledger.service import Ledger
 from ledger.settings import Settings
