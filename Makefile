@@ -12,7 +12,7 @@ NODE_INSTALLED := $(TOOLS)/node_modules/.installed
 EXAMPLE := examples/dandong-2025.jsonl
 LISTEN ?= 127.0.0.1:50051
 
-.PHONY: install generate node test lint run story clean
+.PHONY: install generate node test test-long lint run story bench bench-quick clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,11 +39,27 @@ node: $(NODE_INSTALLED)
 test: generate node
 	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules $(BIN)/pytest
 
+# The hardening tier at full length (about 10 minutes): 10,000 fuzz cases, 20 kill rounds per
+# backend, longer races and a 60 s load per backend; figures are printed and kept in
+# var/hardening/. `make test` runs the same tests at CI length.
+test-long: generate node
+	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules LEDGER_LONG=1 $(BIN)/pytest tests/hardening -s
+
 lint: generate node
 	$(BIN)/ruff check ledger clients tests benchmarks
 	$(BIN)/ruff format --check ledger clients tests benchmarks
 	$(BIN)/mypy
 	cd protos && ../$(TOOLS)/node_modules/.bin/buf lint
+
+# The benchmark suite (benchmarks/): every figure against a baseline measured in the same run.
+# `bench` writes BENCHMARKS.md (synthetic ledgers up to 1M events, cached under var/bench/);
+# `bench-quick` uses small ledgers and writes var/bench/BENCHMARKS-quick.md (CI runs it).
+# PostgreSQL figures need LEDGER_BENCH_POSTGRES_URL (or LEDGER_TEST_POSTGRES_URL).
+bench: generate
+	$(BIN)/python -m benchmarks --out BENCHMARKS.md
+
+bench-quick: generate
+	$(BIN)/python -m benchmarks --quick --out var/bench/BENCHMARKS-quick.md
 
 # Starts the server on the SQLite default (var/ledger.sqlite); the example ledger is loaded on
 # the first start only, when the ledger is empty. Ctrl-C stops it.

@@ -415,7 +415,7 @@ def _sample_dates(revisions: list[Any], sample: int) -> list[date]:
     edges = sorted(
         {r.start for r in revisions}
         | {r.end for r in revisions}
-        | {r.start - timedelta(days=1) for r in revisions}
+        | {r.start - timedelta(days=1) for r in revisions if r.start > date.min}
     )
     if len(edges) <= sample:
         return edges

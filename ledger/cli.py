@@ -1,22 +1,27 @@
 """The ``ledger`` command line.
 
 Most commands talk to a ledger server through the client library (``--server`` or
-``LEDGER_SERVER``, default ``127.0.0.1:50051``). Two work on the database itself: ``serve``
-runs the server, ``rebuild`` replays the log into a fresh read model. Human output by
+``LEDGER_SERVER``, default ``127.0.0.1:50051``), with a token (``--token``, ``LEDGER_TOKEN``)
+and TLS (``--tls-ca`` and the other ``--tls*`` options) when the server asks for them. Two
+work on the database itself: ``serve`` runs the server, ``rebuild`` replays the log into a
+fresh read model; ``token new`` makes a token for a server's tokens file. Human output by
 default; ``--json`` prints machine-readable JSON.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -30,6 +35,7 @@ from ledger.domain.office import ChangeKind, LedgerError
 from ledger.domain.values import Channel, Direction, Traveller
 from ledger.importer import parse_lines
 from ledger.readmodel import Basis
+from ledger.server.auth import Role, new_token, token_line
 from ledger.settings import Settings
 from ledger_client import (
     CheckResult,
@@ -107,10 +113,83 @@ class Refused(typer.Exit):
         super().__init__(code=2)
 
 
+class Connection(NamedTuple):
+    """How to reach the server, besides its address: a token, and TLS."""
+
+    token: str | None = None
+    tls: bool = False
+    tls_ca: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+
+def _connection_options(
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LEDGER_TOKEN",
+            show_default=False,
+            help="Bearer token for a server that checks them (`ledger token new`).",
+        ),
+    ] = None,
+    tls: Annotated[
+        bool, typer.Option("--tls", envvar="LEDGER_TLS", help="TLS, trusting the system's CAs.")
+    ] = False,
+    tls_ca: Annotated[
+        Path | None,
+        typer.Option(envvar="LEDGER_TLS_CA", help="TLS, trusting the CA certificates in this PEM."),
+    ] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(envvar="LEDGER_CLIENT_TLS_CERT", help="Client certificate (PEM): mutual TLS."),
+    ] = None,
+    tls_key: Annotated[
+        Path | None,
+        typer.Option(envvar="LEDGER_CLIENT_TLS_KEY", help="The client certificate's key (PEM)."),
+    ] = None,
+) -> Connection:
+    return Connection(token or None, tls, tls_ca, tls_cert, tls_key)
+
+
+_CONNECTION_OPTIONS = inspect.signature(_connection_options, eval_str=True).parameters
+_connection: ContextVar[Connection] = ContextVar("connection")
+
+
+def _connects(command: Callable[..., None]) -> Callable[..., None]:
+    """A command that talks to a server: it takes the connection options too, and ``_client``
+    connects with them. Defined once here rather than repeated on every command."""
+
+    @functools.wraps(command)
+    def run(**options: Any) -> None:
+        chosen = {name: options.pop(name) for name in _CONNECTION_OPTIONS}
+        reset = _connection.set(_connection_options(**chosen))
+        try:
+            command(**options)
+        finally:
+            _connection.reset(reset)
+
+    own = inspect.signature(command, eval_str=True)
+    parameters = [*own.parameters.values(), *_CONNECTION_OPTIONS.values()]
+    run.__signature__ = own.replace(parameters=parameters)  # type: ignore[attr-defined]  # typer reads it
+    return run
+
+
 @contextmanager
 def _client(server: str) -> Iterator[LedgerClient]:
     """A client whose refusals (and bad input caught before sending) exit with status 2."""
-    with LedgerClient(server) as client:
+    connection = _connection.get(Connection())
+    try:
+        opened = LedgerClient(
+            server,
+            token=connection.token,
+            tls=connection.tls,
+            root_certificates=connection.tls_ca,
+            client_cert=connection.tls_cert,
+            client_key=connection.tls_key,
+        )
+    except (OSError, ValueError) as error:
+        raise Refused(str(error)) from None
+    with opened as client:
         try:
             yield client
         except (LedgerClientError, ValueError) as error:
@@ -198,6 +277,7 @@ def _day(value: datetime | None) -> str | None:
 
 
 @app.command()
+@_connects
 def register(
     office: OfficeOption,
     name: Annotated[str, typer.Option(help="Display name.")],
@@ -218,6 +298,7 @@ def register(
 
 
 @app.command()
+@_connects
 def record(
     kind: Annotated[ChangeKind, typer.Argument(help="observed, tightened or loosened.")],
     office: OfficeOption,
@@ -264,6 +345,7 @@ def record(
 
 
 @app.command()
+@_connects
 def amend(
     office: OfficeOption,
     change: Annotated[str, typer.Option(help="The change id.")],
@@ -296,6 +378,7 @@ def amend(
 
 
 @app.command()
+@_connects
 def retract(
     office: OfficeOption,
     change: Annotated[str, typer.Option(help="The change id.")],
@@ -320,6 +403,7 @@ def retract(
 
 
 @app.command("import")
+@_connects
 def import_(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A JSONL file.")],
     server: ServerOption = "127.0.0.1:50051",
@@ -372,6 +456,7 @@ def _line(numbered: list[tuple[int, Command]], field: str) -> str:
 
 
 @app.command()
+@_connects
 def offices(server: ServerOption = "127.0.0.1:50051", as_json: JsonOption = False) -> None:
     """The registered offices."""
     with _client(server) as client:
@@ -410,6 +495,7 @@ def _question(
 
 
 @app.command()
+@_connects
 def check(
     office: OfficeOption,
     at: AtOption,
@@ -436,6 +522,7 @@ def check(
 
 
 @app.command()
+@_connects
 def compare(
     office: Annotated[list[str], typer.Option(help="Office codes to compare (repeat).")],
     at: AtOption,
@@ -471,6 +558,7 @@ def compare(
 
 
 @app.command()
+@_connects
 def state(
     office: OfficeOption,
     at: AtOption,
@@ -509,6 +597,7 @@ def state(
 
 
 @app.command()
+@_connects
 def history(
     office: OfficeOption,
     valid_from: DateOption = None,
@@ -552,6 +641,7 @@ def history(
 
 
 @app.command()
+@_connects
 def watch(
     after: Annotated[
         int, typer.Option(help="Start after this global position (0: the beginning).")
@@ -579,6 +669,7 @@ def watch(
 
 
 @app.command()
+@_connects
 def digest(server: ServerOption = "127.0.0.1:50051", as_json: JsonOption = False) -> None:
     """The ledger digest now, POSITION:ROOT: pin it, and check the ledger against it later."""
     with _client(server) as client:
@@ -590,6 +681,7 @@ def digest(server: ServerOption = "127.0.0.1:50051", as_json: JsonOption = False
 
 
 @app.command()
+@_connects
 def audit(
     store: Annotated[bool, typer.Option("--store", help="Read the database itself.")] = False,
     remote: Annotated[
@@ -735,6 +827,33 @@ def rebuild() -> None:
     with Ledger(Settings()) as ledger:
         replayed = ledger.rebuild()
     console.print(f"read model rebuilt from {replayed} events")
+
+
+# Tokens.
+
+token_app = typer.Typer(help="Bearer tokens for a server's tokens file.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("new")
+def token_new(
+    role: Annotated[Role, typer.Option(help="What the token may do.")],
+    name: Annotated[str, typer.Option(help="Who holds it, for the server's messages.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """A fresh random token, and the line for the server's LEDGER_TOKENS_FILE (its hash only)."""
+    name = name.strip()
+    if ";" in name or "\n" in name:
+        raise Refused("--name: one line, without ; (it separates the entries of LEDGER_TOKENS)")
+    token = new_token()
+    line = token_line(role, token, name)
+    if as_json:
+        _print_json({"role": role.value, "name": name, "token": token, "line": line})
+        return
+    errors.print("The token, for its holder (--token or LEDGER_TOKEN); it is not kept anywhere:")
+    print(token)
+    errors.print("The line for the server's tokens file (LEDGER_TOKENS_FILE or LEDGER_TOKENS):")
+    print(line)
 
 
 # Human output.

@@ -21,6 +21,7 @@ from ledger.domain.values import (
     OfficeCode,
     Scope,
     Source,
+    Text,
     Value,
 )
 
@@ -48,8 +49,8 @@ class Command(Value):
 
 
 class RegisterOffice(Command):
-    name: str = Field(min_length=1, max_length=200)
-    crossings: tuple[Crossing, ...] = ()
+    name: Text = Field(min_length=1, max_length=200)
+    crossings: tuple[Crossing, ...] = Field(default=(), max_length=100)
 
 
 class _OfficeCommand(Command):
@@ -62,20 +63,20 @@ class RecordChange(_OfficeCommand):
     measure: Measure
     effective: EffectiveDate
     sources: Sources
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class AmendChange(_OfficeCommand):
     change_id: UUID
     effective: EffectiveDate | None = None
     measure: Measure | None = None
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
     sources: Sources
 
 
 class RetractChange(_OfficeCommand):
     change_id: UUID
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
     sources: Sources
 
 

@@ -23,6 +23,7 @@ from ledger.domain.goods import categories, hs_prefixes
 from ledger.domain.office import ChangeKind, LedgerError
 from ledger.domain.values import (
     DIMENSIONS,
+    MAX_DIGITS,
     Admissibility,
     AdmissibilityKind,
     Channel,
@@ -82,7 +83,7 @@ class Verdict(StrEnum):
 class CheckItem(Value):
     goods: Goods
     quantity: int = Field(default=1, ge=0, le=1_000_000_000)
-    value: Decimal | None = Field(default=None, ge=0)
+    value: Decimal | None = Field(default=None, ge=0, max_digits=MAX_DIGITS)
     currency: CurrencyCode | None = None
 
     @model_validator(mode="after")

@@ -8,7 +8,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "ConfigError"]
+
+
+class ConfigError(RuntimeError):
+    """Settings that cannot be used as they are: the server refuses to start, saying why."""
 
 
 class Settings(BaseSettings):
@@ -29,6 +33,21 @@ class Settings(BaseSettings):
     grace_seconds: float = Field(default=10.0, ge=0, description="time in-flight calls get on stop")
     example: str | None = Field(
         default=None, description="a JSONL file imported when the server starts on an empty ledger"
+    )
+
+    tokens_file: Path | None = Field(
+        default=None, description="bearer tokens: one `ROLE sha256:HEX [NAME]` a line"
+    )
+    tokens: str | None = Field(
+        default=None, description="bearer tokens as in the file, entries split by newlines or ;"
+    )
+    allow_open: bool = Field(
+        default=False, description="serve with no tokens on an address that is not loopback"
+    )
+    tls_cert: Path | None = Field(default=None, description="the server's certificate (PEM)")
+    tls_key: Path | None = Field(default=None, description="the server certificate's key (PEM)")
+    tls_client_ca: Path | None = Field(
+        default=None, description="CA certificates (PEM): clients must present a certificate"
     )
 
     pool_size: int = Field(default=5, ge=1, le=100, description="PostgreSQL connections kept")
@@ -59,6 +78,12 @@ class Settings(BaseSettings):
             f"LEDGER_DATABASE_URL {_redacted(url)!r} is not supported: use sqlite:///PATH, "
             "postgresql://USER:PASSWORD@HOST:PORT/DATABASE or memory://"
         )
+
+    @field_validator("tokens_file", "tokens", "tls_cert", "tls_key", "tls_client_ca", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``LEDGER_TLS_CERT=`` (set, but empty) means no certificate, not the current folder."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def safe_database_url(self) -> str:

@@ -1,5 +1,8 @@
 """``LedgerClient``: typed calls to the ledger's gRPC service.
 
+Pass ``token=`` for a server that checks tokens, and ``tls=True`` or ``root_certificates=``
+(with ``client_cert=`` and ``client_key=`` for mutual TLS) for one that speaks TLS.
+
 Every command gets a request id (generated unless given) before its first attempt, so the
 channel's automatic retries on ``UNAVAILABLE`` are safe: a retry of a command that was in
 fact recorded returns the first receipt. Refusals raise ``LedgerClientError`` with the
@@ -38,6 +41,7 @@ from ledger_client.models import (
     RuleStateResult,
     WatchEvent,
 )
+from ledger_client.security import Pem, open_channel, with_token
 from ledger_client.verify import GENESIS, ChainVerifier
 
 __all__ = ["LedgerClient", "LedgerClientError", "command_message", "MAX_MESSAGE_BYTES"]
@@ -63,6 +67,16 @@ _RETRY = {
         }
     ]
 }
+
+_OPTIONS = [
+    ("grpc.service_config", json.dumps(_RETRY)),
+    # Several servers behind one target (ipv4:HOST1:PORT,HOST2:PORT or a DNS name with several
+    # addresses): spread the calls over them.
+    ("grpc.lb_policy_name", "round_robin"),
+    ("grpc.enable_retries", 1),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+]
 
 
 class LedgerClientError(Exception):
@@ -125,22 +139,33 @@ class LedgerClient:
         target: str = "127.0.0.1:50051",
         *,
         timeout: float = 30.0,
+        token: str | None = None,
+        tls: bool = False,
+        root_certificates: Pem | None = None,
+        client_cert: Pem | None = None,
+        client_key: Pem | None = None,
         channel: grpc.Channel | None = None,
     ) -> None:
+        """``token`` is sent with every call. TLS is on with ``tls=True`` (the system's
+        trusted roots) or with ``root_certificates``; ``client_cert`` and ``client_key`` are
+        the client's own, for mutual TLS. Each is PEM bytes, or the path of a PEM file.
+        ``channel`` replaces the whole set-up (a ``token`` is still added to it)."""
         self.target = target
         self.timeout = timeout
-        self.channel = channel or grpc.insecure_channel(
-            target,
-            options=[
-                ("grpc.service_config", json.dumps(_RETRY)),
-                # Several servers behind one target (ipv4:HOST1:PORT,HOST2:PORT or a DNS name
-                # with several addresses): spread the calls over them.
-                ("grpc.lb_policy_name", "round_robin"),
-                ("grpc.enable_retries", 1),
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-            ],
-        )
+        if channel is not None:
+            if tls or root_certificates or client_cert or client_key:
+                raise ValueError("give either a channel or TLS settings, not both")
+            self.channel = channel if token is None else with_token(channel, token)
+        else:
+            self.channel = open_channel(
+                target,
+                _OPTIONS,
+                token=token,
+                tls=tls,
+                root_certificates=root_certificates,
+                client_cert=client_cert,
+                client_key=client_key,
+            )
         self.stub = ledger_pb2_grpc.PolicyLedgerStub(self.channel)  # type: ignore[no-untyped-call]
         self.health_stub = health_pb2_grpc.HealthStub(self.channel)
 

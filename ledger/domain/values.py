@@ -38,7 +38,15 @@ __all__ = [
     "Goods",
     "Crossing",
     "CrossingMode",
+    "Text",
+    "MAX_CODE_LENGTH",
+    "MAX_DIGITS",
 ]
+
+# Limits on what a caller can make the ledger store or parse: an office code or goods longer
+# than this is a mistake, not a code, and no amount needs more digits.
+MAX_CODE_LENGTH = 100
+MAX_DIGITS = 40
 
 
 class Value(BaseModel):
@@ -114,6 +122,7 @@ class CrossingMode(StrEnum):
     AIR = "air"
 
 
+@lru_cache(maxsize=1024)  # pycountry's look-up is slow, and the same codes come back
 def _check_currency(code: str) -> str:
     if pycountry.currencies.get(alpha_3=code) is None:
         raise ValueError(f"{code!r} is not an ISO 4217 currency code")
@@ -125,6 +134,7 @@ CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_chec
 _OFFICE_CODE = re.compile(r"^([A-Z]{2})-[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 
 
+@lru_cache(maxsize=16384)
 def _check_office_code(code: str) -> str:
     match = _OFFICE_CODE.match(code)
     if match is None:
@@ -136,8 +146,18 @@ def _check_office_code(code: str) -> str:
     return code
 
 
-OfficeCode = Annotated[str, AfterValidator(_check_office_code)]
-Goods = Annotated[str, AfterValidator(normalise_goods)]
+OfficeCode = Annotated[str, Field(max_length=MAX_CODE_LENGTH), AfterValidator(_check_office_code)]
+Goods = Annotated[str, Field(max_length=MAX_CODE_LENGTH), AfterValidator(normalise_goods)]
+
+
+def _check_text(text: str) -> str:
+    # PostgreSQL cannot store U+0000 in text: refused here, before anything is written.
+    if "\x00" in text:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_check_text)]
 
 
 class AdmissibilityKind(_Ordered):
@@ -154,7 +174,7 @@ class Admissibility(Value):
 
     kind: AdmissibilityKind
     quantity: int | None = Field(default=None, ge=0)
-    amount: Decimal | None = Field(default=None, ge=0)
+    amount: Decimal | None = Field(default=None, ge=0, max_digits=MAX_DIGITS)
     currency: CurrencyCode | None = None
 
     @model_validator(mode="after")
@@ -299,10 +319,10 @@ ONE_DAY = timedelta(days=1)
 class Source(Value):
     """Who reported a change, where and when, and how much to trust it (Admiralty code)."""
 
-    publisher: str = Field(min_length=1, max_length=200)
-    url: str = Field(pattern=r"^https?://[^\s/$.?#][^\s]*$", max_length=2000)
+    publisher: Text = Field(min_length=1, max_length=200)
+    url: Text = Field(pattern=r"^https?://[^\s/$.?#][^\s]*$", max_length=2000)
     published: date
-    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)
     grade: str = Field(pattern=r"^[A-F][1-6]$", description="Admiralty code, e.g. B2")
 
     @field_validator("published")
@@ -331,5 +351,5 @@ class Scope(Value):
 class Crossing(Value):
     """A crossing served by an office: the place on the other side and how one crosses."""
 
-    counterpart: str = Field(min_length=1, max_length=200)
+    counterpart: Text = Field(min_length=1, max_length=200)
     mode: CrossingMode

@@ -6,12 +6,13 @@ caller sends should surface as ``UNKNOWN`` or ``INTERNAL``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from pydantic import ValidationError
@@ -33,7 +34,15 @@ from ledger.domain.office import (
 from ledger.queries import ValueRequired
 from ledger.service import DigestMismatch, NotYet
 
-__all__ = ["refusals", "abort", "Invalid"]
+__all__ = ["refusals", "abort", "Invalid", "RefuseUndecodable"]
+
+# A status travels in the trailers, which a client refuses beyond 8 KiB by default (gRPC's
+# ``grpc.max_metadata_size``): a refusal naming a thousand bad items, or quoting a huge value,
+# would reach the caller as RESOURCE_EXHAUSTED with no field named. These keep the message
+# and the field violations well inside it, even percent-encoded and in base64.
+_MAX_MESSAGE_BYTES = 800
+_MAX_FIELDS_BYTES = 1800
+_MAX_DESCRIPTION = 300
 
 _CODES: dict[type[LedgerError], grpc.StatusCode] = {
     OfficeNotFound: grpc.StatusCode.NOT_FOUND,
@@ -80,20 +89,39 @@ def abort(
     message: str,
     fields: Sequence[tuple[str, str]] = (),
 ) -> NoReturn:
-    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message)
+    status = status_pb2.Status(
+        code=getattr(code_pb2, code.name), message=_cut(message, _MAX_MESSAGE_BYTES)
+    )
     if fields:
         detail = any_pb2.Any()
-        detail.Pack(
-            error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=field, description=text)
-                    for field, text in fields
-                ]
-            )
-        )
+        detail.Pack(_bad_request(fields))
         status.details.append(detail)
     context.abort_with_status(rpc_status.to_status(status))
     raise AssertionError("abort_with_status returns only by raising")  # pragma: no cover
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` bytes of UTF-8, marked when cut."""
+    encoded = text.encode()
+    if len(encoded) <= limit:
+        return text
+    return encoded[: limit - 3].decode(errors="ignore") + "..."
+
+
+def _bad_request(fields: Sequence[tuple[str, str]]) -> error_details_pb2.BadRequest:
+    """The violations that fit the trailers, first first; the rest are counted."""
+    request = error_details_pb2.BadRequest()
+    for number, (field, text) in enumerate(fields):
+        violation = error_details_pb2.BadRequest.FieldViolation(
+            field=_cut(field, _MAX_DESCRIPTION), description=_cut(text, _MAX_DESCRIPTION)
+        )
+        if request.ByteSize() + violation.ByteSize() > _MAX_FIELDS_BYTES:
+            request.field_violations.add(
+                field="request", description=f"... and {len(fields) - number} more"
+            )
+            break
+        request.field_violations.append(violation)
+    return request
 
 
 def _has_inner(loc: tuple[Any, ...], details: list[Any]) -> bool:
@@ -130,3 +158,65 @@ def _code(error: LedgerError) -> grpc.StatusCode:
 
 def _summary(fields: list[tuple[str, str]]) -> str:
     return "; ".join(f"{field}: {text}" for field, text in fields)
+
+
+class _Undecodable:
+    """What a request's deserializer returns for bytes that are no message of its type."""
+
+    def __init__(self, error: DecodeError) -> None:
+        self.error = error
+
+
+class RefuseUndecodable(grpc.ServerInterceptor):  # type: ignore[misc]
+    """Bytes that are not a valid message of the request's type are ``INVALID_ARGUMENT``.
+
+    gRPC itself answers them with ``INTERNAL`` ("Exception deserializing request!"), which
+    says the server failed; here the caller sent them wrong, and is told so.
+    """
+
+    def intercept_service(
+        self, continuation: Callable[[Any], Any], handler_call_details: Any
+    ) -> Any:
+        handler = continuation(handler_call_details)
+        parse = None if handler is None else handler.request_deserializer
+        if parse is None:
+            return handler
+        method = handler_call_details.method
+
+        def tolerant(data: bytes) -> Any:
+            try:
+                return parse(data)
+            except DecodeError as error:
+                return _Undecodable(error)
+
+        def refuse(context: grpc.ServicerContext, request: _Undecodable) -> NoReturn:
+            text = f"not a valid request message for {method}: {request.error}"
+            abort(context, grpc.StatusCode.INVALID_ARGUMENT, text, [("request", text)])
+
+        def one(behaviour: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+            def checked(request: Any, context: grpc.ServicerContext) -> Any:
+                if isinstance(request, _Undecodable):
+                    refuse(context, request)
+                return behaviour(request, context)
+
+            return checked
+
+        def many(behaviour: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+            def each(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
+                for request in requests:
+                    if isinstance(request, _Undecodable):
+                        refuse(context, request)
+                    yield request
+
+            return lambda requests, context: behaviour(each(requests, context), context)
+
+        wrap = many if handler.request_streaming else one
+        kind = {
+            (False, False): "unary_unary",
+            (False, True): "unary_stream",
+            (True, False): "stream_unary",
+            (True, True): "stream_stream",
+        }[handler.request_streaming, handler.response_streaming]
+        return handler._replace(
+            request_deserializer=tolerant, **{kind: wrap(getattr(handler, kind))}
+        )

@@ -1,5 +1,8 @@
 """Run the gRPC server: the ledger's service, health checking and reflection on one port.
 
+Tokens and TLS come from the settings (``ledger.server.auth``, ``ledger.server.tls``); bad
+security settings stop the server before it opens the database.
+
 On SIGTERM or SIGINT the server reports NOT_SERVING, ends open watches, lets in-flight calls
 finish within the grace period, and returns (the process exits 0).
 """
@@ -18,7 +21,10 @@ from grpc_reflection.v1alpha import reflection
 
 from ledger.importer import import_file
 from ledger.postgres import LogListener, PostgresLedgerRecorder
+from ledger.server.auth import server_interceptors
+from ledger.server.errors import RefuseUndecodable
 from ledger.server.servicer import PolicyLedgerServicer
+from ledger.server.tls import describe, server_credentials
 from ledger.service import Ledger
 from ledger.settings import Settings
 from ledger.v1 import ledger_pb2, ledger_pb2_grpc
@@ -37,12 +43,16 @@ class LedgerServer:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        credentials = server_credentials(settings)
+        interceptors = server_interceptors(settings)
         self.ledger = Ledger(settings)
         self.stopping = threading.Event()
         self.listener: LogListener | None = None
         self.health = health.HealthServicer()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc"),
+            # Tokens first: a refused caller's request is not even decoded.
+            interceptors=[*interceptors, RefuseUndecodable()],
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -61,7 +71,11 @@ class LedgerServer:
             ),
             self.server,
         )
-        self.port = self.server.add_insecure_port(settings.listen)
+        if credentials is None:
+            self.port = self.server.add_insecure_port(settings.listen)
+        else:
+            self.port = self.server.add_secure_port(settings.listen, credentials)
+        self.security = describe(settings) + (", tokens" if interceptors else ", open")
 
     def start(self) -> None:
         self._load_example()
@@ -72,7 +86,13 @@ class LedgerServer:
         self.server.start()
         for service in ("", SERVICE):
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
-        log.info("serving %s on %s (%s)", SERVICE, self.address, self.settings.safe_database_url)
+        log.info(
+            "serving %s on %s (%s; %s)",
+            SERVICE,
+            self.address,
+            self.security,
+            self.settings.safe_database_url,
+        )
 
     @property
     def address(self) -> str:

@@ -28,16 +28,26 @@ from ledger.v1 import ledger_pb2 as pb
 from ledger.v1 import ledger_pb2_grpc
 from ledger_client.convert import from_data, from_model, to_data
 
-__all__ = ["PolicyLedgerServicer", "DEFAULT_BATCH", "MAX_BATCH"]
+__all__ = ["PolicyLedgerServicer", "DEFAULT_BATCH", "MAX_BATCH", "MAX_IMPORT"]
 
 DEFAULT_BATCH = 1000
 MAX_BATCH = 10_000
+# Commands in one import at most: the batch is held in memory and stored in one transaction,
+# and its reply (a receipt per command) must stay far below the 16 MiB message limit.
+MAX_IMPORT = 10_000
+# The databases' positions are signed 64-bit: a read "after" the largest one would overflow.
+_MAX_AFTER = 2**63 - 2
+# The events of one streamed reply (history, watch, export) stay under this many bytes, however
+# many ``batch_size`` allows: an event may hold ~0.5 MB (50 sources of 2000-character URLs),
+# and a reply beyond the 16 MiB message limit could never be sent.
+_PAGE_BYTES = 4 * 1024 * 1024
 # A watch with nothing to send re-reads the log this often (in seconds): saves by this
 # process wake it at once, saves by another process sharing the database within this delay.
 _WATCH_POLL = 0.25
 
 M = TypeVar("M", bound=Message)
 V = TypeVar("V", bound=BaseModel)
+T = TypeVar("T")
 
 _CHANGE_FIELD = re.compile(r"^(scope|measure|effective|sources|note)\b")
 _IMPORT_KINDS = {
@@ -148,6 +158,26 @@ def _once(action: Callable[[], object]) -> Callable[[], None]:
     return run
 
 
+def _check_after(position: int) -> None:
+    if not 0 <= position <= _MAX_AFTER:
+        raise Invalid([("after_position", "must be 0 or a position of the log")])
+
+
+def _pages(items: Iterable[T], size: int, weight: Callable[[T], int]) -> Iterator[list[T]]:
+    """``items`` in pages of at most ``size`` and, past the first item, ``_PAGE_BYTES``."""
+    page: list[T] = []
+    total = 0
+    for item in items:
+        bytes_ = weight(item)
+        if page and (len(page) >= size or total + bytes_ > _PAGE_BYTES):
+            yield page
+            page, total = [], 0
+        page.append(item)
+        total += bytes_
+    if page:
+        yield page
+
+
 def _batch_size(requested: int) -> int:
     if requested == 0:
         return DEFAULT_BATCH
@@ -218,7 +248,13 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
         self, request_iterator: Iterable[pb.ImportCommandsRequest], context: grpc.ServicerContext
     ) -> pb.ImportCommandsResponse:
         with refusals(context):
-            chunks = [command for chunk in request_iterator for command in chunk.commands]
+            chunks: list[pb.Command] = []
+            for chunk in request_iterator:
+                chunks.extend(chunk.commands)
+                if len(chunks) > MAX_IMPORT:
+                    raise Invalid(
+                        [("commands", f"a batch holds at most {MAX_IMPORT} commands: split it")]
+                    )
             if not chunks:
                 raise Invalid([("commands", "the batch holds no commands")])
             commands, invalid = [], []
@@ -272,17 +308,17 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
             data = self._caught_up(to_data(request), context)
             size = _batch_size(data.pop("batch_size", 0))
             entries = self.ledger.history_of(_validate(HistoryRequest, data))
-        for start in range(0, len(entries), size):
+        events = (
+            {
+                **entry.model_dump(mode="json", exclude={"event"}),
+                "event_json": json.dumps(entry.event),
+            }
+            for entry in entries
+        )
+        for page in _pages(events, size, lambda event: len(event["event_json"])):
             if not context.is_active():
                 return
-            events = [
-                {
-                    **entry.model_dump(mode="json", exclude={"event"}),
-                    "event_json": json.dumps(entry.event),
-                }
-                for entry in entries[start : start + size]
-            ]
-            yield pb.GetHistoryResponse(events=[_reply(e, pb.HistoryEvent()) for e in events])
+            yield pb.GetHistoryResponse(events=[_reply(e, pb.HistoryEvent()) for e in page])
 
     def GetRuleState(
         self, request: pb.GetRuleStateRequest, context: grpc.ServicerContext
@@ -315,8 +351,7 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
     ) -> Iterator[pb.WatchResponse]:
         with refusals(context):
             size = _batch_size(request.batch_size)
-            if request.after_position < 0:
-                raise Invalid([("after_position", "must be 0 or a position of the log")])
+            _check_after(request.after_position)
         if not self._watches.acquire(blocking=False):
             abort(
                 context,
@@ -335,7 +370,8 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
                 events = self.ledger.log(position, size)
                 if events:
                     position = events[-1].position
-                    yield pb.WatchResponse(events=[_reply(e, pb.WatchEvent()) for e in events])
+                    for page in _pages(events, size, lambda e: len(e.event_json.encode())):
+                        yield pb.WatchResponse(events=[_reply(e, pb.WatchEvent()) for e in page])
                 else:
                     self.ledger.wait_for_events(position, _WATCH_POLL)
         finally:
@@ -359,22 +395,22 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
     ) -> Iterator[pb.ExportLedgerResponse]:
         with refusals(context):
             size = _batch_size(request.batch_size)
-            if request.after_position < 0:
-                raise Invalid([("after_position", "must be 0 or a position of the log")])
+            _check_after(request.after_position)
         position = request.after_position
         while context.is_active() and (batch := self.ledger.export(position, size)):
             position = batch[-1].position
-            reply = pb.ExportLedgerResponse()
-            add = reply.events.add
-            for row in batch:
-                add(
-                    position=row.position,
-                    office_id=row.office_id,
-                    office_version=row.office_version,
-                    type=row.type,
-                    stored_json=row.stored_json,
-                )
-            yield reply
+            for page in _pages(batch, size, lambda row: len(row.stored_json)):
+                reply = pb.ExportLedgerResponse()
+                add = reply.events.add
+                for row in page:
+                    add(
+                        position=row.position,
+                        office_id=row.office_id,
+                        office_version=row.office_version,
+                        type=row.type,
+                        stored_json=row.stored_json,
+                    )
+                yield reply
 
     def Ping(self, request: pb.PingRequest, context: grpc.ServicerContext) -> pb.PingResponse:
         return pb.PingResponse()

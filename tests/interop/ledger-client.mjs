@@ -4,6 +4,11 @@
 //
 //   LEDGER_NODE_MODULES=$PWD/.tools/node_modules node tests/interop/ledger-client.mjs HOST:PORT
 //
+// Optional, for a server with tokens or TLS (the same variables as the `ledger` CLI):
+//   LEDGER_TOKEN            a bearer token, sent with every ledger call
+//   LEDGER_TLS_CA           PEM file of the CA to trust: connect with TLS
+//   LEDGER_CLIENT_TLS_CERT  PEM client certificate, and LEDGER_CLIENT_TLS_KEY its key (mutual TLS)
+//
 // It asks the server four things and prints ONE JSON object on stdout:
 //   health   grpc.health.v1.Health/Check for the whole server ("")
 //   check    PolicyLedger/Check: a worker's rice cooker leaving Dandong on 2025-03-20
@@ -100,18 +105,43 @@ function deadline() {
   return new Date(Date.now() + DEADLINE_MS);
 }
 
-function unary(client, method, request) {
+// TLS when LEDGER_TLS_CA is set, the token then riding on the channel credentials (grpc-js
+// sends call credentials over TLS only); over plaintext, the token goes in each call's metadata.
+function connection(grpc) {
+  const token = process.env.LEDGER_TOKEN || '';
+  const metadata = new grpc.Metadata();
+  const ca = process.env.LEDGER_TLS_CA;
+  if (!ca) {
+    if (token) metadata.set('authorization', `Bearer ${token}`);
+    return { credentials: grpc.credentials.createInsecure(), metadata };
+  }
+  const [cert, key] = ['LEDGER_CLIENT_TLS_CERT', 'LEDGER_CLIENT_TLS_KEY'].map((name) =>
+    process.env[name] ? fs.readFileSync(process.env[name]) : null,
+  );
+  let credentials = grpc.credentials.createSsl(fs.readFileSync(ca), key, cert);
+  if (token) {
+    const bearer = grpc.credentials.createFromMetadataGenerator((_, callback) => {
+      const sent = new grpc.Metadata();
+      sent.set('authorization', `Bearer ${token}`);
+      callback(null, sent);
+    });
+    credentials = grpc.credentials.combineChannelCredentials(credentials, bearer);
+  }
+  return { credentials, metadata };
+}
+
+function unary(client, method, request, metadata) {
   return new Promise((resolve, reject) => {
-    client[method](request, { deadline: deadline() }, (error, response) =>
+    client[method](request, metadata, { deadline: deadline() }, (error, response) =>
       error ? reject(error) : resolve(response),
     );
   });
 }
 
-function serverStream(client, method, request) {
+function serverStream(client, method, request, metadata) {
   return new Promise((resolve, reject) => {
     const messages = [];
-    const call = client[method](request, { deadline: deadline() });
+    const call = client[method](request, metadata, { deadline: deadline() });
     call.on('data', (message) => messages.push(message));
     call.on('error', reject);
     call.on('end', () => resolve(messages));
@@ -164,26 +194,31 @@ async function run(address, folder) {
     { keepCase: true },
   );
 
-  const credentials = grpc.credentials.createInsecure();
+  const { credentials, metadata } = connection(grpc);
   const health = new loaded.grpc.health.v1.Health(address, credentials);
   const ledger = new loaded.ledger.v1.PolicyLedger(address, credentials);
   try {
     // (a) The standard health check, for the server as a whole.
-    const healthResponse = await unary(health, 'Check', { service: '' });
+    const healthResponse = await unary(health, 'Check', { service: '' }, new grpc.Metadata());
 
     // (b) A worker's rice cooker leaving Dandong on 2025-03-20: banned since early March.
-    const checked = await unary(ledger, 'Check', checkRequest('2025-03-20'));
+    const checked = await unary(ledger, 'Check', checkRequest('2025-03-20'), metadata);
     const item = (checked.items || [])[0] || {};
     const sources = item.sources || [];
 
     // (c) Dandong's whole history, two events per message.
-    const messages = await serverStream(ledger, 'GetHistory', { office: OFFICE, batch_size: 2 });
+    const messages = await serverStream(
+      ledger,
+      'GetHistory',
+      { office: OFFICE, batch_size: 2 },
+      metadata,
+    );
     const events = messages.flatMap((message) => message.events || []);
 
     // (d) A date that does not exist.
     let badDate;
     try {
-      const response = await unary(ledger, 'Check', checkRequest('2025-02-30'));
+      const response = await unary(ledger, 'Check', checkRequest('2025-02-30'), metadata);
       badDate = { code: grpc.status.OK, details: '', response };
     } catch (error) {
       if (typeof error.code !== 'number') throw error;
