@@ -11,14 +11,16 @@ current by the projection, and dropped when the least recently used past a budge
 
 from __future__ import annotations
 
-import sys
 import threading
-from bisect import bisect_left, bisect_right
+from array import array
+from bisect import bisect_right
 from collections import OrderedDict
 from datetime import date
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from ledger.domain.values import DIMENSIONS, Channel, Dimension, Direction, Scope, Traveller
+from ledger.readmodel import OPEN, Basis, Entry
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -28,7 +30,21 @@ if TYPE_CHECKING:
 __all__ = ["ScopeKey", "DimensionTimeline", "OfficeRules", "RuleIndex"]
 
 ScopeKey = tuple[Direction, Channel, Traveller, str]
-_LAST = sys.maxsize
+_LOW = 2**64 - 1
+_REVISIONS_KEPT = 20_000  # chosen revisions kept in full, for the answers that cite them
+# A timeline's row for each revision: these numbers, in this order.
+(
+    _END,
+    _SEQ,
+    _REV,
+    _RECORDED_FROM,
+    _RECORDED_UNTIL,
+    _REPORTED_FROM,
+    _REPORTED_UNTIL,
+    _CHANGE_HIGH,
+    _CHANGE_LOW,
+) = range(9)
+_WIDTH = 9
 
 
 def _scope(key: ScopeKey) -> Scope:
@@ -37,41 +53,88 @@ def _scope(key: ScopeKey) -> Scope:
 
 
 class DimensionTimeline:
-    """The revisions of one scope that state one dimension, in rule order."""
+    """The revisions of one scope that state one dimension, in rule order (window start, order
+    recorded, revision), each kept as numbers: its window start in ``starts`` (for the
+    bisection) and the rest in ``rows`` (``_WIDTH`` numbers a revision). About 80 bytes a
+    revision, so that a ledger of millions of events fits in memory; only the revision a
+    question chooses is read in full (``OfficeRules.governing``)."""
 
-    __slots__ = ("keys", "revisions")
+    __slots__ = ("rows", "starts")
 
     def __init__(self) -> None:
-        self.keys: list[tuple[date, int, int]] = []
-        self.revisions: list[Revision] = []
+        self.starts = array("i")
+        self.rows = array("q")
 
-    def put(self, revision: Revision) -> int:
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def put(self, entry: Entry) -> int:
         """Insert a revision, or replace the stored form of the same one; how many added."""
-        key = revision.order
-        i = bisect_left(self.keys, key)
-        if i < len(self.keys) and self.keys[i] == key:
-            self.revisions[i] = revision
+        starts, rows = self.starts, self.rows
+        order = (entry.seq, entry.rev)
+        i = bisect_right(starts, entry.start)
+        while i and starts[i - 1] == entry.start and _order(rows, i - 1) > order:
+            i -= 1
+        row = array(
+            "q",
+            (
+                entry.end,
+                entry.seq,
+                entry.rev,
+                entry.recorded_from,
+                min(entry.recorded_until, OPEN),
+                entry.reported_from,
+                min(entry.reported_until, OPEN),
+                _signed(entry.change >> 64),
+                _signed(entry.change & _LOW),
+            ),
+        )
+        if i and starts[i - 1] == entry.start and _order(rows, i - 1) == order:
+            rows[(i - 1) * _WIDTH : i * _WIDTH] = row
             return 0
-        self.keys.insert(i, key)
-        self.revisions.insert(i, revision)
+        starts.insert(i, entry.start)
+        rows[i * _WIDTH : i * _WIDTH] = row
         return 1
 
-    def latest(self, at: date, knowledge: Knowledge, *, certain: bool) -> Revision | None:
-        """The last revision known at ``knowledge`` in force on ``at``.
+    def latest(self, at: date, knowledge: Knowledge, *, certain: bool) -> tuple[UUID, int] | None:
+        """The change and revision number of the last revision known at ``knowledge`` in force
+        on ``at``.
 
         ``certain`` leaves out changes whose effective window contains ``at`` (they may or may
         not have taken effect yet); otherwise they are taken as in force.
         """
-        i = bisect_right(self.keys, (at, _LAST, _LAST))
-        revisions = self.revisions
+        day = at.toordinal()
+        i = bisect_right(self.starts, day)
+        rows = self.rows
+        if knowledge.at is None:  # known now: still current on the RECORDED basis
+            since, until, instant = None, _RECORDED_UNTIL, OPEN
+        elif knowledge.basis is Basis.RECORDED:
+            since, until, instant = _RECORDED_FROM, _RECORDED_UNTIL, knowledge.instant
+        else:
+            since, until, instant = _REPORTED_FROM, _REPORTED_UNTIL, knowledge.instant
         while i:
             i -= 1
-            revision = revisions[i]
-            if certain and revision.end > at:
+            base = i * _WIDTH
+            if certain and rows[base + _END] > day:
                 continue
-            if revision.known(knowledge):
-                return revision
+            if since is None:
+                if rows[base + until] != OPEN:
+                    continue
+            elif not rows[base + since] <= instant < rows[base + until]:
+                continue
+            high, low = rows[base + _CHANGE_HIGH] & _LOW, rows[base + _CHANGE_LOW] & _LOW
+            return UUID(int=(high << 64) | low), rows[base + _REV]
         return None
+
+
+def _order(rows: array[int], i: int) -> tuple[int, int]:
+    return rows[i * _WIDTH + _SEQ], rows[i * _WIDTH + _REV]
+
+
+def _signed(value: int) -> int:
+    """An unsigned 64-bit half of a change id, as the signed number an ``array("q")`` holds
+    (``& _LOW`` turns it back)."""
+    return value - 2**64 if value >= 2**63 else value
 
 
 class OfficeRules:
@@ -83,17 +146,19 @@ class OfficeRules:
     empty. ``complete`` once every scope is loaded (``load_all``).
     """
 
-    __slots__ = ("_grew", "_load", "_load_all", "complete", "scopes", "size")
+    __slots__ = ("_fetch", "_grew", "_load", "_load_all", "complete", "scopes", "size")
 
     def __init__(
         self,
-        load: Callable[[ScopeKey], Iterable[Revision]] = lambda scope: (),
+        fetch: Callable[[UUID, int], Revision],
+        load: Callable[[ScopeKey], Iterable[Entry]] = lambda scope: (),
         load_all: Callable[[], Iterable[Revision]] | None = None,
         grew: Callable[[int], object] = lambda by: None,
     ) -> None:
         self.scopes: dict[ScopeKey, dict[Dimension, DimensionTimeline]] = {}
         self.size = 0
         self.complete = load_all is None
+        self._fetch = fetch  # a revision in full, by change id and revision number
         self._load = load
         self._load_all = load_all
         self._grew = grew  # told how much ``size`` changed, after each change
@@ -101,8 +166,9 @@ class OfficeRules:
     @classmethod
     def of(cls, revisions: Iterable[Revision]) -> OfficeRules:
         """Rules holding exactly ``revisions`` (nothing to load)."""
-        rules = cls()
-        for revision in revisions:
+        held = {(revision.change_id, revision.rev): revision for revision in revisions}
+        rules = cls(fetch=lambda change, rev: held[change, rev])
+        for revision in held.values():
             rules.put(revision)
         return rules
 
@@ -117,12 +183,12 @@ class OfficeRules:
                 return
             timelines = self.scopes[key] = {}
         before = self.size
-        self._add(timelines, revision)
+        self._add(timelines, Entry.of(revision))
         self._grew(self.size - before)
 
-    def _add(self, timelines: dict[Dimension, DimensionTimeline], revision: Revision) -> None:
-        for dimension in revision.measure.stated():
-            self.size += timelines.setdefault(dimension, DimensionTimeline()).put(revision)
+    def _add(self, timelines: dict[Dimension, DimensionTimeline], entry: Entry) -> None:
+        for dimension in entry.dimensions:
+            self.size += timelines.setdefault(dimension, DimensionTimeline()).put(entry)
 
     def timelines(self, scope: ScopeKey) -> dict[Dimension, DimensionTimeline]:
         """The scope's timelines (empty if it has no rules), read on first use."""
@@ -132,8 +198,8 @@ class OfficeRules:
             if self.complete:
                 return timelines
             before = self.size
-            for revision in self._load(scope):
-                self._add(timelines, revision)
+            for entry in self._load(scope):
+                self._add(timelines, entry)
             self.size += not timelines
             self._grew(self.size - before)
         return timelines
@@ -145,8 +211,9 @@ class OfficeRules:
         before = self.size
         self.scopes, self.size, self.complete = {}, 0, True
         for revision in self._load_all():
-            key = (revision.scope.direction, revision.scope.channel, revision.scope.traveller)
-            self._add(self.scopes.setdefault((*key, revision.scope.goods), {}), revision)
+            scope = revision.scope
+            key = (scope.direction, scope.channel, scope.traveller, scope.goods)
+            self._add(self.scopes.setdefault(key, {}), Entry.of(revision))
         self._grew(self.size - before)
 
     def ruling(
@@ -159,7 +226,14 @@ class OfficeRules:
         certain: bool,
     ) -> Revision | None:
         timeline = self.timelines(scope).get(dimension)
-        return None if timeline is None else timeline.latest(at, knowledge, certain=certain)
+        return None if timeline is None else self.governing(timeline, at, knowledge, certain)
+
+    def governing(
+        self, timeline: DimensionTimeline, at: date, knowledge: Knowledge, certain: bool
+    ) -> Revision | None:
+        """The revision ``timeline.latest`` chooses, in full."""
+        found = timeline.latest(at, knowledge, certain=certain)
+        return None if found is None else self._fetch(*found)
 
     def state(
         self, scope: ScopeKey, at: date, knowledge: Knowledge, *, certain: bool
@@ -187,6 +261,7 @@ class RuleIndex:
     def __init__(self, view: RuleView, position: int = 0, budget: int = 250_000) -> None:
         self._view = view
         self._offices: OrderedDict[str, OfficeRules] = OrderedDict()
+        self._revisions: dict[tuple[UUID, int], Revision] = {}
         self._lock = threading.RLock()
         self.position = position
         self.budget = budget
@@ -200,11 +275,24 @@ class RuleIndex:
                 return rules
             view = self._view
             rules = self._offices[office] = OfficeRules(
-                load=lambda key: view.revisions_of_scope(office, _scope(key)),
+                fetch=self.revision,
+                load=lambda key: view.entries_of_scope(office, _scope(key)),
                 load_all=lambda: view.revisions_of_office(office),
                 grew=self._grew,
             )
             return rules
+
+    def revision(self, change: UUID, rev: int) -> Revision:
+        """A chosen revision in full: from the last ones read, or from the view."""
+        key = (change, rev)
+        revision = self._revisions.get(key)
+        if revision is None:
+            revision = self._view.revision(change, rev)
+            assert revision is not None, f"the index holds a revision the view lacks: {key}"
+            if len(self._revisions) >= _REVISIONS_KEPT:
+                self._revisions.clear()
+            self._revisions[key] = revision
+        return revision
 
     def _grew(self, by: int) -> None:
         """Count what an office loaded; while over the budget, drop the offices asked about
@@ -223,6 +311,8 @@ class RuleIndex:
             if position != self.position + 1:
                 return
             for revision in revisions:
+                if (revision.change_id, revision.rev) in self._revisions:
+                    self._revisions[revision.change_id, revision.rev] = revision
                 rules = self._offices.get(revision.office)
                 if rules is not None:
                     rules.put(revision)
@@ -240,6 +330,7 @@ class RuleIndex:
     def clear(self) -> None:
         with self._lock:
             self._offices.clear()
+            self._revisions.clear()
             self.loaded = 0
             self.position = 0
 

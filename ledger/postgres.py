@@ -36,10 +36,13 @@ from ledger.persistence import (
     office_id_text,
 )
 from ledger.readmodel import (
+    _ENTRIES,
     Checkpoint,
+    Entry,
     OfficeRow,
     Revision,
     RuleView,
+    _entry,
     _office,
     _office_row,
     _revision,
@@ -204,9 +207,15 @@ class PostgresRuleView(PostgresTrackingRecorder, RuleView):
         sql = SQL("SELECT * FROM {} WHERE office=%s").format(self.revisions)
         return [_revision(row) for row in self._query(sql, code)]
 
-    def revisions_of_scope(self, code: str, scope: Scope) -> list[Revision]:
-        sql = SQL("SELECT * FROM {} WHERE office=%s AND scope=%s").format(self.revisions)
-        return [_revision(row) for row in self._query(sql, code, scope.model_dump_json())]
+    def entries_of_scope(self, code: str, scope: Scope) -> list[Entry]:
+        sql = SQL(_ENTRIES.replace("rule_revisions", "{}") + " WHERE office=%s AND scope=%s")
+        rows = self._query(sql.format(self.revisions), code, scope.model_dump_json())
+        return [_entry(row) for row in rows]
+
+    def revision(self, change_id: UUID, rev: int) -> Revision | None:
+        sql = SQL("SELECT * FROM {} WHERE change_id=%s AND rev=%s").format(self.revisions)
+        rows = self._query(sql, str(change_id), rev)
+        return _revision(rows[0]) if rows else None
 
     def revisions_of_change(self, change_id: UUID) -> list[Revision]:
         sql = SQL("SELECT * FROM {} WHERE change_id=%s ORDER BY rev").format(self.revisions)

@@ -346,7 +346,7 @@ def _resolve(
             continue
         for dimension, timeline in timelines.items():
             if dimension not in found:
-                revision = timeline.latest(at, knowledge, certain=certain)
+                revision = rules.governing(timeline, at, knowledge, certain)
                 if revision is not None:
                     found[dimension] = revision
         if len(found) == len(DIMENSIONS):

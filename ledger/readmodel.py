@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -22,7 +22,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from pydantic import BaseModel, TypeAdapter
 
 from ledger.domain.office import ChangeKind
-from ledger.domain.values import Crossing, EffectiveDate, Measure, Scope, Source
+from ledger.domain.values import Crossing, Dimension, EffectiveDate, Measure, Scope, Source
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,6 +31,9 @@ __all__ = [
     "Basis",
     "Knowledge",
     "Revision",
+    "Entry",
+    "OPEN",
+    "micros",
     "Checkpoint",
     "OfficeRow",
     "RuleView",
@@ -52,6 +55,15 @@ class Knowledge:
 
     basis: Basis = Basis.RECORDED
     at: datetime | None = None
+
+    @property
+    def instant(self) -> int:
+        """``at`` as the index compares it: microseconds (RECORDED) or a day (REPORTED)."""
+        if self.at is None:
+            return OPEN
+        if self.basis is Basis.RECORDED:
+            return micros(self.at)
+        return self.at.date().toordinal()
 
     @classmethod
     def of(cls, known_at: date | datetime | None, basis: Basis = Basis.RECORDED) -> Knowledge:
@@ -102,6 +114,47 @@ class Revision:
         day = moment.date()
         return self.reported_from <= day and (
             self.reported_until is None or day < self.reported_until
+        )
+
+
+# The rule index keeps each revision as numbers (an ``Entry``): times as microseconds since the
+# epoch, days as ordinals, an interval still open as ``OPEN``.
+OPEN = 2**62
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+class Entry(NamedTuple):
+    """What the rule index needs of a revision to choose it; the rest is read when chosen."""
+
+    start: int  # the window's first and last day, as ordinals
+    end: int
+    seq: int
+    rev: int
+    recorded_from: int  # microseconds since the epoch; until: OPEN if still current
+    recorded_until: int
+    reported_from: int  # days, as ordinals
+    reported_until: int
+    change: int  # the change id, as an integer
+    dimensions: tuple[Dimension, ...]  # the dimensions the revision states
+
+    @classmethod
+    def of(cls, revision: Revision) -> Entry:
+        return cls(
+            revision.start.toordinal(),
+            revision.end.toordinal(),
+            revision.seq,
+            revision.rev,
+            micros(revision.recorded_from),
+            OPEN if revision.recorded_until is None else micros(revision.recorded_until),
+            revision.reported_from.toordinal(),
+            OPEN if revision.reported_until is None else revision.reported_until.toordinal(),
+            revision.change_id.int,
+            tuple(revision.measure.stated()),
         )
 
 
@@ -160,8 +213,11 @@ class RuleView(TrackingRecorder):
     def revisions_of_office(self, code: str) -> list[Revision]:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def revisions_of_scope(self, code: str, scope: Scope) -> list[Revision]:  # pragma: no cover
-        """The office's revisions of exactly ``scope``."""
+    def entries_of_scope(self, code: str, scope: Scope) -> list[Entry]:  # pragma: no cover
+        """The office's revisions of exactly ``scope``, as the rule index keeps them."""
+        raise NotImplementedError
+
+    def revision(self, change_id: UUID, rev: int) -> Revision | None:  # pragma: no cover
         raise NotImplementedError
 
     def revisions_of_change(self, change_id: UUID) -> list[Revision]:  # pragma: no cover
@@ -234,8 +290,12 @@ class POPORuleView(POPOTrackingRecorder, RuleView):
                 for revision in self._revisions[change_id].values()
             ]
 
-    def revisions_of_scope(self, code: str, scope: Scope) -> list[Revision]:
-        return [revision for revision in self.revisions_of_office(code) if revision.scope == scope]
+    def entries_of_scope(self, code: str, scope: Scope) -> list[Entry]:
+        return [Entry.of(r) for r in self.revisions_of_office(code) if r.scope == scope]
+
+    def revision(self, change_id: UUID, rev: int) -> Revision | None:
+        with self._database_lock:
+            return self._revisions.get(change_id, {}).get(rev)
 
     def revisions_of_change(self, change_id: UUID) -> list[Revision]:
         with self._database_lock:
@@ -332,13 +392,18 @@ class SQLiteRuleView(SQLiteTrackingRecorder, RuleView):
             c.execute("SELECT * FROM rule_revisions WHERE office=?", (code,))
             return [_revision(row) for row in c.fetchall()]
 
-    def revisions_of_scope(self, code: str, scope: Scope) -> list[Revision]:
+    def entries_of_scope(self, code: str, scope: Scope) -> list[Entry]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"{_ENTRIES} WHERE office=? AND scope=?", (code, scope.model_dump_json()))
+            return [_entry(row) for row in c.fetchall()]
+
+    def revision(self, change_id: UUID, rev: int) -> Revision | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                "SELECT * FROM rule_revisions WHERE office=? AND scope=?",
-                (code, scope.model_dump_json()),
+                "SELECT * FROM rule_revisions WHERE change_id=? AND rev=?", (str(change_id), rev)
             )
-            return [_revision(row) for row in c.fetchall()]
+            row = c.fetchone()
+        return None if row is None else _revision(row)
 
     def revisions_of_change(self, change_id: UUID) -> list[Revision]:
         with self.datastore.transaction(commit=False) as c:
@@ -413,6 +478,41 @@ def _revision(row: Any) -> Revision:
         event_ids=tuple(UUID(event_id) for event_id in json.loads(row["event_ids"])),
         sources=_parsed(_SOURCES, row["sources"]),
     )
+
+
+_ENTRIES = (
+    "SELECT change_id, rev, seq, measure, effective, recorded_from, recorded_until, "
+    "reported_from, reported_until FROM rule_revisions"
+)
+
+
+def _entry(row: Any) -> Entry:
+    """An index entry straight from a row: no model is built but the (shared) date window and
+    measure, so that reading a scope of a long office stays cheap."""
+    start, end = _parsed(EffectiveDate, row["effective"]).window
+    until, reported_until = row["recorded_until"], row["reported_until"]
+    return Entry(
+        start.toordinal(),
+        end.toordinal(),
+        row["seq"],
+        row["rev"],
+        micros(datetime.fromisoformat(row["recorded_from"])),
+        OPEN if until is None else micros(datetime.fromisoformat(until)),
+        date.fromisoformat(row["reported_from"]).toordinal(),
+        OPEN if reported_until is None else date.fromisoformat(reported_until).toordinal(),
+        int(row["change_id"].replace("-", ""), 16),
+        _dimensions(row["measure"]),
+    )
+
+
+_DIMENSIONS: dict[str, tuple[Dimension, ...]] = {}
+
+
+def _dimensions(measure: str) -> tuple[Dimension, ...]:
+    found = _DIMENSIONS.get(measure)
+    if found is None:
+        found = _DIMENSIONS[measure] = tuple(_parsed(Measure, measure).stated())
+    return found
 
 
 # Scopes, measures, dates and sources repeat across thousands of revisions: each distinct text
