@@ -258,7 +258,7 @@ class RuleIndex:
     are dropped (the one just asked about always stays) and read again when needed.
     """
 
-    def __init__(self, view: RuleView, position: int = 0, budget: int = 250_000) -> None:
+    def __init__(self, view: RuleView, position: int = 0, budget: int = 2_000_000) -> None:
         self._view = view
         self._offices: OrderedDict[str, OfficeRules] = OrderedDict()
         self._revisions: dict[tuple[UUID, int], Revision] = {}

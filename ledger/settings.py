@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     connect_timeout: int = Field(default=5, ge=1, description="seconds to connect to PostgreSQL")
     lock_timeout: int = Field(default=5, ge=0, description="seconds a write waits for the lock")
     index_revisions: int = Field(
-        default=250_000,
+        default=2_000_000,
         ge=1,
         description="rule revisions kept in memory at most; the offices asked about least "
         "recently are dropped first and read again when needed",
