@@ -26,6 +26,7 @@ from pydantic import Field
 from ledger.application import LedgerApplication
 from ledger.domain.office import LedgerError
 from ledger.domain.values import Value
+from ledger.persistence import event_type
 from ledger.postgres import PostgresLedgerRecorder, PostgresRuleView
 from ledger.queries import StateRequest
 from ledger.readmodel import RuleView, SQLiteRuleView
@@ -238,8 +239,7 @@ class _Audit:
             # Every checkpoint up to this batch's last event, those of removed events included.
             marks = {c.position: c.root for c in self.view.checkpoints(previous, final - previous)}
             for position, office_id, version, topic, state in batch:
-                event_type = topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
-                hash_ = verifier.add(position, office_id, version, event_type, state)
+                hash_ = verifier.add(position, office_id, version, event_type(topic), state)
                 hashes[office_id.replace("-", ""), version] = hash_
                 stored.append((office_id, version, topic, state))
                 root = marks.pop(position, None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from uuid import UUID
 
 __all__ = ["GENESIS", "Problem", "ChainVerifier", "event_hash", "next_root"]
 
@@ -60,6 +61,7 @@ class ChainVerifier:
     roots: dict[int, str] = field(default_factory=dict)
     _offices: dict[str, tuple[int, str]] = field(default_factory=dict)
     _codes: dict[str, str] = field(default_factory=dict)
+    _ids: dict[str, str] = field(default_factory=dict)
     keep_roots_at: frozenset[int] = frozenset()
 
     def add(
@@ -69,7 +71,7 @@ class ChainVerifier:
         hash_ = event_hash(event_type, stored)
         office = self._codes.get(office_id, office_id)
         try:
-            data = json.loads(stored)
+            data = json.loads(stored.decode())  # UTF-8 by definition: no encoding to detect
         except ValueError:
             data = {}
             self._problem(position, office, version, "the stored event is not valid JSON")
@@ -83,8 +85,8 @@ class ChainVerifier:
                 else f"position {position} does not follow position {self.position}"
             )
             self._problem(position, office, version, what)
-        named = str(data.get("originator_id", "")).replace("-", "")
-        if named != office_id.replace("-", "") or data.get("originator_version") != version:
+        named = data.get("originator_id")
+        if named != self._hyphenated(office_id) or data.get("originator_version") != version:
             self._problem(
                 position, office, version, "the stored event names another office or version"
             )
@@ -108,6 +110,16 @@ class ChainVerifier:
         if position in self.keep_roots_at:
             self.roots[position] = self.root
         return hash_
+
+    def _hyphenated(self, office_id: str) -> str:
+        """An office id as events name it (SQLite keeps ids without hyphens)."""
+        found = self._ids.get(office_id)
+        if found is None:
+            try:
+                found = self._ids[office_id] = str(UUID(office_id))
+            except ValueError:
+                found = office_id
+        return found
 
     def office_code(self, office_id: str) -> str:
         return self._codes.get(office_id, office_id)
