@@ -8,6 +8,7 @@ state it replaces.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
@@ -150,8 +151,8 @@ class PolicyChanged(OfficeEvent):
         return self.event_id
 
     def apply(self, aggregate: Any) -> None:
-        scopes = aggregate.scopes
-        scopes[self.scope] = (*scopes.get(self.scope, ()), self.event_id)
+        order = (self.effective.window[0], self.originator_version, self.event_id)
+        aggregate.scopes[self.scope] = _inserted(aggregate.scopes.get(self.scope, ()), order)
         aggregate.changes[self.event_id] = Change.model_construct(
             change_id=self.event_id,
             kind=self.kind,
@@ -187,12 +188,16 @@ class ChangeAmended(OfficeEvent):
 
     def apply(self, aggregate: Any) -> None:
         change: Change = aggregate.changes[self.change_id]
-        aggregate.changes[self.change_id] = change.model_copy(
+        amended = change.model_copy(
             update={
                 "effective": self.effective or change.effective,
                 "measure": self.measure or change.measure,
             }
         )
+        aggregate.changes[self.change_id] = amended
+        if amended.order != change.order:  # a new window start moves it in its scope's order
+            kept = tuple(o for o in aggregate.scopes[change.scope] if o[2] != self.change_id)
+            aggregate.scopes[change.scope] = _inserted(kept, (*amended.order, self.change_id))
 
 
 class ChangeRetracted(OfficeEvent):
@@ -241,7 +246,9 @@ class Office(BaseAggregate[UUID]):
         self.name = name
         self.crossings = crossings
         self.changes: dict[UUID, Change] = {}
-        self.scopes: dict[Scope, tuple[UUID, ...]] = {}  # the changes of each scope, in order
+        # Each scope's changes in rule order, as (window start, seq, change id); tuples, so that
+        # a copy of the office can share them.
+        self.scopes: dict[Scope, tuple[tuple[date, int, UUID], ...]] = {}
         self.last_hash = GENESIS
 
     @classmethod
@@ -374,16 +381,23 @@ class Office(BaseAggregate[UUID]):
         ignoring: UUID | None = None,
     ) -> Change | None:
         """The live change of ``scope`` that last stated ``dimension`` before ``order``."""
-        changes = self.changes
-        candidates = [
-            change
-            for change in (changes[change_id] for change_id in self.scopes.get(scope, ()))
-            if not change.retracted
-            and change.change_id != ignoring
-            and change.order < order
-            and getattr(change.measure, dimension) is not None
-        ]
-        return max(candidates, key=lambda change: change.order, default=None)
+        ordered = self.scopes.get(scope, ())
+        for i in range(bisect_left(ordered, order) - 1, -1, -1):  # back from ``order``
+            change = self.changes[ordered[i][2]]
+            if (
+                not change.retracted
+                and change.change_id != ignoring
+                and getattr(change.measure, dimension) is not None
+            ):
+                return change
+        return None
+
+
+def _inserted(
+    ordered: tuple[tuple[date, int, UUID], ...], entry: tuple[date, int, UUID]
+) -> tuple[tuple[date, int, UUID], ...]:
+    i = bisect_left(ordered, entry)
+    return (*ordered[:i], entry, *ordered[i:])
 
 
 def compare_strictness(
