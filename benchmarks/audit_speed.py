@@ -1,97 +1,85 @@
-"""Store audit speed against the raw speed of reading the same rows (a first figure).
+"""f. The store audit's replay against a raw read of the same rows.
 
-Builds a SQLite ledger of N events, then times, in the same run: a plain SELECT of every
-stored event plus a JSON decode of each (the baseline), and the store audit (its replay:
-hashes, links, versions, positions, digest checkpoints, request ids; then its rebuild and
-comparison of the read model). Prints events per second and the ratio to the baseline. Not a
-test: this machine is shared and noisy.
-
-    .venv/bin/python benchmarks/audit_speed.py [N]
+Baseline: one ``SELECT`` of every stored event, in log order, and a ``json.loads`` of each
+state. Project: ``ledger.audit.audit_store``, whose report times its replay (reading, hashes,
+links, versions, positions, digest checkpoints, request ids) apart from its rebuild and
+comparison of the read model.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import sys
-import tempfile
 import time
-from datetime import date, timedelta
+from pathlib import Path
 
+from benchmarks.context import Context
+from benchmarks.ledgers import sqlite_url
+from benchmarks.results import Figure, Group, Target, WrongAnswer, rate, seconds
 from ledger.audit import audit_store
-from ledger.commands import RecordChange, RegisterOffice
-from ledger.service import Ledger
 from ledger.settings import Settings
 
-OFFICES = [f"CN-BENCH{n}" for n in range(20)]
+__all__ = ["measure", "raw_read"]
+
+RAW_SELECT = (
+    "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+    "ORDER BY rowid"
+)
 
 
-def build(settings: Settings, size: int) -> None:
-    with Ledger(settings) as ledger:
-        commands: list[RegisterOffice | RecordChange] = [
-            RegisterOffice(request_id=f"r-{code}", office=code, name=code) for code in OFFICES
-        ]
-        for number in range(size - len(OFFICES)):
-            on = date(2016, 1, 1) + timedelta(days=number % 3650)
-            commands.append(
-                RecordChange.model_validate(
-                    {
-                        "request_id": f"c{number}",
-                        "office": OFFICES[number % len(OFFICES)],
-                        "kind": "observed",
-                        "scope": {
-                            "direction": "outbound",
-                            "channel": "cargo-road",
-                            "goods": ["85", "8516", "all", "electronics"][number % 4],
-                        },
-                        "measure": {"inspection": ["light", "standard", "rigorous"][number % 3]},
-                        "effective": {"on": on.isoformat()},
-                        "sources": [
-                            {
-                                "publisher": "bench",
-                                "url": "https://example.org/",
-                                "published": on.isoformat(),
-                                "grade": "C3",
-                            }
-                        ],
-                    }
-                )
-            )
-        for start in range(0, len(commands), 2000):
-            ledger.app.execute_batch(commands[start : start + 2000])
-
-
-def raw_read(path: str) -> tuple[int, float]:
+def raw_read(path: Path, *, decode: bool = True) -> tuple[int, float]:
+    """Read every stored event (and decode its JSON state); rows and seconds."""
     started = time.perf_counter()
-    db = sqlite3.connect(path)
+    connection = sqlite3.connect(path)
     rows = 0
-    for _, _, _, _, state in db.execute(
-        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-        "ORDER BY rowid"
-    ):
-        json.loads(state)
+    for _, _, _, _, state in connection.execute(RAW_SELECT):
+        if decode:
+            json.loads(state)
         rows += 1
-    db.close()
+    connection.close()
     return rows, time.perf_counter() - started
 
 
-def main(size: int) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = f"{folder}/ledger.sqlite"
-        settings = Settings(database_url=f"sqlite:///{path}")
-        build(settings, size)
+def measure(context: Context) -> Group:
+    ledger = context.server_ledger
+    path = context.copy(ledger)
+    group = Group("f", f"Store audit replay against a raw read ({ledger.label})")
+    with context.steps.step("f. raw read (one to warm the page cache, one timed)"):
+        raw_read(path)
         rows, raw = raw_read(path)
-        report = audit_store(settings)
-        assert report.ok, report.findings
-    total = report.replay_seconds + report.rebuild_seconds
-    print(f"{rows} events")
-    print(f"raw SELECT + JSON decode : {rows / raw:>10,.0f} events/s")
-    print(
-        f"audit replay             : {rows / report.replay_seconds:>10,.0f} events/s"
-        f"  ({raw / report.replay_seconds:.2f}x the raw rate)"
-    )
-    print(f"whole audit (with rebuild): {rows / total:>9,.0f} events/s  ({raw / total:.2f}x)")
+    with context.steps.step("f. audit_store (the replay; then the rebuild)", rows) as advance:
+        done = [0]
 
+        def progress(count: int, _total: int) -> None:
+            advance(count - done[0])
+            done[0] = count
 
-if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20000)
+        report = audit_store(Settings(database_url=sqlite_url(path)), progress)
+    if not report.ok or report.events != rows:
+        raise WrongAnswer(f"the audit of an untouched ledger fails: {report.findings[:3]}")
+    replay, whole = report.replay_seconds, report.replay_seconds + report.rebuild_seconds
+    group.figures = [
+        Figure(
+            "audit replay rate / raw read rate",
+            f"{rate(rows / replay)} ({seconds(replay)})",
+            f"{rate(rows / raw)} ({seconds(raw)})",
+            raw / replay,
+            Target(">=", 0.5),
+        ),
+        Figure(
+            "whole audit (replay + rebuild) / raw read",
+            f"{rate(rows / whole)} ({seconds(whole)})",
+            f"{rate(rows / raw)}",
+            raw / whole,
+        ),
+    ]
+    group.notes = [
+        f"A copy of the {ledger.label} ledger ({rows:,} events). Baseline: `{RAW_SELECT}` "
+        "through the `sqlite3` module and `json.loads` of every state, after one untimed "
+        "identical read that warms the page cache.",
+        "Project: `audit_store(Settings(database_url=...))`; the figure is its "
+        "`replay_seconds` (reading, SHA-256 of every event, links, versions, positions, every "
+        "digest checkpoint, every request-id row). The info line adds its `rebuild_seconds`: "
+        "the read model rebuilt in memory and compared with the stored one.",
+    ]
+    return group

@@ -1,88 +1,140 @@
-"""Write and check throughput on SQLite next to PostgreSQL (a first figure), in-process.
+"""j. PostgreSQL next to SQLite: sequential writes and in-process checks on a small ledger.
 
-For each backend: N sequential commands (one event each, through the application, request-id
-row and projection included), then N sequential checks. PostgreSQL needs
-LEDGER_TEST_POSTGRES_URL (as .ci/run sets it). Not a test: this machine is shared and noisy.
-
-    .venv/bin/python benchmarks/backends.py [N]
+The same synthetic commands are written one by one through the ``Ledger`` facade (each its
+own transaction, request-id row and projection included) on each backend, then the same
+sampled questions are checked. PostgreSQL runs in a schema of its own, dropped at the end;
+its URL comes from ``LEDGER_BENCH_POSTGRES_URL`` or else ``LEDGER_TEST_POSTGRES_URL``.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
-from ledger.commands import RecordChange, RegisterOffice
-from ledger.queries import CheckRequest
+from benchmarks.context import Context
+from benchmarks.ledgers import sqlite_url
+from benchmarks.results import Figure, Group, rate, seconds
+from benchmarks.synth import Question, Synthesis, sample_questions
+from benchmarks.timing import Latency, time_each
+from ledger.commands import AmendChange, Command, RecordChange, RegisterOffice, RetractChange
+from ledger.importer import command_from
 from ledger.service import Ledger
 from ledger.settings import Settings
 
+__all__ = ["measure", "postgres_url", "postgres_version"]
 
-def measure(url: str, count: int) -> tuple[float, float]:
+
+def postgres_url() -> str | None:
+    return os.environ.get("LEDGER_BENCH_POSTGRES_URL") or os.environ.get("LEDGER_TEST_POSTGRES_URL")
+
+
+def postgres_version(url: str) -> str:
+    with psycopg.connect(url, connect_timeout=5) as connection:
+        row = connection.execute("SHOW server_version").fetchone()
+    return str(row[0]) if row else "?"
+
+
+@contextmanager
+def _schema(url: str) -> Iterator[str]:
+    """A PostgreSQL URL on a fresh schema, dropped afterwards."""
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}schema={schema}"
+    finally:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    writes: int
+    write_seconds: float
+    check: Latency
+
+    @property
+    def write_rate(self) -> float:
+        return self.writes / self.write_seconds
+
+
+def _writer(ledger: Ledger) -> Callable[[Command], object]:
+    methods: dict[type[Any], Callable[[Any], object]] = {
+        RegisterOffice: ledger.register_office,
+        RecordChange: ledger.record_change,
+        AmendChange: ledger.amend_change,
+        RetractChange: ledger.retract_change,
+    }
+    return lambda command: methods[type(command)](command)
+
+
+def _run(
+    name: str, url: str, commands: list[Command], questions: list[Question], advance: Any
+) -> Backend:
     with Ledger(Settings(database_url=url)) as ledger:
-        ledger.register_office(RegisterOffice(request_id="r", office="CN-BENCH", name="Bench"))
+        write = _writer(ledger)
         started = time.perf_counter()
-        for number in range(count):
-            on = date(2020, 1, 1) + timedelta(days=number)
-            ledger.record_change(
-                RecordChange.model_validate(
-                    {
-                        "request_id": f"w{number}",
-                        "office": "CN-BENCH",
-                        "kind": "observed",
-                        "scope": {"direction": "outbound", "channel": "cargo-road", "goods": "85"},
-                        "measure": {"inspection": "standard"},
-                        "effective": {"on": on.isoformat()},
-                        "sources": [
-                            {
-                                "publisher": "bench",
-                                "url": "https://example.org/",
-                                "published": "2024-01-01",
-                                "grade": "C3",
-                            }
-                        ],
-                    }
-                )
-            )
-        writes = count / (time.perf_counter() - started)
-        started = time.perf_counter()
-        for number in range(count):
-            ledger.check(
-                CheckRequest(
-                    office="CN-BENCH",
-                    at=date(2020, 1, 1) + timedelta(days=number),
-                    direction="outbound",
-                    channel="cargo-road",
-                    items=({"goods": "8516"},),
-                )
-            )
-        checks = count / (time.perf_counter() - started)
-    return writes, checks
+        for command in commands:
+            write(command)
+            advance(1)
+        spent = time.perf_counter() - started
+        requests = [question.request() for question in questions]
+        time_each(ledger.check, requests)  # warm
+        checks = time_each(ledger.check, requests)
+        advance(len(questions))
+    return Backend(name, len(commands), spent, Latency.of(checks))
 
 
-def main(count: int) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        rows = [("SQLite", *measure(f"sqlite:///{folder}/ledger.sqlite", count))]
-    base = os.environ.get("LEDGER_TEST_POSTGRES_URL")
-    if base:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(f'CREATE SCHEMA "{schema}"')
-        try:
-            rows.append(("PostgreSQL", *measure(f"{base}?schema={schema}", count)))
-        finally:
-            with psycopg.connect(base, autocommit=True) as connection:
-                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    print(f"{'backend':<12} {'writes/s':>10} {'checks/s':>10}")
-    for name, writes, checks in rows:
-        print(f"{name:<12} {writes:>10,.0f} {checks:>10,.0f}")
-
-
-if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+def measure(context: Context) -> Group:
+    plan = context.plan
+    group = Group("j", f"PostgreSQL next to SQLite ({plan.backend_events:,} events)")
+    url = context.postgres_url
+    if url is None:
+        group.skipped = (
+            "PostgreSQL skipped: neither LEDGER_BENCH_POSTGRES_URL nor LEDGER_TEST_POSTGRES_URL "
+            "is set."
+        )
+        return group
+    synthesis = Synthesis(plan.backend_events, plan.seed)
+    commands = [command_from(line) for line in synthesis.commands()]
+    questions = sample_questions(synthesis.offices, plan.check_samples, f"{plan.seed}-backends")
+    total = 2 * (len(commands) + len(questions))
+    with context.steps.step("j. sequential writes, then checks, per backend", total) as advance:
+        sqlite = _run(
+            "SQLite", sqlite_url(context.folder / "backends.sqlite"), commands, questions, advance
+        )
+        with _schema(url) as schema_url:
+            postgres = _run("PostgreSQL", schema_url, commands, questions, advance)
+    group.figures = [
+        Figure(
+            "sequential writes/s, PostgreSQL / SQLite",
+            rate(postgres.write_rate, "writes/s"),
+            rate(sqlite.write_rate, "writes/s"),
+            postgres.write_rate / sqlite.write_rate,
+        ),
+        Figure(
+            "in-process check p50, PostgreSQL / SQLite",
+            seconds(postgres.check.p50),
+            seconds(sqlite.check.p50),
+            postgres.check.p50 / sqlite.check.p50,
+        ),
+    ]
+    group.notes = [
+        f"The commands of a synthetic ledger of {plan.backend_events:,} events "
+        f"({len(synthesis.offices)} offices), validated untimed, then written one by one "
+        "through `Ledger.register_office`, `record_change`, `amend_change` and "
+        "`retract_change` (each its own transaction, with its request-id row, the projection "
+        "following before it returns) to a fresh SQLite file (baseline) and to a fresh schema "
+        "on the local PostgreSQL server (project). Then "
+        f"{len(questions):,} sampled questions, `Ledger.check` in this process, one warm pass "
+        "and one timed. No target: information for choosing a backend.",
+    ]
+    return group

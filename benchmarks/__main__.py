@@ -1,0 +1,5 @@
+"""``python -m benchmarks [--quick] [--out PATH]``"""
+
+from benchmarks.run import main
+
+raise SystemExit(main())
