@@ -8,7 +8,7 @@ follow the log through ``on_saved`` listeners, so nothing here knows about them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -177,6 +177,7 @@ class LedgerApplication(Application[UUID]):
                 # of the same office, or a write to the same office. Refuse or retry.
                 self._explain_conflict(commands, new)
                 return None
+            self._cache(offices.values())
             positions = {
                 (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
                 for r in recordings
@@ -265,6 +266,16 @@ class LedgerApplication(Application[UUID]):
             recorded_at=event.timestamp,
             hash=event.hash,
         )
+
+    def _cache(self, offices: Iterable[Office]) -> None:
+        """Keep the saved offices as the cached ones. The library caches an office when it is
+        read and fast-forwards it on the next read by replaying the events stored since; an
+        office written here would replay its own new events. Writes by other processes are
+        still read on the next fast-forward."""
+        cache = self.repository.cache
+        if cache is not None:
+            for office in offices:
+                cache.put(office.id, office)
 
     def _exists(self, code: str) -> bool:
         try:
