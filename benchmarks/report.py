@@ -17,7 +17,7 @@ from rich.table import Table
 
 from benchmarks.ledgers import GeneratedLedger
 from benchmarks.plan import ROOT, Plan
-from benchmarks.results import Group, ratio_text, seconds
+from benchmarks.results import Group, seconds
 
 __all__ = ["Machine", "machine", "write_report", "print_summary"]
 
@@ -105,7 +105,7 @@ def _group_table(group: Group) -> list[str]:
             figure.name,
             figure.project,
             figure.baseline,
-            ratio_text(figure.ratio),
+            figure.ratio_text,
             figure.target_text,
             figure.holds_text,
         )
@@ -182,7 +182,7 @@ def print_summary(console: Console, groups: list[Group]) -> None:
             holds = {True: "[green]yes", False: "[red]no", None: "[dim]—"}[figure.holds]
             table.add_row(
                 f"{group.key}. {figure.name}",
-                ratio_text(figure.ratio),
+                figure.ratio_text,
                 "—" if figure.target is None else str(figure.target),
                 holds,
             )

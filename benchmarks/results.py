@@ -64,6 +64,19 @@ class Figure:
         return None if measured is None else self.target.holds(measured)
 
     @property
+    def ratio_text(self) -> str:
+        """The ratio, with one more digit when two would hide which side of its target it is."""
+        text, target = ratio_text(self.ratio), self.target
+        hidden = (
+            self.ratio is not None
+            and target is not None
+            and not target.absolute
+            and text == f"{target.value:.2f}x"
+            and self.ratio != target.value
+        )
+        return f"{self.ratio:.3f}x" if hidden else text
+
+    @property
     def holds_text(self) -> str:
         return {True: "yes", False: "**no**", None: "—"}[self.holds]
 

@@ -36,7 +36,7 @@ from benchmarks.ledgers import GeneratedLedger, cached_ledger, generate_ledger
 from benchmarks.plan import FULL, QUICK, ROOT, Plan
 from benchmarks.progress import Steps
 from benchmarks.report import machine, print_summary, write_report
-from benchmarks.results import Group, ratio_text, seconds
+from benchmarks.results import Group, seconds
 from benchmarks.server import Server
 
 __all__ = ["main"]
@@ -87,7 +87,7 @@ def _run_group(steps: Steps, key: str, title: str, measure: Callable[[], Group])
     if headline is not None:
         holds = "[green]holds" if headline.holds else "[red]does not hold"
         steps.note(
-            f"{group.heading}: {headline.name} = {ratio_text(headline.ratio)} "
+            f"{group.heading}: {headline.name} = {headline.ratio_text} "
             f"(target {headline.target_text}: {holds}[/]) [dim]{seconds(group.seconds)}"
         )
     elif group.skipped:
