@@ -21,6 +21,9 @@ from benchmarks.results import Group, seconds
 
 __all__ = ["Machine", "machine", "write_report", "print_summary"]
 
+# What the profiles show for each target, written by hand after reading them.
+PROFILES = Path(__file__).with_name("PROFILES.md")
+
 
 @dataclass(frozen=True)
 class Machine:
@@ -161,7 +164,7 @@ def write_report(
             lines += [f"### {group.heading}", ""]
             for note in group.notes:
                 lines += [note, ""]
-    lines += ["## Profiles and what limits each target", "", "_To be filled from profiles._", ""]
+    lines += ["## Profiles and what limits each target", "", PROFILES.read_text().strip(), ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
 
