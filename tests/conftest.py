@@ -7,6 +7,7 @@ run there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -33,16 +34,20 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL URL whose schema is fresh for this test, and dropped after it."""
+def need_postgres() -> None:
+    """Skip a PostgreSQL test without ``LEDGER_TEST_POSTGRES_URL``, or fail it in CI."""
     if not POSTGRES_URL:
         if IN_CI:
             pytest.fail("LEDGER_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI")
         pytest.skip("PostgreSQL tests need LEDGER_TEST_POSTGRES_URL (see .ci/run)")
+
+
+@contextlib.contextmanager
+def postgres_schema(prefix: str = "test") -> Iterator[str]:
+    """A PostgreSQL URL whose schema is fresh for the block, and dropped after it."""
     import psycopg
 
-    schema = f"test_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
     try:
@@ -50,6 +55,25 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@contextlib.contextmanager
+def fresh_database(backend: str, folder: Path, prefix: str = "test") -> Iterator[str]:
+    """A new, empty database: a SQLite file in ``folder``, or a PostgreSQL schema."""
+    if backend == "sqlite":
+        folder.mkdir(parents=True, exist_ok=True)
+        yield f"sqlite:///{folder / 'ledger.sqlite'}"
+        return
+    with postgres_schema(prefix) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL whose schema is fresh for this test, and dropped after it."""
+    need_postgres()
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])

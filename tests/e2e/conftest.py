@@ -9,48 +9,27 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ledger_client import LedgerClient
-from tests.conftest import IN_CI, POSTGRES_URL
+from tests.conftest import fresh_database, need_postgres
 from tests.e2e.support import Cli, RunningServer, run_cli, start_server
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> str:
-    if request.param == "postgres" and not POSTGRES_URL:
-        if IN_CI:
-            pytest.fail("LEDGER_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI")
-        pytest.skip("PostgreSQL tests need LEDGER_TEST_POSTGRES_URL (see .ci/run)")
+    if request.param == "postgres":
+        need_postgres()
     return str(request.param)
-
-
-@contextlib.contextmanager
-def _database(backend: str, folder: Path) -> Iterator[str]:
-    """A new, empty database for one server: a SQLite file, or a PostgreSQL schema."""
-    if backend == "sqlite":
-        yield f"sqlite:///{folder / 'ledger.sqlite'}"
-        return
-    import psycopg
-
-    schema = f"e2e_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{POSTGRES_URL}?schema={schema}"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @contextlib.contextmanager
 def _serving(backend: str, folder: Path) -> Iterator[RunningServer]:
     folder.mkdir(parents=True, exist_ok=True)
-    with _database(backend, folder) as url:
+    with fresh_database(backend, folder, prefix="e2e") as url:
         running = start_server(folder, database_url=url)
         try:
             yield running

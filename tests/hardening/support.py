@@ -11,16 +11,13 @@ import json
 import math
 import os
 import subprocess
-import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ledger.v1 import ledger_pb2 as pb
 from ledger_client import LedgerClient
-from tests.conftest import IN_CI, POSTGRES_URL
+from tests.conftest import fresh_database, need_postgres
 from tests.e2e.support import LEDGER, REPO, WORKER_BAGGAGE, RunningServer, source, start_server
 
 __all__ = [
@@ -64,29 +61,13 @@ def report(line: str) -> None:
 
 def need_backend(backend: str) -> None:
     """Skip (or, in CI, fail) a PostgreSQL test without ``LEDGER_TEST_POSTGRES_URL``."""
-    if backend == "postgres" and not POSTGRES_URL:
-        if IN_CI:
-            pytest.fail("LEDGER_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI")
-        pytest.skip("PostgreSQL tests need LEDGER_TEST_POSTGRES_URL (see .ci/run)")
+    if backend == "postgres":
+        need_postgres()
 
 
-@contextlib.contextmanager
-def database(backend: str, folder: Path) -> Iterator[str]:
+def database(backend: str, folder: Path) -> contextlib.AbstractContextManager[str]:
     """A new, empty database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if backend == "sqlite":
-        yield f"sqlite:///{folder / 'ledger.sqlite'}"
-        return
-    import psycopg
-
-    schema = f"hard_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{POSTGRES_URL}?schema={schema}"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    return fresh_database(backend, folder, prefix="hard")
 
 
 @contextlib.contextmanager
