@@ -98,24 +98,6 @@ class Revision:
     event_ids: tuple[UUID, ...]
     sources: tuple[Source, ...]
 
-    @property
-    def order(self) -> tuple[date, int, int]:
-        return self.start, self.seq, self.rev
-
-    def known(self, knowledge: Knowledge) -> bool:
-        """Is this the form of its change that was known at ``knowledge``?"""
-        moment = knowledge.at
-        if moment is None:
-            return self.recorded_until is None
-        if knowledge.basis is Basis.RECORDED:
-            return self.recorded_from <= moment and (
-                self.recorded_until is None or moment < self.recorded_until
-            )
-        day = moment.date()
-        return self.reported_from <= day and (
-            self.reported_until is None or day < self.reported_until
-        )
-
 
 # The rule index keeps each revision as numbers (an ``Entry``): times as microseconds since the
 # epoch, days as ordinals, an interval still open as ``OPEN``.
