@@ -4,17 +4,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-PROTO := protos/ledger/v1/ledger.proto
-GENERATED := ledger/v1/ledger_pb2.py ledger/v1/ledger_pb2_grpc.py ledger/v1/ledger_pb2.pyi
 # Node tools (buf for proto lint, @grpc/grpc-js for the interoperability test), from npm.
 TOOLS := .tools
+PROTO := protos/ledger/v1/ledger.proto
+# The generated stubs are shipped in the client distribution, at the proto's own path under the
+# ledger_api package (clients/python/ledger_api/ledger/v1), so that installing needs no code
+# generator; `make generate` remakes them after a change to the proto, and `make lint` checks
+# that they match it.
+STUBS := clients/python/ledger_api
+PROTOL := $(TOOLS)/protol/bin/protol
 NODE_INSTALLED := $(TOOLS)/node_modules/.installed
 EXAMPLE := examples/dandong-2025.jsonl
 LISTEN ?= 127.0.0.1:50051
 
 .PHONY: install generate node test test-long lint run story bench bench-quick clean
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -22,11 +27,21 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-$(GENERATED) &: $(PROTO) $(INSTALLED)
-	mkdir -p ledger/v1
-	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=. --grpc_python_out=. --pyi_out=. $(PROTO)
+# protoletariat rewrites the generated `from ledger.v1 import ...` into a relative import (the
+# stubs live in ledger_api.ledger.v1, and `ledger` is the server's package). It needs
+# protobuf<6, so it lives in a virtualenv of its own.
+$(PROTOL):
+	$(PYTHON) -m venv $(TOOLS)/protol
+	$(TOOLS)/protol/bin/pip install --quiet protoletariat==3.3.10
 
-generate: $(GENERATED)
+# Generates the stubs under OUT (default: where they are shipped), as OUT/ledger/v1/*.
+OUT ?= $(STUBS)
+generate: $(INSTALLED) $(PROTOL)
+	mkdir -p $(OUT)/ledger/v1
+	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=$(OUT) --grpc_python_out=$(OUT) \
+		--pyi_out=$(OUT) --include_imports --descriptor_set_out=$(OUT)/ledger.fds $(PROTO)
+	$(PROTOL) --in-place --python-out $(OUT) --exclude-google-imports raw $(OUT)/ledger.fds
+	rm $(OUT)/ledger.fds
 
 $(NODE_INSTALLED): tests/interop/package.json
 	mkdir -p $(TOOLS)
@@ -36,16 +51,16 @@ $(NODE_INSTALLED): tests/interop/package.json
 
 node: $(NODE_INSTALLED)
 
-test: generate node
+test: $(INSTALLED) node
 	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules $(BIN)/pytest
 
 # The hardening tier at full length (about 10 minutes): 10,000 fuzz cases, 20 kill rounds per
 # backend, longer races and a 60 s load per backend; figures are printed and kept in
 # var/hardening/. `make test` runs the same tests at CI length.
-test-long: generate node
+test-long: $(INSTALLED) node
 	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules LEDGER_LONG=1 $(BIN)/pytest tests/hardening -s
 
-lint: generate node
+lint: $(INSTALLED) node
 	$(BIN)/ruff check ledger clients tests benchmarks
 	$(BIN)/ruff format --check ledger clients tests benchmarks
 	$(BIN)/mypy
@@ -55,15 +70,15 @@ lint: generate node
 # `bench` writes BENCHMARKS.md (synthetic ledgers up to 1M events, cached under var/bench/);
 # `bench-quick` uses small ledgers and writes var/bench/BENCHMARKS-quick.md (CI runs it).
 # PostgreSQL figures need LEDGER_BENCH_POSTGRES_URL (or LEDGER_TEST_POSTGRES_URL).
-bench: generate
+bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks --out BENCHMARKS.md
 
-bench-quick: generate
+bench-quick: $(INSTALLED)
 	$(BIN)/python -m benchmarks --quick --out var/bench/BENCHMARKS-quick.md
 
 # Starts the server on the SQLite default (var/ledger.sqlite); the example ledger is loaded on
 # the first start only, when the ledger is empty. Ctrl-C stops it.
-run: generate
+run: $(INSTALLED)
 	@echo "Starting the ledger on $(LISTEN). In another terminal, try:"
 	@echo "  $(BIN)/ledger offices"
 	@echo "  $(BIN)/ledger check --office CN-DANDONG --at 2025-03-20 --direction outbound --channel personal-baggage --traveller worker --item 8516.60:1"
@@ -83,4 +98,4 @@ story:
 	$(BIN)/ledger compare --office CN-DANDONG --office CN-HUNCHUN --office CN-CHANGBAI --at 2025-04-28 --direction outbound --channel cargo-road --traveller trader --item electronics
 
 clean:
-	rm -rf $(VENV) $(TOOLS) var ledger/v1 .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

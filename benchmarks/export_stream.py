@@ -13,7 +13,7 @@ from benchmarks.context import Context
 from benchmarks.progress import Advance
 from benchmarks.results import Figure, Group, Target, WrongAnswer, rate, seconds
 from benchmarks.server import Server, open_stub
-from ledger.v1 import ledger_pb2 as pb
+from ledger_api.ledger.v1 import ledger_pb2 as pb
 
 __all__ = ["measure", "BATCH"]
 

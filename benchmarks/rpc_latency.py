@@ -16,8 +16,8 @@ from benchmarks.results import Figure, Group, Target, seconds
 from benchmarks.server import Server, check_message, open_stub
 from benchmarks.synth import Question
 from benchmarks.timing import Latency
-from ledger.v1 import ledger_pb2 as pb
-from ledger.v1.ledger_pb2_grpc import PolicyLedgerStub
+from ledger_api.ledger.v1 import ledger_pb2 as pb
+from ledger_api.ledger.v1.ledger_pb2_grpc import PolicyLedgerStub
 from ledger_client import LedgerClient
 
 __all__ = ["measure", "interleaved"]

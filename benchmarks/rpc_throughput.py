@@ -16,7 +16,7 @@ import grpc
 from benchmarks.context import Context
 from benchmarks.results import Figure, Group, Target, rate
 from benchmarks.server import Server, ServerFailed, check_message, open_stub
-from ledger.v1 import ledger_pb2 as pb
+from ledger_api.ledger.v1 import ledger_pb2 as pb
 
 __all__ = ["measure", "in_flight"]
 

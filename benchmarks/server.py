@@ -20,8 +20,8 @@ from typing import IO, NoReturn
 import grpc
 
 from benchmarks.synth import Question
-from ledger.v1 import ledger_pb2 as pb
-from ledger.v1 import ledger_pb2_grpc
+from ledger_api.ledger.v1 import ledger_pb2 as pb
+from ledger_api.ledger.v1 import ledger_pb2_grpc
 
 __all__ = ["Server", "ServerFailed", "check_message", "open_stub", "MAX_MESSAGE_BYTES"]
 

@@ -1,6 +1,6 @@
 """The store audit: replay the whole log from the database and check that nothing was rewritten.
 
-It reads the events directly, as stored, and checks (``ledger_client.verify``) every hash,
+It reads the events directly, as stored, and checks (``ledger_api.verify``) every hash,
 every link to the previous event of the office, versions and positions without gaps or
 duplicates, and the ledger digest against every stored checkpoint; every request-id row
 against the event it names; and it rebuilds every projection from scratch, in memory, and
@@ -33,7 +33,7 @@ from ledger.readmodel import RuleView, SQLiteRuleView
 from ledger.service import Ledger
 from ledger.settings import Settings
 from ledger_client import ExportedEvent, LedgerClient
-from ledger_client.verify import ChainVerifier
+from ledger_api.verify import ChainVerifier
 
 __all__ = [
     "AuditReport",

@@ -33,7 +33,7 @@ from grpc_reflection.v1alpha import reflection
 
 from ledger.server.errors import abort
 from ledger.settings import ConfigError, Settings
-from ledger.v1 import ledger_pb2
+from ledger_api.ledger.v1 import ledger_pb2
 
 __all__ = [
     "Role",

@@ -27,7 +27,7 @@ from ledger.server.servicer import PolicyLedgerServicer
 from ledger.server.tls import describe, server_credentials
 from ledger.service import Ledger
 from ledger.settings import Settings
-from ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from ledger_api.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 __all__ = ["LedgerServer", "serve", "MAX_MESSAGE_BYTES"]
 

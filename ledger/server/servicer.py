@@ -1,6 +1,6 @@
 """``ledger.v1.PolicyLedger``: each method converts its request, asks the ledger, converts back.
 
-Conversions go through ``ledger_client.convert`` (descriptor-driven, shared with the client);
+Conversions go through ``ledger_api.convert`` (descriptor-driven, shared with the client);
 refusals become statuses in ``ledger.server.errors``. Nothing here decides anything.
 """
 
@@ -24,9 +24,9 @@ from ledger.queries import CheckRequest, CompareRequest, Ruling, StateRequest
 from ledger.readmodel import Checkpoint, OfficeRow
 from ledger.server.errors import Invalid, abort, refusals, violations
 from ledger.service import HistoryRequest, Ledger
-from ledger.v1 import ledger_pb2 as pb
-from ledger.v1 import ledger_pb2_grpc
-from ledger_client.convert import from_data, from_model, to_data
+from ledger_api.ledger.v1 import ledger_pb2 as pb
+from ledger_api.ledger.v1 import ledger_pb2_grpc
+from ledger_api.convert import from_data, from_model, to_data
 
 __all__ = ["PolicyLedgerServicer", "DEFAULT_BATCH", "MAX_BATCH", "MAX_IMPORT"]
 

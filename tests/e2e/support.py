@@ -21,7 +21,7 @@ from typing import Any
 
 import grpc
 
-from ledger.v1 import ledger_pb2 as pb
+from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_client import LedgerClient, LedgerClientError, WatchEvent
 
 __all__ = [

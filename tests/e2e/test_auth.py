@@ -20,7 +20,7 @@ import grpc
 import pytest
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from ledger.v1 import ledger_pb2
+from ledger_api.ledger.v1 import ledger_pb2
 from ledger_client import LedgerClient, LedgerClientError, command_message
 from tests.e2e.security import cli_token, hashed_line, refused_start
 from tests.e2e.support import RunningServer, new_office, run_cli, start_server

@@ -8,7 +8,7 @@ import grpc
 import pytest
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from ledger.v1 import ledger_pb2 as pb
+from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_client import LedgerClient, LedgerClientError, Verdict, command_message
 from tests.e2e.support import (
     SEED_EVENTS,

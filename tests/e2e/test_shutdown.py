@@ -11,7 +11,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from ledger.v1 import ledger_pb2 as pb
+from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_client import LedgerClient, LedgerClientError, WatchEvent
 from tests.e2e.support import SEED_EVENTS, RunningServer, log_end, new_office, start_server
 

@@ -11,8 +11,8 @@ from typing import Any
 import grpc
 import pytest
 
-from ledger.v1 import ledger_pb2 as pb
-from ledger.v1 import ledger_pb2_grpc
+from ledger_api.ledger.v1 import ledger_pb2 as pb
+from ledger_api.ledger.v1 import ledger_pb2_grpc
 from ledger_client import LedgerClient, LedgerClientError
 from tests.e2e.support import WORKER_BAGGAGE, new_office, source, start_server
 

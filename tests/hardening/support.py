@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ledger.v1 import ledger_pb2 as pb
+from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_client import LedgerClient
 from tests.conftest import fresh_database, need_postgres
 from tests.e2e.support import LEDGER, REPO, WORKER_BAGGAGE, RunningServer, source, start_server

@@ -21,7 +21,7 @@ import pytest
 
 from ledger.application import change_id_for
 from ledger_client import LedgerClient, LedgerClientError, Receipt
-from ledger_client.verify import event_hash
+from ledger_api.verify import event_hash
 from tests.hardening.support import LONG, database, exported, observe, report, serving
 
 pytestmark = pytest.mark.hardening

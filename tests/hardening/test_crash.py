@@ -24,7 +24,7 @@ import pytest
 
 from ledger.application import change_id_for
 from ledger_client import LedgerClient, LedgerClientError, Receipt, command_message
-from ledger_client.verify import event_hash
+from ledger_api.verify import event_hash
 from tests.e2e.support import RunningServer, start_server
 from tests.hardening.support import (
     LONG,

@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 
 from ledger.application import change_id_for
 from ledger.importer import parse_lines
-from ledger.v1 import ledger_pb2 as pb
-from ledger.v1 import ledger_pb2_grpc
+from ledger_api.ledger.v1 import ledger_pb2 as pb
+from ledger_api.ledger.v1 import ledger_pb2_grpc
 from ledger_client import LedgerClient, LedgerClientError, command_message
 from tests.e2e.support import EXAMPLE, WORKER_BAGGAGE, RunningServer, run_cli, source
 from tests.hardening.support import (

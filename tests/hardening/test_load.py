@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from ledger_client import LedgerClient, Receipt
-from ledger_client.verify import event_hash
+from ledger_api.verify import event_hash
 from tests.hardening.support import (
     LONG,
     REPORTS,

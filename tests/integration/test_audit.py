@@ -22,7 +22,7 @@ from ledger.domain.chain import canonical_json
 from ledger.importer import import_file
 from ledger.service import Ledger
 from ledger.settings import Settings
-from ledger_client.verify import ChainVerifier, event_hash
+from ledger_api.verify import ChainVerifier, event_hash
 from tests.support import PROHIBITED, WORKER_BAGGAGE, amend, limit, record, retract
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "dandong-2025.jsonl"

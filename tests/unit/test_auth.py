@@ -26,7 +26,7 @@ from ledger.server.auth import (
     token_line,
 )
 from ledger.settings import ConfigError, Settings
-from ledger.v1 import ledger_pb2
+from ledger_api.ledger.v1 import ledger_pb2
 
 SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["PolicyLedger"]
 OPEN = Settings(database_url="memory://")

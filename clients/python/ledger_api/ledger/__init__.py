@@ -1,0 +1,1 @@
+"""Code generated from the protos (``make generate``): never edited by hand."""
