@@ -17,8 +17,8 @@ from datetime import date
 from typing import Any
 
 from benchmarks.synth import Question
+from ledger.domain.events import ChangeAmended, ChangeRetracted, PolicyChanged
 from ledger.domain.goods import categories, normalise_goods
-from ledger.domain.office import ChangeAmended, ChangeRetracted, PolicyChanged
 from ledger.domain.values import Measure
 
 __all__ = ["Form", "ScopeTuple", "fold", "by_scope", "candidate_scopes", "inspection_at"]

@@ -27,7 +27,9 @@ from ledger.commands import (
     RegisterOffice,
     RetractChange,
 )
-from ledger.domain.office import LedgerError, Office, OfficeEvent, office_id
+from ledger.domain.errors import LedgerError, OfficeAlreadyRegistered, OfficeNotFound
+from ledger.domain.events import OfficeEvent
+from ledger.domain.office import Office, office_id
 from ledger.persistence import (
     POPOLedgerRecorder,
     PydanticMapper,
@@ -230,8 +232,10 @@ class LedgerApplication(Application[UUID]):
             if expected is not None and office.version != expected:
                 raise VersionConflict(command.office, expected, office.version)
             if isinstance(command, RecordChange):
-                office.record(
-                    command.kind,
+                verb = {"observed": office.observe, "tightened": office.tighten}.get(
+                    command.kind, office.loosen
+                )
+                verb(
                     command.scope,
                     command.measure,
                     command.effective,
@@ -306,18 +310,6 @@ def _receipt(request: RequestRecord, position: int) -> Receipt:
         recorded_at=request.recorded_at,
         hash=request.hash,
     )
-
-
-class OfficeNotFound(LedgerError):
-    def __init__(self, code: str) -> None:
-        super().__init__(f"office {code} is not registered")
-        self.code = code
-
-
-class OfficeAlreadyRegistered(LedgerError):
-    def __init__(self, code: str) -> None:
-        super().__init__(f"office {code} is already registered")
-        self.code = code
 
 
 class VersionConflict(LedgerError):

@@ -24,7 +24,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from pydantic import Field
 
 from ledger.application import LedgerApplication
-from ledger.domain.office import LedgerError
+from ledger.domain.errors import LedgerError
 from ledger.domain.values import Value
 from ledger.persistence import event_type
 from ledger.postgres import PostgresLedgerRecorder, PostgresRuleView
@@ -32,8 +32,8 @@ from ledger.queries import StateRequest
 from ledger.readmodel import RuleView, SQLiteRuleView
 from ledger.service import Ledger
 from ledger.settings import Settings
-from ledger_client import ExportedEvent, LedgerClient
 from ledger_api.verify import ChainVerifier
+from ledger_client import ExportedEvent, LedgerClient
 
 __all__ = [
     "AuditReport",

@@ -30,9 +30,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ledger.commands import Command, RecordChange
+from ledger.domain.errors import LedgerError
 from ledger.domain.goods import format_goods
-from ledger.domain.office import ChangeKind, LedgerError
-from ledger.domain.values import Channel, Direction, Traveller
+from ledger.domain.values import ChangeKind, Channel, Direction, Traveller
 from ledger.importer import parse_lines
 from ledger.readmodel import Basis
 from ledger.server.auth import Role, new_token, token_line

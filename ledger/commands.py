@@ -13,10 +13,10 @@ from uuid import UUID
 
 from pydantic import Field
 
-from ledger.domain.office import ChangeKind
+from ledger.domain.dates import EffectiveDate
 from ledger.domain.values import (
+    ChangeKind,
     Crossing,
-    EffectiveDate,
     Measure,
     OfficeCode,
     Scope,

@@ -25,7 +25,8 @@ from ledger.commands import (
     RegisterOffice,
     RetractChange,
 )
-from ledger.domain.office import ChangeKind, LedgerError
+from ledger.domain.errors import LedgerError
+from ledger.domain.values import ChangeKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

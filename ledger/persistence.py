@@ -24,7 +24,7 @@ from ledger.domain.chain import event_hash
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol
 
-    from ledger.domain.office import OfficeEvent
+    from ledger.domain.events import OfficeEvent
 
 __all__ = [
     "ExportRow",

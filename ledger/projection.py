@@ -20,14 +20,14 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import Projection
 
 from ledger.domain.chain import GENESIS, next_root
-from ledger.domain.office import (
+from ledger.domain.events import (
     ChangeAmended,
     ChangeRetracted,
     OfficeEvent,
     OfficeRegistered,
     PolicyChanged,
-    office_id,
 )
+from ledger.domain.office import office_id
 from ledger.index import RuleIndex
 from ledger.readmodel import Checkpoint, OfficeRow, Revision, RuleView
 

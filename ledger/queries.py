@@ -18,19 +18,19 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from ledger.application import OfficeNotFound
+from ledger.domain.dates import EffectiveDate
+from ledger.domain.errors import LedgerError, OfficeNotFound
 from ledger.domain.goods import categories, hs_prefixes
-from ledger.domain.office import ChangeKind, LedgerError
 from ledger.domain.values import (
     DIMENSIONS,
     MAX_DIGITS,
     Admissibility,
     AdmissibilityKind,
+    ChangeKind,
     Channel,
     CurrencyCode,
     Dimension,
     Direction,
-    EffectiveDate,
     Enforcement,
     Goods,
     Inspection,

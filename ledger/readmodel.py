@@ -21,8 +21,8 @@ from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from pydantic import BaseModel, TypeAdapter
 
-from ledger.domain.office import ChangeKind
-from ledger.domain.values import Crossing, Dimension, EffectiveDate, Measure, Scope, Source
+from ledger.domain.dates import EffectiveDate
+from ledger.domain.values import ChangeKind, Crossing, Dimension, Measure, Scope, Source
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

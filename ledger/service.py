@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
 
-from ledger.application import LedgerApplication, OfficeNotFound
+from ledger.application import LedgerApplication
 from ledger.commands import (
     AmendChange,
     Command,
@@ -26,14 +26,9 @@ from ledger.commands import (
     RetractChange,
 )
 from ledger.domain.chain import GENESIS
-from ledger.domain.office import (
-    ChangeAmended,
-    LedgerError,
-    Office,
-    OfficeEvent,
-    OfficeRegistered,
-    PolicyChanged,
-)
+from ledger.domain.errors import LedgerError, OfficeNotFound
+from ledger.domain.events import ChangeAmended, OfficeEvent, OfficeRegistered, PolicyChanged
+from ledger.domain.office import Office
 from ledger.domain.values import OfficeCode, Value
 from ledger.index import RuleIndex
 from ledger.persistence import ExportRow

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from ledger.commands import AmendChange, RecordChange, RegisterOffice, RetractChange
-from ledger.domain.office import ChangeKind
+from ledger.domain.values import ChangeKind
 from ledger.queries import CheckRequest, StateRequest
 from ledger.service import Ledger
 

@@ -6,9 +6,8 @@ messages that name the offending field.
 
 from __future__ import annotations
 
-import calendar
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -17,20 +16,23 @@ from typing import Annotated, Literal, Self
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ledger.domain.dates import ONE_DAY
 from ledger.domain.goods import normalise_goods
 
 __all__ = [
     "Value",
+    "ChangeKind",
+    "compare_strictness",
+    "Dimension",
+    "DIMENSIONS",
     "Direction",
     "Channel",
     "Traveller",
     "Inspection",
     "Enforcement",
-    "Precision",
     "Admissibility",
     "AdmissibilityKind",
     "Measure",
-    "EffectiveDate",
     "Source",
     "Scope",
     "OfficeCode",
@@ -84,6 +86,14 @@ class Traveller(StrEnum):
     RESIDENT = "resident"
     DRIVER = "driver"
     CREW = "crew"
+
+
+class ChangeKind(StrEnum):
+    """What a recorded change claims: a baseline observed, a tightening or a loosening."""
+
+    OBSERVED = "observed"
+    TIGHTENED = "tightened"
+    LOOSENED = "loosened"
 
 
 class _Ordered(StrEnum):
@@ -218,6 +228,17 @@ def _sign(number: int | Decimal) -> int:
     return (number > 0) - (number < 0)
 
 
+def compare_strictness(
+    new: Admissibility | Inspection | Enforcement, old: Admissibility | Inspection | Enforcement
+) -> int | None:
+    """-1 if ``new`` is stricter than ``old``, 0 if as strict, 1 if looser, None if unordered."""
+    if isinstance(new, Admissibility):
+        assert isinstance(old, Admissibility)
+        return new.compare(old)
+    assert isinstance(old, type(new))
+    return (new.rank < old.rank) - (new.rank > old.rank)
+
+
 Dimension = Literal["admissibility", "inspection", "enforcement"]
 DIMENSIONS: tuple[Dimension, ...] = ("admissibility", "inspection", "enforcement")
 
@@ -248,72 +269,6 @@ class Measure(Value):
 
     def __str__(self) -> str:
         return ", ".join(f"{name} {value}" for name, value in self.stated().items())
-
-
-class Precision(StrEnum):
-    """How precisely an effective date is known; each precision is a closed window."""
-
-    DAY = "day"
-    EARLY_MONTH = "early-month"
-    MID_MONTH = "mid-month"
-    LATE_MONTH = "late-month"
-    MONTH = "month"
-    QUARTER = "quarter"
-    YEAR = "year"
-
-
-class EffectiveDate(Value):
-    """Valid time: a date and its precision. ``early March 2025`` is 2025-03-01..2025-03-10."""
-
-    on: date
-    precision: Precision = Precision.DAY
-
-    @model_validator(mode="after")
-    def _date_lies_in_its_window(self) -> Self:
-        start, end = self.window
-        if not start <= self.on <= end:
-            raise ValueError(
-                f"{self.on} is not in the {self.precision.value} window {start}..{end}"
-            )
-        return self
-
-    @property
-    def window(self) -> tuple[date, date]:
-        """The first and last day on which the change may have taken effect (inclusive)."""
-        return _window(self.on, self.precision)
-
-    def __str__(self) -> str:
-        start, end = self.window
-        return str(start) if start == end else f"{start}..{end} ({self.precision.value})"
-
-
-@lru_cache(maxsize=65536)
-def _window(on: date, precision: Precision) -> tuple[date, date]:
-    """``EffectiveDate.window``, worked out once per date and precision."""
-    last_of_month = calendar.monthrange(on.year, on.month)[1]
-    match precision:
-        case Precision.DAY:
-            return on, on
-        case Precision.EARLY_MONTH:
-            return on.replace(day=1), on.replace(day=10)
-        case Precision.MID_MONTH:
-            return on.replace(day=11), on.replace(day=20)
-        case Precision.LATE_MONTH:
-            return on.replace(day=21), on.replace(day=last_of_month)
-        case Precision.MONTH:
-            return on.replace(day=1), on.replace(day=last_of_month)
-        case Precision.QUARTER:
-            first_month = 3 * ((on.month - 1) // 3) + 1
-            start = date(on.year, first_month, 1)
-            end = date(on.year, first_month + 2, 1)
-            return start, end.replace(day=calendar.monthrange(end.year, end.month)[1])
-        case Precision.YEAR:
-            return date(on.year, 1, 1), date(on.year, 12, 31)
-    raise AssertionError(precision)  # pragma: no cover - the match is exhaustive
-
-
-# The day before a window is the last day on which the replaced state certainly held.
-ONE_DAY = timedelta(days=1)
 
 
 class Source(Value):

@@ -17,19 +17,15 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from pydantic import ValidationError
 
-from ledger.application import (
-    BatchRefused,
-    OfficeAlreadyRegistered,
-    OfficeNotFound,
-    RequestIdReused,
-    VersionConflict,
-)
-from ledger.domain.office import (
+from ledger.application import BatchRefused, RequestIdReused, VersionConflict
+from ledger.domain.errors import (
     ChangeAlreadyRetracted,
     ChangeNotFound,
     DirectionViolation,
     LedgerError,
     NothingToAmend,
+    OfficeAlreadyRegistered,
+    OfficeNotFound,
 )
 from ledger.queries import ValueRequired
 from ledger.service import DigestMismatch, NotYet

@@ -18,15 +18,14 @@ from google.protobuf.message import Message
 from pydantic import BaseModel, Field, ValidationError
 
 from ledger.commands import AmendChange, Command, RecordChange, RegisterOffice, RetractChange
-from ledger.domain.office import ChangeKind
-from ledger.domain.values import OfficeCode, Source, Value
+from ledger.domain.values import ChangeKind, OfficeCode, Source, Value
 from ledger.queries import CheckRequest, CompareRequest, Ruling, StateRequest
 from ledger.readmodel import Checkpoint, OfficeRow
 from ledger.server.errors import Invalid, abort, refusals, violations
 from ledger.service import HistoryRequest, Ledger
+from ledger_api.convert import from_data, from_model, to_data
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_api.ledger.v1 import ledger_pb2_grpc
-from ledger_api.convert import from_data, from_model, to_data
 
 __all__ = ["PolicyLedgerServicer", "DEFAULT_BATCH", "MAX_BATCH", "MAX_IMPORT"]
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from ledger.application import OfficeNotFound
+from ledger.domain.errors import OfficeNotFound
 from ledger.queries import CheckRequest, CompareRequest, ValueRequired, Verdict
 from ledger.service import Ledger
 from tests.support import ALLOWED, PROHIBITED, check, limit, record, register

@@ -8,14 +8,14 @@ from uuid import UUID
 import pytest
 from pydantic import ValidationError
 
-from ledger.application import (
+from ledger.application import RequestIdReused, VersionConflict
+from ledger.commands import RecordChange, RegisterOffice
+from ledger.domain.errors import (
+    ChangeNotFound,
+    DirectionViolation,
     OfficeAlreadyRegistered,
     OfficeNotFound,
-    RequestIdReused,
-    VersionConflict,
 )
-from ledger.commands import RecordChange, RegisterOffice
-from ledger.domain.office import ChangeNotFound, DirectionViolation
 from ledger.service import Ledger
 from tests.support import (
     DANDONG,

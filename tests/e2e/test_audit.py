@@ -19,8 +19,8 @@ import grpc
 import pytest
 
 from ledger_api.ledger.v1 import ledger_pb2 as pb
-from ledger_client import Digest, LedgerClient, LedgerClientError, Receipt
 from ledger_api.verify import GENESIS, event_hash, next_root
+from ledger_client import Digest, LedgerClient, LedgerClientError, Receipt
 from tests.e2e.support import (
     SEED_EVENTS,
     WORKER_BAGGAGE,

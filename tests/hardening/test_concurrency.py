@@ -20,8 +20,8 @@ import grpc
 import pytest
 
 from ledger.application import change_id_for
-from ledger_client import LedgerClient, LedgerClientError, Receipt
 from ledger_api.verify import event_hash
+from ledger_client import LedgerClient, LedgerClientError, Receipt
 from tests.hardening.support import LONG, database, exported, observe, report, serving
 
 pytestmark = pytest.mark.hardening

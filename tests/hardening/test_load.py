@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from ledger_client import LedgerClient, Receipt
 from ledger_api.verify import event_hash
+from ledger_client import LedgerClient, Receipt
 from tests.hardening.support import (
     LONG,
     REPORTS,

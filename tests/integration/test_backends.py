@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from ledger.application import LedgerApplication, VersionConflict
 from ledger.commands import RecordChange
-from ledger.domain.office import ChangeKind
-from ledger.domain.values import EffectiveDate, Measure, Scope, Source
+from ledger.domain.dates import EffectiveDate
+from ledger.domain.values import Measure, Scope, Source
 from ledger.importer import import_file
 from ledger.persistence import RequestRecord
 from ledger.queries import Verdict
@@ -198,8 +198,7 @@ class TestRequestIndex:
             register(ledger)
             receipt = record(ledger, "observed", limit(2), "2024-01-01", "year", request_id="once")
             office = ledger.app.get_office(DANDONG)
-            office.record(
-                ChangeKind.OBSERVED,
+            office.observe(
                 Scope.model_validate(WORKER_BAGGAGE),
                 Measure.model_validate({"inspection": "light"}),
                 EffectiveDate.model_validate({"on": "2025-01-01"}),

@@ -23,22 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from ledger.domain.office import (
-    ChangeAlreadyRetracted,
-    ChangeAmended,
-    ChangeRetracted,
-    DirectionViolation,
-    OfficeEvent,
-    PolicyChanged,
-)
-from ledger.domain.values import (
-    DIMENSIONS,
-    AdmissibilityKind,
-    EffectiveDate,
-    Enforcement,
-    Inspection,
-    Measure,
-)
+from ledger.domain.dates import EffectiveDate
+from ledger.domain.errors import ChangeAlreadyRetracted, DirectionViolation
+from ledger.domain.events import ChangeAmended, ChangeRetracted, OfficeEvent, PolicyChanged
+from ledger.domain.values import DIMENSIONS, AdmissibilityKind, Enforcement, Inspection, Measure
 from ledger.projection import ProjectionFollower
 from ledger.queries import RuleState, StateRequest, Verdict
 from ledger.service import Ledger

@@ -16,8 +16,8 @@ from ledger.importer import import_file
 from ledger.queries import CheckRequest, Ruling, StateRequest
 from ledger.service import Ledger
 from ledger.settings import Settings
-from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_api.convert import from_data, from_model
+from ledger_api.ledger.v1 import ledger_pb2 as pb
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "dandong-2025.jsonl"
 DAYS = ["2024-06-01", "2025-02-20", "2025-03-05", "2025-03-20", "2025-04-28", "2025-12-31"]

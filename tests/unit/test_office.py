@@ -13,23 +13,24 @@ from pydantic import ValidationError
 
 from ledger.commands import RecordChange
 from ledger.domain.chain import canonical_json
-from ledger.domain.office import (
+from ledger.domain.dates import EffectiveDate
+from ledger.domain.errors import (
     ChangeAlreadyRetracted,
-    ChangeAmended,
-    ChangeKind,
     ChangeNotFound,
-    ChangeRetracted,
     DirectionViolation,
     NothingToAmend,
-    Office,
+)
+from ledger.domain.events import (
+    ChangeAmended,
+    ChangeRetracted,
     OfficeRegistered,
     PolicyChanged,
     PolicyLoosened,
     PolicyObserved,
     PolicyTightened,
-    office_id,
 )
-from ledger.domain.values import EffectiveDate, Measure, Scope, Source
+from ledger.domain.office import Office, office_id
+from ledger.domain.values import ChangeKind, Measure, Scope, Source
 from tests.support import ALLOWED, DANDONG, PROHIBITED, WORKER_BAGGAGE, limit, source
 
 OBSERVED, TIGHTENED, LOOSENED = ChangeKind.OBSERVED, ChangeKind.TIGHTENED, ChangeKind.LOOSENED
@@ -69,8 +70,8 @@ def record(
 ) -> UUID:
     """Record a change in the worker-baggage scope (or another) and return its id."""
     change_id = uuid4()
-    office.record(
-        kind,
+    verbs = {OBSERVED: office.observe, TIGHTENED: office.tighten, LOOSENED: office.loosen}
+    verbs[kind](
         Scope.model_validate({**WORKER_BAGGAGE, **scope}),
         Measure.model_validate(measure),
         effective(on, precision),
@@ -166,8 +167,7 @@ class TestEvents:
         after = datetime.now(UTC)
         assert before <= office.collect_events()[-1].timestamp <= after
         with pytest.raises(TypeError, match="timestamp"):
-            office.record(  # type: ignore[call-arg]
-                OBSERVED,
+            office.observe(  # type: ignore[call-arg]
                 Scope.model_validate(WORKER_BAGGAGE),
                 Measure.model_validate(limit(2)),
                 effective("2025-03-05"),
@@ -179,8 +179,7 @@ class TestEvents:
     def test_a_change_without_sources_is_refused_by_the_aggregate_and_the_command(self) -> None:
         office = new_office()
         with pytest.raises(ValidationError, match=r"(?m)^sources$"):
-            office.record(
-                OBSERVED,
+            office.observe(
                 Scope.model_validate(WORKER_BAGGAGE),
                 Measure.model_validate(limit(2)),
                 effective("2025-03-05"),
@@ -415,8 +414,7 @@ class TestCopies:
         office = new_office()
         office.collect_events()
         clone = copy.deepcopy(office)
-        clone.record(
-            OBSERVED,
+        clone.observe(
             Scope.model_validate(WORKER_BAGGAGE),
             Measure.model_validate(limit(2)),
             effective("2025-01-01"),

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ledger.domain.dates import EffectiveDate
 from ledger.domain.values import (
     Admissibility,
     Crossing,
-    EffectiveDate,
     Enforcement,
     Inspection,
     Measure,
