@@ -16,7 +16,7 @@ from pathlib import Path
 from benchmarks.context import Context
 from benchmarks.ledgers import sqlite_url
 from benchmarks.results import Figure, Group, Target, WrongAnswer, rate, seconds
-from ledger.audit import audit_store
+from ledger.audit.store import audit_store
 from ledger.settings import Settings
 
 __all__ = ["measure", "raw_read"]

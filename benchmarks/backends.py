@@ -23,9 +23,15 @@ from benchmarks.ledgers import sqlite_url
 from benchmarks.results import Figure, Group, rate, seconds
 from benchmarks.synth import Question, Synthesis, sample_questions
 from benchmarks.timing import Latency, time_each
-from ledger.commands import AmendChange, Command, RecordChange, RegisterOffice, RetractChange
-from ledger.importer import command_from
-from ledger.service import Ledger
+from ledger.application.commands import (
+    AmendChange,
+    Command,
+    RecordChange,
+    RegisterOffice,
+    RetractChange,
+)
+from ledger.application.importer import command_from
+from ledger.bootstrap import Ledger
 from ledger.settings import Settings
 
 __all__ = ["measure", "postgres_url", "postgres_version"]

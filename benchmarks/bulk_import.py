@@ -20,8 +20,8 @@ from eventsourcing.domain import Aggregate, event
 from benchmarks.context import Context
 from benchmarks.ledgers import sqlite_url, write_jsonl
 from benchmarks.results import Figure, Group, Target, WrongAnswer, rate, seconds
-from ledger.importer import import_file
-from ledger.service import Ledger
+from ledger.application.importer import import_file
+from ledger.bootstrap import Ledger
 from ledger.settings import Settings
 
 __all__ = ["measure", "PlainOffice", "plain_save"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from benchmarks.ledgers import GeneratedLedger, sqlite_url
 from benchmarks.plan import Plan
 from benchmarks.progress import Steps
-from ledger.service import Ledger
+from ledger.bootstrap import Ledger
 from ledger.settings import Settings
 
 __all__ = ["Context"]

@@ -1,7 +1,7 @@
 """Synthetic ledgers on disk: written through the real write path, cached, copied for use.
 
 ``generate_ledger`` writes ``var/bench/ledger-<size>.sqlite`` with
-``Ledger(Settings(database_url=...)).execute_batch(chunk)`` in chunks of 5,000 commands (the
+``Ledger(Settings(database_url=...)).app.execute_batch(chunk)`` in chunks of 5,000 commands (the
 projection follows within each save), next to a ``.json`` sidecar holding the cache key
 (size, ``GENERATOR_VERSION``, seed) and what each office got. A later run whose key matches
 reuses the file (``cached_ledger``). Benchmarks never open the cached file itself, only a
@@ -21,8 +21,8 @@ from typing import Any
 
 from benchmarks.plan import CACHE
 from benchmarks.synth import GENERATOR_VERSION, OfficePlan, Question, Synthesis, sample_questions
-from ledger.importer import command_from
-from ledger.service import Ledger
+from ledger.application.importer import command_from
+from ledger.bootstrap import Ledger
 from ledger.settings import Settings
 
 __all__ = [
@@ -169,7 +169,7 @@ def _write(path: Path, synthesis: Synthesis, advance: Advance | None) -> WriteTi
             if not batch:
                 break
             validated = time.perf_counter()
-            ledger.execute_batch(batch)
+            ledger.app.execute_batch(batch)
             ended = time.perf_counter()
             validate += validated - started
             write += committed[-1] - validated

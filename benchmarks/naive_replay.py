@@ -15,8 +15,8 @@ from benchmarks.folding import by_scope, candidate_scopes, fold, inspection_at
 from benchmarks.results import Figure, Group, Target, WrongAnswer, seconds
 from benchmarks.synth import Question
 from benchmarks.timing import Latency
+from ledger.bootstrap import Ledger
 from ledger.domain.office import office_id
-from ledger.service import Ledger
 
 __all__ = ["measure", "naive_inspection"]
 
@@ -39,13 +39,13 @@ def measure(context: Context) -> Group:
     answered = 0
     with context.open(source) as ledger:
         for request in requests:  # warm: the office is in the rule index before timing
-            ledger.check(request)
+            ledger.reader.check(request)
         with context.steps.step("d. naive replay and check", len(questions)) as advance:
             for question, request in zip(questions, requests, strict=True):
                 started = time.perf_counter()
                 naive = naive_inspection(ledger, question)
                 middle = time.perf_counter()
-                item = ledger.check(request).items[0]
+                item = ledger.reader.check(request).items[0]
                 ended = time.perf_counter()
                 naive_times.append(middle - started)
                 check_times.append(ended - middle)

@@ -18,10 +18,10 @@ from benchmarks.folding import Form, ScopeTuple, by_scope, candidate_scopes, fol
 from benchmarks.results import Figure, Group, Target, WrongAnswer, seconds
 from benchmarks.synth import Question
 from benchmarks.timing import Latency, time_each
+from ledger.bootstrap import Ledger
 from ledger.domain.values import Channel, Direction, Traveller
-from ledger.queries import CheckRequest
-from ledger.readmodel import Knowledge
-from ledger.service import Ledger
+from ledger.readmodel.answers import CheckRequest
+from ledger.readmodel.model import Knowledge
 
 __all__ = ["measure", "build_table", "SELECT"]
 
@@ -101,7 +101,7 @@ def measure(context: Context) -> Group:
         with context.steps.step("e. SQL and check, interleaved", 2 * len(prepared)) as advance:
             for _, scopes, at, request in prepared:  # warm both
                 _answer(connection, office, scopes, at)
-                ledger.check(request)
+                ledger.reader.check(request)
             advance(len(prepared))
             sql_times, check_times, compared = _timed(connection, ledger, office, prepared)
             advance(len(prepared))
@@ -156,7 +156,7 @@ def _timed(
         started = time.perf_counter()
         sql = _answer(connection, office, scopes, at)
         middle = time.perf_counter()
-        item = ledger.check(request).items[0]
+        item = ledger.reader.check(request).items[0]
         ended = time.perf_counter()
         sql_times.append(middle - started)
         check_times.append(ended - middle)

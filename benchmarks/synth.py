@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from ledger.queries import CheckRequest
+from ledger.readmodel.answers import CheckRequest
 
 __all__ = [
     "GENERATOR_VERSION",

@@ -29,14 +29,14 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from ledger.commands import Command, RecordChange
+from ledger.application.commands import Command, RecordChange
+from ledger.application.importer import parse_lines
 from ledger.domain.errors import LedgerError
 from ledger.domain.goods import format_goods
 from ledger.domain.values import ChangeKind, Channel, Direction, Traveller
-from ledger.importer import parse_lines
-from ledger.readmodel import Basis
-from ledger.server.auth import Role, new_token, token_line
+from ledger.readmodel.model import Basis
 from ledger.settings import Settings
+from ledger.tokens import Role, new_token, token_line
 from ledger_client import (
     CheckResult,
     Digest,
@@ -707,7 +707,7 @@ def audit(
 
 
 def _audit_store(expect_digest: str | None, as_json: bool) -> None:
-    from ledger.audit import audit_store
+    from ledger.audit.store import audit_store
 
     if expect_digest is not None:
         raise Refused("--expect-digest checks a server's log: use it with --remote")
@@ -747,7 +747,7 @@ def _audit_store(expect_digest: str | None, as_json: bool) -> None:
 
 
 def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: bool) -> None:
-    from ledger.audit import compare_rule_states
+    from ledger.audit.remote import compare_rule_states
 
     try:
         pinned = None if expect_digest is None else Digest.parse(expect_digest)
@@ -765,7 +765,9 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
                 progress.advance(task)
 
             result = client.audit(expect=pinned, progress=seen)
-        compared, problems = compare_rule_states(client, events, sample) if result.ok else (0, [])
+        compared, problems = (
+            compare_rule_states(events, client.rule_state, sample) if result.ok else (0, [])
+        )
     ok = result.ok and not problems
     if as_json:
         _print_json(
@@ -822,7 +824,7 @@ def serve(
 @app.command()
 def rebuild() -> None:
     """Replay the whole log into a fresh read model (on LEDGER_DATABASE_URL, server stopped)."""
-    from ledger.service import Ledger
+    from ledger.bootstrap import Ledger
 
     with Ledger(Settings()) as ledger:
         replayed = ledger.rebuild()

@@ -95,15 +95,15 @@ class Settings(BaseSettings):
         """Each open watch holds a worker thread: leave at least half for every other call."""
         return min(self.max_watches or self.workers // 2, self.workers - 1)
 
-    def persistence_env(self) -> dict[str, str]:
-        """The ``eventsourcing`` settings for this database (the library takes no URLs)."""
+    def database(self) -> tuple[str, dict[str, str]]:
+        """The backend (``memory``, ``sqlite``, ``postgres``) and the ``eventsourcing`` settings
+        of its database (the library takes no URLs); ``ledger.storage`` picks the factory."""
         if self.database_url == "memory://":
-            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+            return "memory", {}
         if self.database_url.startswith(("postgresql://", "postgres://")):
             parts = urlsplit(self.database_url)
             schema = parse_qs(parts.query).get("schema", [""])[0]
-            return {
-                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            return "postgres", {
                 "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
                 "POSTGRES_HOST": parts.hostname or "",
                 "POSTGRES_PORT": str(parts.port or 5432),
@@ -117,7 +117,7 @@ class Settings(BaseSettings):
             }
         path = Path(self.database_url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+        return "sqlite", {"SQLITE_DBNAME": str(path)}
 
 
 def _redacted(url: str) -> str:

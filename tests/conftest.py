@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.service import Ledger
+from ledger.bootstrap import Ledger
 from ledger.settings import Settings
 
 POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "")

@@ -6,10 +6,10 @@ import itertools
 from datetime import date
 from typing import Any
 
-from ledger.commands import AmendChange, RecordChange, RegisterOffice, RetractChange
+from ledger.application.commands import AmendChange, RecordChange, RegisterOffice, RetractChange
+from ledger.bootstrap import Ledger
 from ledger.domain.values import ChangeKind
-from ledger.queries import CheckRequest, StateRequest
-from ledger.service import Ledger
+from ledger.readmodel.answers import CheckRequest, StateRequest
 
 _ids = itertools.count(1)
 
@@ -38,7 +38,7 @@ def source(published: str = "2025-03-19", **fields: Any) -> dict[str, Any]:
 
 
 def register(ledger: Ledger, code: str = DANDONG, **fields: Any) -> Any:
-    return ledger.register_office(
+    return ledger.app.execute(
         RegisterOffice(request_id=request_id(), office=code, name=f"{code} customs", **fields)
     )
 
@@ -55,7 +55,7 @@ def record(
     published: str = "2025-03-19",
     **fields: Any,
 ) -> Any:
-    return ledger.record_change(
+    return ledger.app.execute(
         RecordChange(
             request_id=fields.pop("request_id", None) or request_id(),
             office=office,
@@ -77,7 +77,7 @@ def amend(
     published: str = "2025-04-01",
     **fields: Any,
 ) -> Any:
-    return ledger.amend_change(
+    return ledger.app.execute(
         AmendChange(
             request_id=request_id(),
             office=office,
@@ -92,7 +92,7 @@ def amend(
 def retract(
     ledger: Ledger, change_id: Any, *, office: str = DANDONG, published: str = "2025-04-01"
 ) -> Any:
-    return ledger.retract_change(
+    return ledger.app.execute(
         RetractChange(
             request_id=request_id(),
             office=office,
@@ -133,8 +133,8 @@ def check(
         traveller=fields.pop("traveller", "worker"),
         items=({"goods": goods, "quantity": quantity, **fields},),
     )
-    return ledger.check(request).items[0]
+    return ledger.reader.check(request).items[0]
 
 
 def state(ledger: Ledger, at: str, *, office: str = DANDONG, **fields: Any) -> Any:
-    return ledger.state(StateRequest(office=office, at=date.fromisoformat(at), **fields))
+    return ledger.reader.state(StateRequest(office=office, at=date.fromisoformat(at), **fields))

@@ -21,10 +21,8 @@ import hmac
 import ipaddress
 import logging
 import re
-import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import NoReturn
 
 import grpc
@@ -33,19 +31,15 @@ from grpc_reflection.v1alpha import reflection
 
 from ledger.server.errors import abort
 from ledger.settings import ConfigError, Settings
+from ledger.tokens import Role
 from ledger_api.ledger.v1 import ledger_pb2
 
 __all__ = [
-    "Role",
-    "METHODS",
     "OPEN_SERVICES",
     "Token",
     "Tokens",
     "Refusal",
     "TokenAuth",
-    "new_token",
-    "token_line",
-    "hash_token",
     "parse_tokens",
     "load_tokens",
     "is_loopback",
@@ -57,52 +51,6 @@ log = logging.getLogger("ledger.server.auth")
 SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["PolicyLedger"].full_name
 
 
-class Role(StrEnum):
-    """What a token may do. Roles form a lattice, not a ladder: a recorder is no auditor, an
-    auditor no recorder; both are readers, and admin is everything."""
-
-    READER = "reader"
-    RECORDER = "recorder"
-    AUDITOR = "auditor"
-    ADMIN = "admin"
-
-    def includes(self, needed: Role) -> bool:
-        return needed in _INCLUDES[self]
-
-
-_INCLUDES: dict[Role, frozenset[Role]] = {
-    Role.READER: frozenset({Role.READER}),
-    Role.RECORDER: frozenset({Role.READER, Role.RECORDER}),
-    Role.AUDITOR: frozenset({Role.READER, Role.AUDITOR}),
-    Role.ADMIN: frozenset(Role),
-}
-
-# The role each method of ledger.v1.PolicyLedger needs. A method missing here is refused to
-# every token, admin's too: a new RPC stays closed until someone decides who may call it.
-METHODS: dict[str, Role] = {
-    # Questions, and the live log.
-    "Ping": Role.READER,
-    "GetOffice": Role.READER,
-    "ListOffices": Role.READER,
-    "GetHistory": Role.READER,
-    "GetRuleState": Role.READER,
-    "Check": Role.READER,
-    "CompareOffices": Role.READER,
-    "Watch": Role.READER,
-    # Commands.
-    "RegisterOffice": Role.RECORDER,
-    "RecordObservation": Role.RECORDER,
-    "RecordTightening": Role.RECORDER,
-    "RecordLoosening": Role.RECORDER,
-    "AmendChange": Role.RECORDER,
-    "RetractChange": Role.RECORDER,
-    "ImportCommands": Role.RECORDER,
-    # The audit trail: the log as stored, and its digests.
-    "GetDigest": Role.AUDITOR,
-    "VerifyDigest": Role.AUDITOR,
-    "ExportLedger": Role.AUDITOR,
-}
-
 # Services anyone may call: load balancers probe health, tools discover the API.
 OPEN_SERVICES = frozenset(
     {health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME}
@@ -111,22 +59,6 @@ OPEN_SERVICES = frozenset(
 _METHOD = re.compile(r"^/([^/]+)/([^/]+)$")
 _HASH = re.compile(r"^sha256:([0-9a-fA-F]{64})$")
 _BEARER = re.compile(r"^Bearer +(\S+)$", re.IGNORECASE)
-_TOKEN_BYTES = 32
-
-
-def new_token() -> str:
-    """A fresh random token (256 bits, URL-safe)."""
-    return secrets.token_urlsafe(_TOKEN_BYTES)
-
-
-def hash_token(token: str) -> str:
-    """How a token is stored: ``sha256:`` and the hex SHA-256 of its UTF-8 bytes."""
-    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
-
-
-def token_line(role: Role, token: str, name: str = "") -> str:
-    """The tokens-file line for ``token``: it holds the hash, never the token."""
-    return f"{role} {hash_token(token)} {name}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -230,10 +162,15 @@ _UNKNOWN = Refusal(grpc.StatusCode.UNAUTHENTICATED, "the bearer token is not one
 
 
 class TokenAuth(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is untyped
-    """Refuses calls without a known token, or whose token's role is too small."""
+    """Refuses calls without a known token, or whose token's role is too small.
 
-    def __init__(self, tokens: Tokens) -> None:
+    ``roles`` names the role each method of the service needs. A method missing from it is
+    refused to every token, admin's too: a new RPC stays closed until someone decides who may
+    call it."""
+
+    def __init__(self, tokens: Tokens, roles: Mapping[str, Role]) -> None:
         self.tokens = tokens
+        self.roles = roles
 
     def decide(self, method: str, metadata: Iterable[tuple[str, str]]) -> Refusal | None:
         """None if the call may go ahead; ``method`` is ``/package.Service/Method``."""
@@ -250,7 +187,7 @@ class TokenAuth(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is untype
         token = self.tokens.identify(found.group(1))
         if token is None:
             return _UNKNOWN
-        needed = METHODS.get(name) if service == SERVICE else None
+        needed = self.roles.get(name) if service == SERVICE else None
         if needed is None:
             return Refusal(grpc.StatusCode.PERMISSION_DENIED, f"{method} is not open to any role")
         if not token.role.includes(needed):
@@ -302,8 +239,11 @@ def is_loopback(listen: str) -> bool:
         return False  # a host name may resolve to anything
 
 
-def server_interceptors(settings: Settings) -> list[grpc.ServerInterceptor]:
-    """The token check, or nothing when the server may run open (and says so, loudly)."""
+def server_interceptors(
+    settings: Settings, roles: Mapping[str, Role]
+) -> list[grpc.ServerInterceptor]:
+    """The token check (``roles``: what each method needs), or nothing when the server may run
+    open (and says so, loudly)."""
     tokens = load_tokens(settings)
     loopback = is_loopback(settings.listen)
     if tokens is not None:
@@ -313,7 +253,7 @@ def server_interceptors(settings: Settings) -> list[grpc.ServerInterceptor]:
                 "LEDGER_TLS_KEY, or put a TLS proxy in front",
                 settings.listen,
             )
-        return [TokenAuth(tokens)]
+        return [TokenAuth(tokens, roles)]
     if not loopback and not settings.allow_open:
         raise ConfigError(
             f"LEDGER_LISTEN {settings.listen} is not a loopback address and no tokens are "

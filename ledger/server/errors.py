@@ -17,18 +17,16 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from pydantic import ValidationError
 
-from ledger.application import BatchRefused, RequestIdReused, VersionConflict
+from ledger.application.app import BatchRefused
 from ledger.domain.errors import (
-    ChangeAlreadyRetracted,
-    ChangeNotFound,
-    DirectionViolation,
+    AlreadyExists,
+    Conflict,
+    InvalidRequest,
     LedgerError,
-    NothingToAmend,
-    OfficeAlreadyRegistered,
-    OfficeNotFound,
+    NotFound,
+    PreconditionFailed,
+    Unavailable,
 )
-from ledger.queries import ValueRequired
-from ledger.service import DigestMismatch, NotYet
 
 __all__ = ["refusals", "abort", "Invalid", "RefuseUndecodable"]
 
@@ -40,18 +38,14 @@ _MAX_MESSAGE_BYTES = 800
 _MAX_FIELDS_BYTES = 1800
 _MAX_DESCRIPTION = 300
 
+# Each kind of refusal is one status code; a refusal of no kind is a failed precondition.
 _CODES: dict[type[LedgerError], grpc.StatusCode] = {
-    OfficeNotFound: grpc.StatusCode.NOT_FOUND,
-    ChangeNotFound: grpc.StatusCode.NOT_FOUND,
-    OfficeAlreadyRegistered: grpc.StatusCode.ALREADY_EXISTS,
-    RequestIdReused: grpc.StatusCode.ALREADY_EXISTS,
-    DirectionViolation: grpc.StatusCode.FAILED_PRECONDITION,
-    ChangeAlreadyRetracted: grpc.StatusCode.FAILED_PRECONDITION,
-    NothingToAmend: grpc.StatusCode.INVALID_ARGUMENT,
-    ValueRequired: grpc.StatusCode.INVALID_ARGUMENT,
-    VersionConflict: grpc.StatusCode.ABORTED,
-    DigestMismatch: grpc.StatusCode.FAILED_PRECONDITION,
-    NotYet: grpc.StatusCode.UNAVAILABLE,
+    NotFound: grpc.StatusCode.NOT_FOUND,
+    AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
+    PreconditionFailed: grpc.StatusCode.FAILED_PRECONDITION,
+    Conflict: grpc.StatusCode.ABORTED,
+    Unavailable: grpc.StatusCode.UNAVAILABLE,
 }
 
 
@@ -134,18 +128,15 @@ def refusals(context: grpc.ServicerContext) -> Iterator[None]:
         abort(context, grpc.StatusCode.INVALID_ARGUMENT, _summary(fields), fields)
     except Invalid as error:
         abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(error), error.violations)
-    except BatchRefused as refused:
-        fields = [(f"commands[{number}]", str(error)) for number, error in refused.errors]
-        codes = {_code(error) for _, error in refused.errors}
-        code = codes.pop() if len(codes) == 1 else grpc.StatusCode.FAILED_PRECONDITION
-        abort(context, code, f"the batch was refused, nothing was stored: {refused}", fields)
-    except ValueRequired as error:
-        abort(context, _code(error), str(error), [(f"items[{error.number - 1}].value", str(error))])
     except LedgerError as error:
-        abort(context, _code(error), str(error))
+        abort(context, _code(error), str(error), error.fields)
 
 
 def _code(error: LedgerError) -> grpc.StatusCode:
+    """A refusal's status: its kind's; a batch's, its refusals' if they agree."""
+    if isinstance(error, BatchRefused):
+        codes = {_code(refusal) for _, refusal in error.errors}
+        return codes.pop() if len(codes) == 1 else grpc.StatusCode.FAILED_PRECONDITION
     for kind, code in _CODES.items():
         if isinstance(error, kind):
             return code

@@ -19,21 +19,19 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from ledger.importer import import_file
-from ledger.postgres import LogListener, PostgresLedgerRecorder
+from ledger.application.importer import import_file
+from ledger.bootstrap import Ledger
 from ledger.server.auth import server_interceptors
 from ledger.server.errors import RefuseUndecodable
-from ledger.server.servicer import PolicyLedgerServicer
+from ledger.server.servicer import ROLES, SERVICE, PolicyLedgerServicer
 from ledger.server.tls import describe, server_credentials
-from ledger.service import Ledger
 from ledger.settings import Settings
-from ledger_api.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from ledger.storage.factory import Listener
 
 __all__ = ["LedgerServer", "serve", "MAX_MESSAGE_BYTES"]
 
 log = logging.getLogger("ledger.server")
 
-SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["PolicyLedger"].full_name
 # The largest message either way: a 1000-item check or a 10000-event history batch fits.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
@@ -44,10 +42,10 @@ class LedgerServer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         credentials = server_credentials(settings)
-        interceptors = server_interceptors(settings)
+        interceptors = server_interceptors(settings, ROLES)
         self.ledger = Ledger(settings)
         self.stopping = threading.Event()
-        self.listener: LogListener | None = None
+        self.listener: Listener | None = None
         self.health = health.HealthServicer()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc"),
@@ -59,13 +57,12 @@ class LedgerServer:
                 ("grpc.so_reuseport", 0),  # a second server on a taken port fails, loudly
             ],
         )
-        ledger_pb2_grpc.add_PolicyLedgerServicer_to_server(  # type: ignore[no-untyped-call]
-            PolicyLedgerServicer(self.ledger, self.stopping, settings.watch_limit), self.server
-        )
+        servicer = PolicyLedgerServicer(self.ledger, self.stopping, settings.watch_limit)
+        self.server.add_generic_rpc_handlers((servicer.handler(),))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             (
-                SERVICE,
+                SERVICE.full_name,
                 health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                 reflection.SERVICE_NAME,
             ),
@@ -79,16 +76,15 @@ class LedgerServer:
 
     def start(self) -> None:
         self._load_example()
-        recorder = self.ledger.app.recorder
-        if isinstance(recorder, PostgresLedgerRecorder):
-            self.listener = LogListener(recorder, self.ledger.follow)
+        self.listener = self.ledger.listener()
+        if self.listener is not None:
             self.listener.start()
         self.server.start()
-        for service in ("", SERVICE):
+        for service in ("", SERVICE.full_name):
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
         log.info(
             "serving %s on %s (%s; %s)",
-            SERVICE,
+            SERVICE.full_name,
             self.address,
             self.security,
             self.settings.safe_database_url,

@@ -1,34 +1,37 @@
-"""``ledger.v1.PolicyLedger``: each method converts its request, asks the ledger, converts back.
+"""``ledger.v1.PolicyLedger``: every method of the service, served from tables.
 
-Conversions go through ``ledger_api.convert`` (descriptor-driven, shared with the client);
-refusals become statuses in ``ledger.server.errors``. Nothing here decides anything.
+Commands come from the application's registry (``COMMANDS``: each RPC validates its request
+into its command and executes it), questions from ``ledger.server.queries``; the streams
+(history, watch, export, import) are written out here. Requests and replies are converted by
+``ledger_api.convert``, refusals become statuses in ``ledger.server.errors``. Nothing here
+decides anything.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.message import Message
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from ledger.commands import AmendChange, Command, RecordChange, RegisterOffice, RetractChange
-from ledger.domain.values import ChangeKind, OfficeCode, Source, Value
-from ledger.queries import CheckRequest, CompareRequest, Ruling, StateRequest
-from ledger.readmodel import Checkpoint, OfficeRow
+from ledger.application.commands import BY_RPC, BY_VERB, COMMANDS, Command, CommandType
+from ledger.bootstrap import Ledger
+from ledger.domain.values import Source
+from ledger.readmodel.answers import Ruling
+from ledger.readmodel.history import HistoryRequest
 from ledger.server.errors import Invalid, abort, refusals, violations
-from ledger.service import HistoryRequest, Ledger
-from ledger_api.convert import from_data, from_model, to_data
+from ledger.server.queries import QUERIES, PinnedDigest, Query
+from ledger.tokens import Role
+from ledger_api.convert import Shared, from_data, from_model, to_data
 from ledger_api.ledger.v1 import ledger_pb2 as pb
-from ledger_api.ledger.v1 import ledger_pb2_grpc
 
-__all__ = ["PolicyLedgerServicer", "DEFAULT_BATCH", "MAX_BATCH", "MAX_IMPORT"]
+__all__ = ["PolicyLedgerServicer", "SERVICE", "ROLES", "DEFAULT_BATCH", "MAX_BATCH", "MAX_IMPORT"]
 
+SERVICE = pb.DESCRIPTOR.services_by_name["PolicyLedger"]
 DEFAULT_BATCH = 1000
 MAX_BATCH = 10_000
 # Commands in one import at most: the batch is held in memory and stored in one transaction,
@@ -44,103 +47,50 @@ _PAGE_BYTES = 4 * 1024 * 1024
 # process wake it at once, saves by another process sharing the database within this delay.
 _WATCH_POLL = 0.25
 
-M = TypeVar("M", bound=Message)
+# The role each method needs: commands record, questions and the live log read, the audit
+# trail is the auditor's. A method missing here is refused to every token (``TokenAuth``).
+ROLES: dict[str, Role] = {
+    **{command.rpc: Role.RECORDER for command in COMMANDS},
+    **{name: query.role for name, query in QUERIES.items()},
+    "ImportCommands": Role.RECORDER,
+    "GetHistory": Role.READER,
+    "Watch": Role.READER,
+    "Ping": Role.READER,
+    "GetDigest": Role.AUDITOR,
+    "VerifyDigest": Role.AUDITOR,
+    "ExportLedger": Role.AUDITOR,
+}
+
 V = TypeVar("V", bound=BaseModel)
 T = TypeVar("T")
 
-_CHANGE_FIELD = re.compile(r"^(scope|measure|effective|sources|note)\b")
-_IMPORT_KINDS = {
-    "register": None,
-    "observe": ChangeKind.OBSERVED,
-    "tighten": ChangeKind.TIGHTENED,
-    "loosen": ChangeKind.LOOSENED,
-    "amend": None,
-    "retract": None,
-}
 
-
-# Result parts that answers share (rulings are built once per change and dimension): their
-# messages are built once too.
-_SHARED = (Ruling, Source)
-
-
-def _reply(model: BaseModel | dict[str, Any], message: M) -> M:
-    """Fill a reply message from a result model (or its plain data)."""
-    if isinstance(model, BaseModel):
-        return from_model(model, message, _SHARED)
-    from_data(model, message)
-    return message
-
-
-def _validate(model: type[V], data: dict[str, Any], prefix: str = "") -> V:
+def _validate(model: type[V], data: Mapping[str, Any], prefix: str = "") -> V:
     try:
         return model.model_validate(data)
     except ValidationError as error:
         raise Invalid(violations(error, prefix)) from None
 
 
-def _record_change(request: Message, kind: ChangeKind) -> RecordChange:
-    """The change's details travel in a nested ``change``; the command has them flat."""
-    data = to_data(request)
-    change = data.pop("change", {})
+def _command(command: CommandType, data: Mapping[str, Any], prefix: str = "") -> Command:
+    """A command from its request's data, refused naming each field where the request has it
+    (under ``prefix``, the request's own path in a batch)."""
     try:
-        return RecordChange.model_validate({**data, **change, "kind": kind})
+        return command.model.model_validate(command.data(data))
     except ValidationError as error:
-        raise Invalid(
-            [
-                (f"change.{field}" if re.match(_CHANGE_FIELD, field) else field, text)
-                for field, text in violations(error)
-            ]
-        ) from None
+        found = []
+        for field, text in violations(error):
+            path = "" if field == "request" else command.field_path(field)
+            found.append((".".join(part for part in (prefix, path) if part) or "request", text))
+        raise Invalid(found) from None
 
 
-def _command(command: pb.Command, number: int) -> Command:
+def _batch_command(message: pb.Command, number: int) -> Command:
     """One command of a batch, refused with the path of its field in the batch."""
-    which = command.WhichOneof("command")
-    prefix = f"commands[{number}]"
-    if which is None:
-        raise Invalid(
-            [
-                (
-                    prefix,
-                    "a command must be one of register, observe, tighten, loosen, amend, retract",
-                )
-            ]
-        )
-    request = getattr(command, which)
-    prefix = f"{prefix}.{which}"
-    kind = _IMPORT_KINDS[which]
-    if kind is not None:
-        try:
-            return _record_change(request, kind)
-        except Invalid as invalid:
-            raise Invalid(
-                [(f"{prefix}.{field}", text) for field, text in invalid.violations]
-            ) from None
-    models: dict[str, type[Command]] = {
-        "register": RegisterOffice,
-        "amend": AmendChange,
-        "retract": RetractChange,
-    }
-    model = models[which]
-    return _validate(model, to_data(request), prefix)
-
-
-class OfficeRequest(Value):
-    office: OfficeCode
-
-
-class PinnedDigest(Value):
-    position: int = Field(default=0, ge=0)
-    root: str = Field(pattern=r"^[0-9a-f]{64}$")
-
-
-def _digest(checkpoint: Checkpoint) -> pb.Digest:
-    return pb.Digest(position=checkpoint.position, root=checkpoint.root)
-
-
-def _office(row: OfficeRow) -> dict[str, Any]:
-    return {**asdict(row), "crossings": [c.model_dump(mode="json") for c in row.crossings]}
+    verb = message.WhichOneof("command")
+    if verb is None:
+        raise Invalid([(f"commands[{number}]", f"a command must be one of {', '.join(BY_VERB)}")])
+    return _command(BY_VERB[verb], to_data(getattr(message, verb)), f"commands[{number}].{verb}")
 
 
 def _once(action: Callable[[], object]) -> Callable[[], None]:
@@ -187,61 +137,103 @@ def _batch_size(requested: int) -> int:
     return requested
 
 
-class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
-    """The gRPC face of one ``Ledger``."""
+def _history_event(data: dict[str, Any]) -> pb.HistoryEvent:
+    event = pb.HistoryEvent()
+    from_data(data, event)
+    return event
+
+
+def _message_class(descriptor: Any) -> type[Message]:
+    message: type[Message] = getattr(pb, descriptor.name)
+    return message
+
+
+class PolicyLedgerServicer:
+    """The gRPC face of one ``Ledger``: ``handler()`` serves every method of the service."""
 
     def __init__(
         self, ledger: Ledger, stopping: threading.Event | None = None, max_watches: int = 8
     ) -> None:
         self.ledger = ledger
+        self.reader = ledger.reader
         self.stopping = stopping or threading.Event()
         self.max_watches = max_watches
         self._watches = threading.BoundedSemaphore(max_watches)
+        # Result parts that answers share (rulings are built once per change and dimension):
+        # their messages are built once too.
+        self._shared = Shared((Ruling, Source))
 
-    # Commands.
+    def handler(self) -> grpc.GenericRpcHandler:
+        """Every method of ``ledger.v1.PolicyLedger``; one the tables lack stops the server
+        from starting, rather than failing its callers."""
+        handlers = {}
+        for method in SERVICE.methods:
+            request = _message_class(method.input_type)
+            reply = _message_class(method.output_type)
+            name = method.name
+            if name in BY_RPC:
+                behaviour = self._run_command(BY_RPC[name], reply)
+            elif name in QUERIES:
+                behaviour = self._run_query(QUERIES[name], reply)
+            else:
+                behaviour = getattr(self, name)
+            make = {
+                (False, False): grpc.unary_unary_rpc_method_handler,
+                (False, True): grpc.unary_stream_rpc_method_handler,
+                (True, False): grpc.stream_unary_rpc_method_handler,
+            }[method.client_streaming, method.server_streaming]
+            handlers[name] = make(
+                behaviour,
+                request_deserializer=request.FromString,
+                response_serializer=reply.SerializeToString,
+            )
+        return grpc.method_handlers_generic_handler(SERVICE.full_name, handlers)
 
-    def RegisterOffice(
-        self, request: pb.RegisterOfficeRequest, context: grpc.ServicerContext
-    ) -> pb.RegisterOfficeResponse:
-        with refusals(context):
-            command = _validate(RegisterOffice, to_data(request))
-            receipt = self.ledger.register_office(command)
-        return pb.RegisterOfficeResponse(receipt=_reply(receipt, pb.Receipt()))
+    def _reply(self, result: BaseModel | Mapping[str, Any], message: Message) -> Message:
+        """Fill a reply message from a result model (or its plain data)."""
+        if isinstance(result, BaseModel):
+            return from_model(result, message, self._shared)
+        from_data(dict(result), message)
+        return message
 
-    def RecordObservation(
-        self, request: pb.RecordObservationRequest, context: grpc.ServicerContext
-    ) -> pb.RecordObservationResponse:
-        with refusals(context):
-            receipt = self.ledger.record_change(_record_change(request, ChangeKind.OBSERVED))
-        return pb.RecordObservationResponse(receipt=_reply(receipt, pb.Receipt()))
+    # Commands and questions, from their tables.
 
-    def RecordTightening(
-        self, request: pb.RecordTighteningRequest, context: grpc.ServicerContext
-    ) -> pb.RecordTighteningResponse:
-        with refusals(context):
-            receipt = self.ledger.record_change(_record_change(request, ChangeKind.TIGHTENED))
-        return pb.RecordTighteningResponse(receipt=_reply(receipt, pb.Receipt()))
+    def _run_command(
+        self, command: CommandType, reply: type[Message]
+    ) -> Callable[[Message, grpc.ServicerContext], Message]:
+        def run(request: Message, context: grpc.ServicerContext) -> Message:
+            with refusals(context):
+                receipt = self.ledger.app.execute(_command(command, to_data(request)))
+            message = reply()
+            from_model(receipt, message.receipt)  # type: ignore[attr-defined]
+            return message
 
-    def RecordLoosening(
-        self, request: pb.RecordLooseningRequest, context: grpc.ServicerContext
-    ) -> pb.RecordLooseningResponse:
-        with refusals(context):
-            receipt = self.ledger.record_change(_record_change(request, ChangeKind.LOOSENED))
-        return pb.RecordLooseningResponse(receipt=_reply(receipt, pb.Receipt()))
+        return run
 
-    def AmendChange(
-        self, request: pb.AmendChangeRequest, context: grpc.ServicerContext
-    ) -> pb.AmendChangeResponse:
-        with refusals(context):
-            receipt = self.ledger.amend_change(_validate(AmendChange, to_data(request)))
-        return pb.AmendChangeResponse(receipt=_reply(receipt, pb.Receipt()))
+    def _run_query(
+        self, query: Query, reply: type[Message]
+    ) -> Callable[[Message, grpc.ServicerContext], Message]:
+        def run(request: Message, context: grpc.ServicerContext) -> Message:
+            with refusals(context):
+                data = self._caught_up(to_data(request), context)
+                asked = None if query.request is None else _validate(query.request, data)
+                result = query.answer(self.reader, asked)
+            return self._reply(result, reply())
 
-    def RetractChange(
-        self, request: pb.RetractChangeRequest, context: grpc.ServicerContext
-    ) -> pb.RetractChangeResponse:
-        with refusals(context):
-            receipt = self.ledger.retract_change(_validate(RetractChange, to_data(request)))
-        return pb.RetractChangeResponse(receipt=_reply(receipt, pb.Receipt()))
+        return run
+
+    def _caught_up(self, data: dict[str, Any], context: grpc.ServicerContext) -> dict[str, Any]:
+        """Wait, within the call's deadline, until the read model has the request's
+        ``min_position``; returns the rest of the request."""
+        position = data.pop("min_position", 0)
+        if position < 0:
+            raise Invalid([("min_position", "must be 0 or a position of the log")])
+        remaining = context.time_remaining()
+        # Answer a little before the deadline, so the caller hears why rather than a timeout.
+        self.reader.wait_for_position(position, None if remaining is None else remaining - 0.1)
+        return data
+
+    # The rest of the service.
 
     def ImportCommands(
         self, request_iterator: Iterable[pb.ImportCommandsRequest], context: grpc.ServicerContext
@@ -257,48 +249,18 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
             if not chunks:
                 raise Invalid([("commands", "the batch holds no commands")])
             commands, invalid = [], []
-            for number, command in enumerate(chunks):
+            for number, message in enumerate(chunks):
                 try:
-                    commands.append(_command(command, number))
+                    commands.append(_batch_command(message, number))
                 except Invalid as error:
                     invalid.extend(error.violations)
             if invalid:
                 raise Invalid(invalid)
-            before = self.ledger.app.recorder.max_notification_id() or 0
-            receipts = self.ledger.execute_batch(commands)
-            stored = (self.ledger.app.recorder.max_notification_id() or 0) - before
+            executed = self.ledger.app.execute_batch(commands)
         return pb.ImportCommandsResponse(
-            receipts=[_reply(receipt, pb.Receipt()) for receipt in receipts], stored=stored
+            receipts=[from_model(receipt, pb.Receipt()) for receipt in executed.receipts],
+            stored=executed.stored,
         )
-
-    # Queries.
-
-    def _caught_up(self, data: dict[str, Any], context: grpc.ServicerContext) -> dict[str, Any]:
-        """Wait, within the call's deadline, until the read model has the request's
-        ``min_position``; returns the rest of the request."""
-        position = data.pop("min_position", 0)
-        if position < 0:
-            raise Invalid([("min_position", "must be 0 or a position of the log")])
-        remaining = context.time_remaining()
-        # Answer a little before the deadline, so the caller hears why rather than a timeout.
-        self.ledger.wait_for_position(position, None if remaining is None else remaining - 0.1)
-        return data
-
-    def GetOffice(
-        self, request: pb.GetOfficeRequest, context: grpc.ServicerContext
-    ) -> pb.GetOfficeResponse:
-        with refusals(context):
-            data = self._caught_up(to_data(request), context)
-            row = self.ledger.office(_validate(OfficeRequest, data).office)
-        return pb.GetOfficeResponse(office=_reply(_office(row), pb.Office()))
-
-    def ListOffices(
-        self, request: pb.ListOfficesRequest, context: grpc.ServicerContext
-    ) -> pb.ListOfficesResponse:
-        with refusals(context):
-            self._caught_up(to_data(request), context)
-            rows = self.ledger.offices()
-        return pb.ListOfficesResponse(offices=[_reply(_office(row), pb.Office()) for row in rows])
 
     def GetHistory(
         self, request: pb.GetHistoryRequest, context: grpc.ServicerContext
@@ -306,7 +268,7 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
         with refusals(context):
             data = self._caught_up(to_data(request), context)
             size = _batch_size(data.pop("batch_size", 0))
-            entries = self.ledger.history_of(_validate(HistoryRequest, data))
+            entries = self.reader.history(_validate(HistoryRequest, data))
         events = (
             {
                 **entry.model_dump(mode="json", exclude={"event"}),
@@ -317,33 +279,7 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
         for page in _pages(events, size, lambda event: len(event["event_json"])):
             if not context.is_active():
                 return
-            yield pb.GetHistoryResponse(events=[_reply(e, pb.HistoryEvent()) for e in page])
-
-    def GetRuleState(
-        self, request: pb.GetRuleStateRequest, context: grpc.ServicerContext
-    ) -> pb.GetRuleStateResponse:
-        with refusals(context):
-            data = self._caught_up(to_data(request), context)
-            result = self.ledger.state(_validate(StateRequest, data))
-        return _reply(result, pb.GetRuleStateResponse())
-
-    def Check(self, request: pb.CheckRequest, context: grpc.ServicerContext) -> pb.CheckResponse:
-        with refusals(context):
-            data = self._caught_up(to_data(request), context)
-            result = self.ledger.check(_validate(CheckRequest, data))
-        return _reply(result, pb.CheckResponse())
-
-    def CompareOffices(
-        self, request: pb.CompareOfficesRequest, context: grpc.ServicerContext
-    ) -> pb.CompareOfficesResponse:
-        with refusals(context):
-            data = self._caught_up(to_data(request), context)
-            result = self.ledger.compare(_validate(CompareRequest, data))
-        rankings = [
-            {"rank": r.rank, "office": r.office, "items": r.result.model_dump(mode="json")["items"]}
-            for r in result.offices
-        ]
-        return _reply({"rankings": rankings}, pb.CompareOfficesResponse())
+            yield pb.GetHistoryResponse(events=[_history_event(e) for e in page])
 
     def Watch(
         self, request: pb.WatchRequest, context: grpc.ServicerContext
@@ -366,28 +302,33 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
         try:
             position = request.after_position
             while context.is_active() and not self.stopping.is_set():
-                events = self.ledger.log(position, size)
+                events = self.reader.log(position, size)
                 if events:
                     position = events[-1].position
                     for page in _pages(events, size, lambda e: len(e.event_json.encode())):
-                        yield pb.WatchResponse(events=[_reply(e, pb.WatchEvent()) for e in page])
+                        yield pb.WatchResponse(
+                            events=[from_model(e, pb.WatchEvent(), self._shared) for e in page]
+                        )
                 else:
-                    self.ledger.wait_for_events(position, _WATCH_POLL)
+                    self.reader.wait_for_events(position, _WATCH_POLL)
         finally:
             release()
 
     def GetDigest(
         self, request: pb.GetDigestRequest, context: grpc.ServicerContext
     ) -> pb.GetDigestResponse:
-        return pb.GetDigestResponse(digest=_digest(self.ledger.digest()))
+        digest = self.reader.digest()
+        return pb.GetDigestResponse(digest=pb.Digest(position=digest.position, root=digest.root))
 
     def VerifyDigest(
         self, request: pb.VerifyDigestRequest, context: grpc.ServicerContext
     ) -> pb.VerifyDigestResponse:
         with refusals(context):
             pinned = _validate(PinnedDigest, to_data(request.pinned), "pinned")
-            current = self.ledger.verify_digest(pinned.position, pinned.root)
-        return pb.VerifyDigestResponse(current=_digest(current))
+            current = self.reader.verify_digest(pinned.position, pinned.root)
+        return pb.VerifyDigestResponse(
+            current=pb.Digest(position=current.position, root=current.root)
+        )
 
     def ExportLedger(
         self, request: pb.ExportLedgerRequest, context: grpc.ServicerContext
@@ -396,7 +337,7 @@ class PolicyLedgerServicer(ledger_pb2_grpc.PolicyLedgerServicer):
             size = _batch_size(request.batch_size)
             _check_after(request.after_position)
         position = request.after_position
-        while context.is_active() and (batch := self.ledger.export(position, size)):
+        while context.is_active() and (batch := self.reader.export(position, size)):
             position = batch[-1].position
             for page in _pages(batch, size, lambda row: len(row.stored_json)):
                 reply = pb.ExportLedgerResponse()

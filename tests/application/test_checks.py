@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
+from ledger.bootstrap import Ledger
 from ledger.domain.errors import OfficeNotFound
-from ledger.queries import CheckRequest, CompareRequest, ValueRequired, Verdict
-from ledger.service import Ledger
+from ledger.readmodel.answers import CheckRequest, CompareRequest, Verdict
+from ledger.readmodel.queries import ValueRequired
 from tests.support import ALLOWED, PROHIBITED, check, limit, record, register
 
 CARGO = {"direction": "outbound", "channel": "cargo-rail", "traveller": "any", "goods": "all"}
@@ -153,7 +154,7 @@ class TestCompare:
         record(ledger, "observed", PROHIBITED, "2025-01-01", office="CN-DANDONG", scope=scope("85"))
         record(ledger, "observed", limit(1), "2025-01-01", office="CN-HUNCHUN", scope=scope("85"))
         record(ledger, "observed", ALLOWED, "2025-01-01", office="CN-CHANGBAI", scope=scope("85"))
-        result = ledger.compare(
+        result = ledger.reader.compare(
             CompareRequest(
                 offices=("CN-DANDONG", "CN-HUNCHUN", "CN-CHANGBAI"),
                 at=date(2025, 2, 1),
@@ -172,7 +173,7 @@ class TestCompare:
     def test_comparing_with_an_unknown_office_is_refused(self, ledger: Ledger) -> None:
         register(ledger)
         with pytest.raises(OfficeNotFound, match="CN-HUNCHUN"):
-            ledger.compare(
+            ledger.reader.compare(
                 CompareRequest(
                     offices=("CN-DANDONG", "CN-HUNCHUN"),
                     at=date(2025, 2, 1),

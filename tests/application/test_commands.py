@@ -8,15 +8,15 @@ from uuid import UUID
 import pytest
 from pydantic import ValidationError
 
-from ledger.application import RequestIdReused, VersionConflict
-from ledger.commands import RecordChange, RegisterOffice
+from ledger.application.app import RequestIdReused, VersionConflict
+from ledger.application.commands import RecordChange, RegisterOffice
+from ledger.bootstrap import Ledger
 from ledger.domain.errors import (
     ChangeNotFound,
     DirectionViolation,
     OfficeAlreadyRegistered,
     OfficeNotFound,
 )
-from ledger.service import Ledger
 from tests.support import (
     DANDONG,
     PROHIBITED,
@@ -72,9 +72,9 @@ class TestReceipts:
 class TestIdempotency:
     def test_a_retry_returns_the_first_receipt_and_writes_nothing(self, any_ledger: Ledger) -> None:
         register(any_ledger)
-        first = any_ledger.record_change(tightening("retry-me"))
+        first = any_ledger.app.execute(tightening("retry-me"))
         count = stored(any_ledger)
-        again = any_ledger.record_change(tightening("retry-me"))
+        again = any_ledger.app.execute(tightening("retry-me"))
         assert again == first
         assert stored(any_ledger) == count
 
@@ -82,42 +82,42 @@ class TestIdempotency:
         self, any_ledger: Ledger
     ) -> None:
         register(any_ledger)
-        first = any_ledger.record_change(tightening("retry-me", expected_version=1))
+        first = any_ledger.app.execute(tightening("retry-me", expected_version=1))
         record(any_ledger, "observed", {"inspection": "rigorous"}, "2025-05-01")
-        assert any_ledger.record_change(tightening("retry-me", expected_version=1)) == first
+        assert any_ledger.app.execute(tightening("retry-me", expected_version=1)) == first
 
     def test_the_same_request_id_with_another_payload_is_refused(self, any_ledger: Ledger) -> None:
         register(any_ledger)
-        any_ledger.record_change(tightening("once", quantity=0))
+        any_ledger.app.execute(tightening("once", quantity=0))
         count = stored(any_ledger)
         with pytest.raises(RequestIdReused, match="'once'"):
-            any_ledger.record_change(tightening("once", quantity=1))
+            any_ledger.app.execute(tightening("once", quantity=1))
         assert stored(any_ledger) == count
 
     def test_registration_retries_are_idempotent_too(self, any_ledger: Ledger) -> None:
         command = RegisterOffice(request_id="reg", office=DANDONG, name="Dandong Customs")
-        assert any_ledger.register_office(command) == any_ledger.register_office(command)
+        assert any_ledger.app.execute(command) == any_ledger.app.execute(command)
         assert stored(any_ledger) == 1
 
 
 class TestOptimisticConcurrency:
     def test_the_current_expected_version_is_accepted(self, any_ledger: Ledger) -> None:
         register(any_ledger)
-        receipt = any_ledger.record_change(tightening("r", expected_version=1))
+        receipt = any_ledger.app.execute(tightening("r", expected_version=1))
         assert receipt.office_version == 2
 
     def test_a_stale_expected_version_is_refused_as_a_conflict(self, any_ledger: Ledger) -> None:
         register(any_ledger)
         record(any_ledger, "observed", limit(2), "2024-01-01", "year")
         with pytest.raises(VersionConflict, match="expected version 1, but it is at version 2"):
-            any_ledger.record_change(tightening("stale", expected_version=1))
+            any_ledger.app.execute(tightening("stale", expected_version=1))
         assert stored(any_ledger) == 2
 
 
 class TestRefusals:
     def test_an_unknown_office_is_not_found(self, any_ledger: Ledger) -> None:
         with pytest.raises(OfficeNotFound, match="CN-HUNCHUN"):
-            any_ledger.record_change(tightening("r", office="CN-HUNCHUN"))
+            any_ledger.app.execute(tightening("r", office="CN-HUNCHUN"))
         assert stored(any_ledger) == 0
 
     def test_an_office_registers_once(self, any_ledger: Ledger) -> None:

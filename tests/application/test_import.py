@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.importer import ImportRefused, import_file
-from ledger.service import Ledger
+from ledger.application.importer import ImportRefused, import_file
+from ledger.bootstrap import Ledger
+from ledger.readmodel.history import HistoryRequest
 from tests.support import WORKER_BAGGAGE, source
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "dandong-2025.jsonl"
@@ -45,7 +46,11 @@ class TestImport:
         lines = [line for line in EXAMPLE.read_text().splitlines() if line.strip()]
         assert len(receipts) == len(lines)
         assert stored(any_ledger) == len(lines)
-        assert {o.code for o in any_ledger.offices()} == {"CN-DANDONG", "CN-HUNCHUN", "CN-CHANGBAI"}
+        assert {o.code for o in any_ledger.reader.offices()} == {
+            "CN-DANDONG",
+            "CN-HUNCHUN",
+            "CN-CHANGBAI",
+        }
 
     def test_importing_the_same_file_again_stores_nothing_new(self, any_ledger: Ledger) -> None:
         first = import_file(any_ledger.app, EXAMPLE)
@@ -107,12 +112,16 @@ class TestImport:
 class TestHistory:
     def test_history_filters_on_valid_and_knowledge_time(self, any_ledger: Ledger) -> None:
         import_file(any_ledger.app, EXAMPLE)
-        everything = any_ledger.history("CN-DANDONG")
+        everything = any_ledger.reader.history(HistoryRequest(office="CN-DANDONG"))
         assert [e.type for e in everything][:2] == ["OfficeRegistered", "PolicyObserved"]
-        march = any_ledger.history(
-            "CN-DANDONG", valid_from=date(2025, 3, 5), valid_to=date(2025, 3, 5)
+        march = any_ledger.reader.history(
+            HistoryRequest(
+                office="CN-DANDONG", valid_from=date(2025, 3, 5), valid_to=date(2025, 3, 5)
+            )
         )
         assert [e.type for e in march] == ["OfficeRegistered", "PolicyTightened"]
-        reported = any_ledger.history("CN-DANDONG", known_at=date(2025, 3, 1), basis="reported")
+        reported = any_ledger.reader.history(
+            HistoryRequest(office="CN-DANDONG", known_at=date(2025, 3, 1), basis="reported")
+        )
         assert [e.type for e in reported] == ["OfficeRegistered", "PolicyObserved"]
         assert all(e.reported_on is None or e.reported_on <= date(2025, 3, 1) for e in reported)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.service import Ledger
+from ledger.bootstrap import Ledger
 from ledger.settings import Settings
 from tests.support import PROHIBITED, check, limit, record, register, state
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.importer import import_file
-from ledger.queries import CompareRequest, Verdict
-from ledger.service import Ledger
+from ledger.application.importer import import_file
+from ledger.bootstrap import Ledger
+from ledger.readmodel.answers import CompareRequest, Verdict
 from tests.support import check
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "dandong-2025.jsonl"
@@ -46,7 +46,7 @@ class TestSeedStory:
         assert all(s.published < date(2025, 3, 15) for s in as_reported.sources)
 
     def test_trade_moves_to_hunchun_and_changbai(self, story: Ledger) -> None:
-        ranking = story.compare(
+        ranking = story.reader.compare(
             CompareRequest(
                 offices=("CN-DANDONG", "CN-HUNCHUN", "CN-CHANGBAI"),
                 at=date(2025, 4, 28),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from ledger.queries import Verdict
-from ledger.service import Ledger
+from ledger.bootstrap import Ledger
+from ledger.readmodel.answers import Verdict
 from tests.support import PROHIBITED, amend, check, limit, record, register, retract, state
 
 

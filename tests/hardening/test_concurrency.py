@@ -19,7 +19,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from ledger.application import change_id_for
+from ledger_api.commands import change_id_for
 from ledger_api.verify import event_hash
 from ledger_client import LedgerClient, LedgerClientError, Receipt
 from tests.hardening.support import LONG, database, exported, observe, report, serving

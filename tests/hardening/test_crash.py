@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import change_id_for
+from ledger_api.commands import change_id_for
 from ledger_api.verify import event_hash
 from ledger_client import LedgerClient, LedgerClientError, Receipt, command_message
 from tests.e2e.support import RunningServer, start_server

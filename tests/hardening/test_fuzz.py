@@ -28,8 +28,8 @@ from grpc_status import rpc_status
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.application import change_id_for
-from ledger.importer import parse_lines
+from ledger.application.importer import parse_lines
+from ledger_api.commands import change_id_for
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_api.ledger.v1 import ledger_pb2_grpc
 from ledger_client import LedgerClient, LedgerClientError, command_message

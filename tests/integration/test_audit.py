@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from ledger.audit import AuditReport, audit_store
+from ledger.application.importer import import_file
+from ledger.audit.report import AuditReport
+from ledger.audit.store import audit_store
+from ledger.bootstrap import Ledger
 from ledger.domain.chain import canonical_json
-from ledger.importer import import_file
-from ledger.service import Ledger
 from ledger.settings import Settings
 from ledger_api.verify import ChainVerifier, event_hash
 from tests.support import PROHIBITED, WORKER_BAGGAGE, amend, limit, record, retract
@@ -167,7 +168,7 @@ class TestUntouchedLedger:
         assert (report.events, report.offices) == (LAST, 3)
         assert (report.findings, report.findings_total) == ((), 0)
         with Ledger(settings_of(db)) as ledger:
-            digest = ledger.digest()
+            digest = ledger.reader.digest()
         assert (report.digest.position, report.digest.root) == (LAST, digest.root)
 
     def test_the_audit_reports_progress_up_to_every_event(self, db: Path) -> None:
@@ -416,7 +417,7 @@ class TestPinnedDigestOffline:
                 "SELECT root FROM digests WHERE position=?", (self.PINNED,)
             ).fetchone()[0]
         with Ledger(settings_of(db)) as ledger:
-            digest = ledger.digest()
+            digest = ledger.reader.digest()
         assert verifier.problems == []
         assert verifier.roots[self.PINNED] == kept
         assert (verifier.position, verifier.root) == (digest.position, digest.root)

@@ -13,15 +13,16 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
 
-from ledger.application import LedgerApplication, VersionConflict
-from ledger.commands import RecordChange
+from ledger.application.app import LedgerApplication, VersionConflict
+from ledger.application.commands import RecordChange
+from ledger.application.importer import import_file
+from ledger.application.ports import RequestRecord
+from ledger.bootstrap import Ledger
 from ledger.domain.dates import EffectiveDate
 from ledger.domain.values import Measure, Scope, Source
-from ledger.importer import import_file
-from ledger.persistence import RequestRecord
-from ledger.queries import Verdict
-from ledger.service import Ledger
+from ledger.readmodel.answers import Verdict
 from ledger.settings import Settings
+from ledger.storage import environment
 from tests.support import (
     DANDONG,
     PROHIBITED,
@@ -51,10 +52,10 @@ def snapshot(ledger: Ledger) -> list[Any]:
     """Everything the read model holds, in a comparable order."""
     revisions = [
         revision
-        for office in ledger.offices()
+        for office in ledger.reader.offices()
         for revision in ledger.view.revisions_of_office(office.code)
     ]
-    return [ledger.offices(), sorted(revisions, key=lambda r: (str(r.change_id), r.rev))]
+    return [ledger.reader.offices(), sorted(revisions, key=lambda r: (str(r.change_id), r.rev))]
 
 
 class TestDurability:
@@ -80,8 +81,8 @@ class TestDurability:
             record(ledger, "observed", limit(2), "2024-01-01", "year")
         # A writer without the projection (as a crashed process would leave things).
         settings = Settings(database_url=durable_url)
-        with LedgerApplication(env=settings.persistence_env()) as bare:
-            bare.record_change(
+        with LedgerApplication(env=environment(settings)) as bare:
+            bare.execute(
                 RecordChange.model_validate(
                     {
                         "request_id": "written-blind",
@@ -165,7 +166,7 @@ class TestRacingWriters:
         for attempt in range(5):
             command = tightening(f"retry-{attempt}", "2025-03-01")
             first, second = race(
-                lambda c=command: a.record_change(c), lambda c=command: b.record_change(c)
+                lambda c=command: a.app.execute(c), lambda c=command: b.app.execute(c)
             )
             assert first == second, (first, second)
         # Count events, not positions: PostgreSQL's numbering skips the loser's number.
@@ -174,8 +175,8 @@ class TestRacingWriters:
     def test_racing_writes_without_expected_versions_both_land(self, two_processes: Any) -> None:
         a, b = two_processes
         first, second = race(
-            lambda: a.record_change(tightening("one", "2025-03-01")),
-            lambda: b.record_change(tightening("two", "2025-03-02")),
+            lambda: a.app.execute(tightening("one", "2025-03-01")),
+            lambda: b.app.execute(tightening("two", "2025-03-02")),
         )
         assert {first.office_version, second.office_version} == {2, 3}
 
@@ -184,8 +185,8 @@ class TestRacingWriters:
     ) -> None:
         a, b = two_processes
         results = race(
-            lambda: a.record_change(tightening("one", "2025-03-01", expected_version=1)),
-            lambda: b.record_change(tightening("two", "2025-03-02", expected_version=1)),
+            lambda: a.app.execute(tightening("one", "2025-03-01", expected_version=1)),
+            lambda: b.app.execute(tightening("two", "2025-03-02", expected_version=1)),
         )
         conflicts = [r for r in results if isinstance(r, VersionConflict)]
         assert len(conflicts) == 1, results
@@ -264,12 +265,12 @@ class TestStoreAuditOnPostgres:
     ) -> None:
         import psycopg
 
-        from ledger.audit import audit_store
+        from ledger.audit.store import audit_store
 
         settings = Settings(database_url=postgres_url)
         with open_ledger(postgres_url) as ledger:
             import_file(ledger.app, EXAMPLE)
-            digest = ledger.digest()
+            digest = ledger.reader.digest()
         clean = audit_store(settings)
         assert clean.ok, clean.findings
         assert (clean.digest.position, clean.digest.root) == (digest.position, digest.root)

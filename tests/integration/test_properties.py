@@ -23,13 +23,13 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
+from ledger.bootstrap import Ledger
 from ledger.domain.dates import EffectiveDate
 from ledger.domain.errors import ChangeAlreadyRetracted, DirectionViolation
 from ledger.domain.events import ChangeAmended, ChangeRetracted, OfficeEvent, PolicyChanged
 from ledger.domain.values import DIMENSIONS, AdmissibilityKind, Enforcement, Inspection, Measure
-from ledger.projection import ProjectionFollower
-from ledger.queries import RuleState, StateRequest, Verdict
-from ledger.service import Ledger
+from ledger.readmodel.answers import RuleState, StateRequest, Verdict
+from ledger.readmodel.follower import ProjectionFollower
 from ledger.settings import Settings
 from tests.conftest import IN_CI, POSTGRES_URL
 from tests.support import DANDONG, amend, check, record, register, retract
@@ -414,7 +414,7 @@ def assert_rule_state(actual: RuleState, expected: Found, where: str) -> None:
 
 
 def assert_state(ledger: Ledger, forms: list[Form], at: date, knowing: Knowing) -> Any:
-    result = ledger.state(
+    result = ledger.reader.state(
         StateRequest(office=OFFICE, at=at, known_at=knowing.at, basis=knowing.basis)
     )
     expected = expected_states(forms, at)

@@ -12,20 +12,17 @@ import pytest
 
 from ledger.server import auth
 from ledger.server.auth import (
-    METHODS,
-    Role,
     Token,
     TokenAuth,
     Tokens,
-    hash_token,
     is_loopback,
     load_tokens,
-    new_token,
     parse_tokens,
     server_interceptors,
-    token_line,
 )
+from ledger.server.servicer import ROLES as METHODS
 from ledger.settings import ConfigError, Settings
+from ledger.tokens import Role, hash_token, new_token, token_line
 from ledger_api.ledger.v1 import ledger_pb2
 
 SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["PolicyLedger"]
@@ -50,7 +47,8 @@ def guard() -> TokenAuth:
                 _token(Role.AUDITOR, "auditor-secret"),
                 _token(Role.ADMIN, "admin-secret"),
             ]
-        )
+        ),
+        METHODS,
     )
 
 
@@ -314,28 +312,28 @@ class TestRunningOpen:
         self, caplog: pytest.LogCaptureFixture
     ) -> None:
         with caplog.at_level(logging.WARNING, logger="ledger.server.auth"):
-            assert server_interceptors(OPEN) == []
+            assert server_interceptors(OPEN, METHODS) == []
         assert "the server is OPEN" in caplog.text
         assert "loopback" in caplog.text
 
     def test_without_tokens_elsewhere_the_server_refuses_to_start(self) -> None:
         settings = OPEN.model_copy(update={"listen": "0.0.0.0:50051"})
         with pytest.raises(ConfigError, match="LEDGER_ALLOW_OPEN=true"):
-            server_interceptors(settings)
+            server_interceptors(settings, METHODS)
 
     def test_allow_open_lets_it_run_open_anywhere_and_say_so(
         self, caplog: pytest.LogCaptureFixture
     ) -> None:
         settings = OPEN.model_copy(update={"listen": "0.0.0.0:50051", "allow_open": True})
         with caplog.at_level(logging.WARNING, logger="ledger.server.auth"):
-            assert server_interceptors(settings) == []
+            assert server_interceptors(settings, METHODS) == []
         assert "the server is OPEN" in caplog.text
 
     def test_with_tokens_every_call_is_checked(self) -> None:
         settings = OPEN.model_copy(
             update={"listen": "0.0.0.0:50051", "tokens": f"reader {hash_token('a')}"}
         )
-        [interceptor] = server_interceptors(settings)
+        [interceptor] = server_interceptors(settings, METHODS)
         assert isinstance(interceptor, TokenAuth)
 
     def test_settings_read_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,8 +9,8 @@ from uuid import UUID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.index import DimensionTimeline
-from ledger.readmodel import OPEN, Basis, Entry, Knowledge, micros
+from ledger.readmodel.index import DimensionTimeline
+from ledger.readmodel.model import OPEN, Basis, Entry, Knowledge, micros
 
 DAY0 = date(2025, 1, 1).toordinal()
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

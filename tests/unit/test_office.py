@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 from pydantic import ValidationError
 
-from ledger.commands import RecordChange
+from ledger.application.commands import RecordChange
 from ledger.domain.chain import canonical_json
 from ledger.domain.dates import EffectiveDate
 from ledger.domain.errors import (

@@ -26,7 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-__all__ = ["FileCommand", "read_lines", "change_id_for", "REQUEST_NAMESPACE", "CHANGE_REFERENCES"]
+__all__ = [
+    "FileCommand",
+    "read_lines",
+    "read_object",
+    "change_id_for",
+    "REQUEST_NAMESPACE",
+    "CHANGE_REFERENCES",
+]
 
 REQUEST_NAMESPACE = uuid5(NAMESPACE_URL, "https://customs-policy-ledger/requests")
 # The commands that name an earlier change, by ``change`` in a file (``change_id`` on the wire).
@@ -69,9 +76,14 @@ def _command(number: int, line: str) -> FileCommand:
         data = json.loads(line)
     except ValueError as error:
         raise ValueError(f"not JSON: {error}") from None
-    if not isinstance(data, dict):
+    return read_object(data, number)
+
+
+def read_object(line: Any, number: int = 0) -> FileCommand:
+    """One command from a line already parsed from JSON (``ValueError`` if it is none)."""
+    if not isinstance(line, dict):
         raise ValueError("a line must be a JSON object")
-    data = dict(data)
+    data = dict(line)
     verb = data.pop("command", None)
     if not isinstance(verb, str) or not verb:
         raise ValueError('command: expected the name of a command, e.g. "tighten"')

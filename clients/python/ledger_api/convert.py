@@ -10,6 +10,7 @@ agree by construction.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -23,7 +24,7 @@ from pydantic import BaseModel
 
 M = TypeVar("M", bound=Message)
 
-__all__ = ["to_data", "from_data", "from_model", "enum_value"]
+__all__ = ["to_data", "from_data", "from_model", "Shared", "enum_value"]
 
 _TIMESTAMP = "google.protobuf.Timestamp"
 
@@ -74,6 +75,7 @@ def _plain(field: Any, value: Any) -> Any:
 # How each field of a message type is written, worked out once per type: replies are built on
 # every call, and walking the descriptors each time was half the cost of a check.
 _MESSAGE, _TIMESTAMP_FIELD, _ENUM, _STRING, _SCALAR = range(5)
+# One plan per message type of the API: as many as the proto has, so nothing to bound.
 _PLANS: dict[str, dict[str, tuple[bool, int, Any]]] = {}
 
 
@@ -141,14 +143,31 @@ def from_data(data: dict[str, Any], message: Message) -> Message:
     return message
 
 
-# Sub-messages built from shared models, by the model's identity (the model is kept with its
-# message, so the identity cannot be reused while the entry lives). A check's rulings and
-# sources recur in answer after answer: each is converted once and then copied in C.
-_BUILT: dict[int, tuple[BaseModel, Message]] = {}
-_BUILT_KEPT = 10_000
+class Shared:
+    """Sub-messages built from shared models, by the model's identity (the model is kept with
+    its message, so the identity cannot be reused while the entry lives). A check's rulings and
+    sources recur in answer after answer: each is converted once, then copied in C. At most
+    ``size`` are kept, the least recently used forgotten first."""
+
+    def __init__(self, types: tuple[type[BaseModel], ...], size: int = 10_000) -> None:
+        self.types = types
+        self.size = size
+        self._built: OrderedDict[int, tuple[BaseModel, Message]] = OrderedDict()
+
+    def copy_into(self, model: BaseModel, target: Message) -> None:
+        """Fill ``target`` with ``model``'s message, converting it on first use."""
+        key = id(model)
+        built = self._built.get(key)
+        if built is None or built[0] is not model:
+            built = self._built[key] = (model, from_model(model, type(target)(), self))
+            if len(self._built) > self.size:
+                self._built.popitem(last=False)
+        else:
+            self._built.move_to_end(key)
+        target.CopyFrom(built[1])
 
 
-def from_model(model: BaseModel, message: M, shared: tuple[type[BaseModel], ...] = ()) -> M:
+def from_model(model: BaseModel, message: M, shared: Shared | None = None) -> M:
     """Fill ``message`` from a model's attributes: ``from_data`` without dumping the model
     first. Sub-models of the ``shared`` types (immutable, and reused from answer to answer)
     are converted once and copied afterwards."""
@@ -173,17 +192,12 @@ def from_model(model: BaseModel, message: M, shared: tuple[type[BaseModel], ...]
     return message
 
 
-def _sub_message(model: BaseModel, target: Message, shared: tuple[type[BaseModel], ...]) -> None:
-    if not isinstance(model, shared):
-        target.SetInParent()
-        from_model(model, target, shared)
+def _sub_message(model: BaseModel, target: Message, shared: Shared | None) -> None:
+    if shared is not None and isinstance(model, shared.types):
+        shared.copy_into(model, target)
         return
-    built = _BUILT.get(id(model))
-    if built is None or built[0] is not model:
-        if len(_BUILT) >= _BUILT_KEPT:
-            _BUILT.clear()
-        built = _BUILT[id(model)] = (model, from_model(model, type(target)()))
-    target.CopyFrom(built[1])
+    target.SetInParent()
+    from_model(model, target, shared)
 
 
 def _text(value: Any) -> Any:

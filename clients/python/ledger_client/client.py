@@ -25,9 +25,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 from pydantic import BaseModel
 
+from ledger_api.convert import from_data, to_data
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_api.ledger.v1 import ledger_pb2_grpc
-from ledger_api.convert import from_data, to_data
+from ledger_api.verify import GENESIS, ChainVerifier
 from ledger_client.models import (
     CheckResult,
     CompareResult,
@@ -42,7 +43,6 @@ from ledger_client.models import (
     WatchEvent,
 )
 from ledger_client.security import Pem, open_channel, with_token
-from ledger_api.verify import GENESIS, ChainVerifier
 
 __all__ = ["LedgerClient", "LedgerClientError", "command_message", "MAX_MESSAGE_BYTES"]
 

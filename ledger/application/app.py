@@ -1,52 +1,41 @@
 """The ledger application: the service layer and unit of work over the office aggregates.
 
-A command loads its office, changes it, and makes one ``save()`` that writes the event and its
-request-id row in one transaction. A batch (an import) applies every command to the offices in
-memory first and saves them all in one transaction, or refuses the whole batch. Read models
-follow the log through ``on_saved`` listeners, so nothing here knows about them.
+A command loads its office, applies itself to it (``Command.handle``), and the application
+makes one ``save()`` that writes the event and its request-id row in one transaction. A batch
+(an import) applies every command to the offices in memory first and saves them all in one
+transaction, or refuses the whole batch. Read models follow the log through ``on_saved``
+listeners, so nothing here knows about them; which database, recorder and mapper are used is
+the infrastructure factory's business (``ledger.storage``), chosen by ``PERSISTENCE_MODULE``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, ClassVar, cast
-from uuid import NAMESPACE_URL, UUID, uuid5
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, cast
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError
-from eventsourcing.popo import POPOFactory
-from eventsourcing.postgres import PostgresFactory
-from eventsourcing.sqlite import SQLiteFactory
-from eventsourcing.utils import get_topic, strtobool
+from eventsourcing.persistence import IntegrityError
 
-from ledger.commands import (
-    AmendChange,
-    Command,
-    Receipt,
-    RecordChange,
-    RegisterOffice,
-    RetractChange,
+from ledger.application.commands import Command, Receipt
+from ledger.application.ports import LedgerStore, RequestRecord
+from ledger.domain.errors import (
+    AlreadyExists,
+    Conflict,
+    LedgerError,
+    OfficeAlreadyRegistered,
+    OfficeNotFound,
 )
-from ledger.domain.errors import LedgerError, OfficeAlreadyRegistered, OfficeNotFound
 from ledger.domain.events import OfficeEvent
 from ledger.domain.office import Office, office_id
-from ledger.persistence import (
-    POPOLedgerRecorder,
-    PydanticMapper,
-    RequestIndex,
-    RequestRecord,
-    SQLiteLedgerRecorder,
-)
-from ledger.postgres import PostgresLedgerRecorder
+from ledger_api.commands import change_id_for
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Recording
 
 __all__ = [
     "LedgerApplication",
-    "change_id_for",
-    "OfficeNotFound",
-    "OfficeAlreadyRegistered",
+    "Executed",
     "VersionConflict",
     "RequestIdReused",
     "BatchRefused",
@@ -56,50 +45,30 @@ __all__ = [
 # attempt reloads the offices and re-checks every invariant. Not when the caller gave an
 # expected version: then the race is theirs to resolve.
 _WRITE_ATTEMPTS = 5
-_REQUEST_NAMESPACE = uuid5(NAMESPACE_URL, "https://customs-policy-ledger/requests")
 
 
-def change_id_for(request_id: str) -> UUID:
-    """The id of the event a request writes: derived, so a caller can name it in advance."""
-    return uuid5(_REQUEST_NAMESPACE, request_id)
+class Executed(NamedTuple):
+    """A batch's receipts, one per command, and how many events this batch wrote (the other
+    receipts are those of earlier uses of the same request ids)."""
+
+    receipts: list[Receipt]
+    stored: int
 
 
 class LedgerApplication(Application[UUID]):
-    """Commands over ``Office`` aggregates; see ``ledger.commands`` for their payloads."""
+    """Commands over ``Office`` aggregates; see ``ledger.application.commands``."""
 
     name = "Ledger"
-    env: ClassVar[dict[str, str]] = {
-        "MAPPER_TOPIC": get_topic(PydanticMapper),
-        "AGGREGATE_CACHE_MAXSIZE": "1000",
-    }
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "1000"}
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.on_saved: list[Callable[[], object]] = []
 
-    def construct_recorder(self) -> ApplicationRecorder:
-        """The library's recorder for the configured database, with the request-id index.
-
-        Tables are created unless ``CREATE_TABLE`` says no (the audit reads, never writes)."""
-        create = strtobool(self.env.get("CREATE_TABLE", "yes"))
-        recorder: SQLiteLedgerRecorder | PostgresLedgerRecorder
-        if isinstance(self.factory, POPOFactory):
-            return POPOLedgerRecorder()
-        if isinstance(self.factory, SQLiteFactory):
-            recorder = SQLiteLedgerRecorder(self.factory.datastore)
-        elif isinstance(self.factory, PostgresFactory):
-            recorder = PostgresLedgerRecorder(
-                self.factory.datastore, events_table_name=f"{self.name.lower()}_events"
-            )
-        else:
-            raise NotImplementedError(f"no ledger recorder for {type(self.factory).__name__}")
-        if create:
-            recorder.create_table()
-        return recorder
-
     @property
-    def requests(self) -> RequestIndex:
-        return cast("RequestIndex", self.recorder)
+    def store(self) -> LedgerStore:
+        """The recorder, as the request-id index and the log as stored."""
+        return cast("LedgerStore", self.recorder)
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         for listener in self.on_saved:
@@ -107,24 +76,20 @@ class LedgerApplication(Application[UUID]):
 
     # Commands.
 
-    def register_office(self, command: RegisterOffice) -> Receipt:
-        return self._execute_one(command)
+    def execute(self, command: Command) -> Receipt:
+        """Apply one command and save its event; the receipt of an earlier use of its request
+        id if there was one."""
+        try:
+            return self.execute_batch([command]).receipts[0]
+        except BatchRefused as refused:
+            raise refused.errors[0][1] from None
 
-    def record_change(self, command: RecordChange) -> Receipt:
-        return self._execute_one(command)
-
-    def amend_change(self, command: AmendChange) -> Receipt:
-        return self._execute_one(command)
-
-    def retract_change(self, command: RetractChange) -> Receipt:
-        return self._execute_one(command)
-
-    def execute_batch(self, commands: Sequence[Command]) -> list[Receipt]:
+    def execute_batch(self, commands: Sequence[Command]) -> Executed:
         """All commands or none: raises ``BatchRefused`` listing every refused command."""
         for _ in range(_WRITE_ATTEMPTS):
-            receipts = self._try_batch(commands)
-            if receipts is not None:
-                return receipts
+            executed = self._try_batch(commands)
+            if executed is not None:
+                return executed
         raise VersionConflict(None, None, None)
 
     # Queries.
@@ -144,20 +109,14 @@ class LedgerApplication(Application[UUID]):
 
     # The unit of work.
 
-    def _execute_one(self, command: Command) -> Receipt:
-        try:
-            return self.execute_batch([command])[0]
-        except BatchRefused as refused:
-            raise refused.errors[0][1] from None
-
-    def _try_batch(self, commands: Sequence[Command]) -> list[Receipt] | None:
+    def _try_batch(self, commands: Sequence[Command]) -> Executed | None:
         """Apply and save; ``None`` when a concurrent write won and the batch should be retried."""
         offices: dict[str, Office] = {}
         done: dict[int, Receipt] = {}
         new: dict[int, RequestRecord] = {}
         errors: list[tuple[int, LedgerError]] = []
         seen: dict[str, tuple[int, str]] = {}
-        recorded = self.requests.get_requests([command.request_id for command in commands])
+        recorded = self.store.get_requests([command.request_id for command in commands])
         for number, command in enumerate(commands):
             fingerprint = command.fingerprint()
             try:
@@ -189,10 +148,11 @@ class LedgerApplication(Application[UUID]):
                     request, positions[request.originator_id, request.office_version]
                 )
         # A request id repeated within the batch is a retry of its first use.
-        return [
+        receipts = [
             done[number] if number in done else done[seen[command.request_id][0]]
             for number, command in enumerate(commands)
         ]
+        return Executed(receipts, len(new))
 
     @staticmethod
     def _first_receipt(
@@ -219,45 +179,17 @@ class LedgerApplication(Application[UUID]):
         self, command: Command, fingerprint: str, offices: dict[str, Office]
     ) -> RequestRecord:
         event_id = change_id_for(command.request_id)
-        if isinstance(command, RegisterOffice):
+        if command.creates_office:
             if command.office in offices or self._exists(command.office):
                 raise OfficeAlreadyRegistered(command.office)
-            office = offices[command.office] = Office.register(
-                command.office, command.name, command.crossings, event_id=event_id
-            )
+            office = command.handle(None, event_id)
         else:
             office = offices.get(command.office) or self.get_office(command.office)
-            offices[command.office] = office
             expected = getattr(command, "expected_version", None)
             if expected is not None and office.version != expected:
                 raise VersionConflict(command.office, expected, office.version)
-            if isinstance(command, RecordChange):
-                verb = {"observed": office.observe, "tightened": office.tighten}.get(
-                    command.kind, office.loosen
-                )
-                verb(
-                    command.scope,
-                    command.measure,
-                    command.effective,
-                    command.sources,
-                    command.note,
-                    event_id=event_id,
-                )
-            elif isinstance(command, AmendChange):
-                office.amend(
-                    command.change_id,
-                    command.reason,
-                    command.sources,
-                    effective=command.effective,
-                    measure=command.measure,
-                    event_id=event_id,
-                )
-            elif isinstance(command, RetractChange):
-                office.retract(
-                    command.change_id, command.reason, command.sources, event_id=event_id
-                )
-            else:  # pragma: no cover - every command type is handled above
-                raise TypeError(type(command).__name__)
+            command.handle(office, event_id)
+        offices[command.office] = office
         event = office.pending_events[-1]
         assert isinstance(event, OfficeEvent)
         return RequestRecord(
@@ -290,11 +222,11 @@ class LedgerApplication(Application[UUID]):
 
     def _explain_conflict(self, commands: Sequence[Command], new: dict[int, RequestRecord]) -> None:
         """After a lost race: raise if retrying cannot help, return if it can."""
-        if any(self.requests.get_request(request.request_id) for request in new.values()):
+        if self.store.get_requests([request.request_id for request in new.values()]):
             return  # a racing retry won: the retry returns its receipt
         for number in new:
             command = commands[number]
-            if isinstance(command, RegisterOffice) and self._exists(command.office):
+            if command.creates_office and self._exists(command.office):
                 raise BatchRefused([(number, OfficeAlreadyRegistered(command.office))])
             expected = getattr(command, "expected_version", None)
             if expected is not None:
@@ -312,7 +244,7 @@ def _receipt(request: RequestRecord, position: int) -> Receipt:
     )
 
 
-class VersionConflict(LedgerError):
+class VersionConflict(Conflict):
     """Optimistic concurrency: the office changed since the caller read it."""
 
     def __init__(self, code: str | None, expected: int | None, actual: int | None) -> None:
@@ -328,7 +260,7 @@ class VersionConflict(LedgerError):
         self.actual = actual
 
 
-class RequestIdReused(LedgerError):
+class RequestIdReused(AlreadyExists):
     def __init__(self, request_id: str) -> None:
         super().__init__(
             f"request id {request_id!r} was already used for a different command; "
@@ -341,5 +273,12 @@ class BatchRefused(LedgerError):
     """Some commands of a batch were refused, so none was stored; ``errors`` lists each."""
 
     def __init__(self, errors: list[tuple[int, LedgerError]]) -> None:
-        super().__init__("; ".join(f"command {number + 1}: {error}" for number, error in errors))
+        super().__init__(
+            "the batch was refused, nothing was stored: "
+            + "; ".join(f"command {number + 1}: {error}" for number, error in errors)
+        )
         self.errors = errors
+
+    @property
+    def fields(self) -> tuple[tuple[str, str], ...]:
+        return tuple((f"commands[{number}]", str(error)) for number, error in self.errors)

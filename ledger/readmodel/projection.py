@@ -1,22 +1,19 @@
-"""The rule-state projection: offices and revisions, computed from the event log.
+"""The rule-state projection: offices, revisions and digests, computed from the event log.
 
 ``RuleProjection`` has one handler per event type and writes what it computes together with
-its tracking position. ``ProjectionFollower`` pulls the application's notification log from
-that position (the SQLite recorder cannot push), so a restart resumes where it stopped and a
-rebuild replays from the first event.
+its tracking position, in one transaction per run of events; it also keeps the rule index
+current. ``ledger.readmodel.follower`` feeds it the log.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from ledger.domain.chain import GENESIS, next_root
@@ -28,16 +25,16 @@ from ledger.domain.events import (
     PolicyChanged,
 )
 from ledger.domain.office import office_id
-from ledger.index import RuleIndex
-from ledger.readmodel import Checkpoint, OfficeRow, Revision, RuleView
+from ledger.readmodel.index import RuleIndex
+from ledger.readmodel.model import Checkpoint, OfficeRow, Revision
+from ledger.readmodel.view import RuleView
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ledger.application import LedgerApplication
     from ledger.domain.values import Source
 
-__all__ = ["RuleProjection", "ProjectionFollower", "SQLiteChanges"]
+__all__ = ["RuleProjection", "reported_on"]
 
 
 def reported_on(sources: Sequence[Source]) -> date:
@@ -229,101 +226,3 @@ class RuleProjection(Projection[RuleView]):
             listed = [*self.view.list_offices(), *pending.values()]
             self._codes = {office_id(row.code): row.code for row in listed}
         return self._codes.get(originator_id)
-
-
-class SQLiteChanges:
-    """Tells in microseconds whether anyone may have committed to a SQLite file since the last
-    look: ``PRAGMA data_version`` on a connection of its own, which changes whenever any other
-    connection (of this process or another) commits."""
-
-    def __init__(self, path: str) -> None:
-        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-
-    def version(self) -> int:
-        with self._lock:
-            row = self._connection.execute("PRAGMA data_version").fetchone()
-        return int(row[0])
-
-    def close(self) -> None:
-        with self._lock:
-            self._connection.close()
-
-
-class ProjectionFollower:
-    """Pulls the application's log into the projection, from its tracking position.
-
-    Several processes may share one database (a server and an import, say): each follows the
-    log, the first to process an event writes the view, and the others skip it (the tracking
-    row refuses a second write) and refresh their index from the view instead.
-    """
-
-    BATCH = 500
-
-    def __init__(
-        self,
-        app: LedgerApplication,
-        projection: RuleProjection,
-        changes: SQLiteChanges | None = None,
-    ) -> None:
-        self.app = app
-        self.projection = projection
-        self._lock = threading.Lock()
-        self._changes = changes
-        self._seen: int | None = None  # the data version last caught up with
-        projection.index.position = self.position
-
-    @property
-    def position(self) -> int:
-        return self.projection.view.max_tracking_id(self.app.name) or 0
-
-    def catch_up(self) -> int:
-        """Process every notification after the tracking position; returns how many."""
-        version = self._changes.version() if self._changes else None
-        if version is not None and version == self._seen:
-            return 0  # the common case on SQLite: no commit anywhere since the last look
-        if (self.app.recorder.max_notification_id() or 0) <= self.projection.index.position:
-            self._seen = version
-            return 0  # one cheap query: nothing new anywhere
-        with self._lock:
-            processed = 0
-            while True:
-                start = self.position + 1
-                notifications = self.app.recorder.select_notifications(start, self.BATCH)
-                events = [
-                    (self.app.mapper.to_domain_event(n), Tracking(self.app.name, n.id))
-                    for n in notifications
-                ]
-                try:
-                    self.projection.process_events(events)
-                except IntegrityError:
-                    if self.position < start:
-                        raise  # no one else moved on: not a race, a damaged read model
-                    continue  # another process got there first: continue from its position
-                processed += len(events)
-                if len(notifications) < self.BATCH:
-                    break
-            self._refresh_index()
-            self._seen = version  # commits since ``version`` change it again: none is missed
-            return processed
-
-    def _refresh_index(self) -> None:
-        """Forget offices whose events were projected by another process."""
-        index, position = self.projection.index, self.position
-        while index.position < position:
-            notifications = self.app.recorder.select_notifications(
-                index.position + 1, self.BATCH, stop=position
-            )
-            if not notifications:
-                index.forget((), position)
-                break
-            codes = {self.projection.office_code(n.originator_id) for n in notifications}
-            index.forget((code for code in codes if code), notifications[-1].id)
-
-    def rebuild(self) -> int:
-        """Forget the read model and replay the whole log into it."""
-        with self._lock:
-            self.projection.view.clear()
-            self.projection.index.clear()
-            self._seen = None
-        return self.catch_up()

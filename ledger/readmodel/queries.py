@@ -1,4 +1,4 @@
-"""Questions the ledger answers: rule state at a date, point-in-time checks, route comparison.
+"""Questions about rules: the state at a date, point-in-time checks, route comparison.
 
 Every answer is read from the rule index: for each dimension, the most specific matching
 scope that states it wins (longest HS prefix, then an HS code over a category, then a named
@@ -9,196 +9,67 @@ two differ.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-from enum import StrEnum
+from collections import OrderedDict
+from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from pydantic import Field, model_validator
-
-from ledger.domain.dates import EffectiveDate
-from ledger.domain.errors import LedgerError, OfficeNotFound
+from ledger.domain.errors import InvalidRequest, OfficeNotFound
 from ledger.domain.goods import categories, hs_prefixes
 from ledger.domain.values import (
     DIMENSIONS,
-    MAX_DIGITS,
     Admissibility,
     AdmissibilityKind,
-    ChangeKind,
     Channel,
-    CurrencyCode,
     Dimension,
     Direction,
-    Enforcement,
-    Goods,
-    Inspection,
-    Measure,
-    OfficeCode,
     Scope,
-    Source,
     Traveller,
-    Value,
 )
-from ledger.readmodel import Basis, Knowledge
+from ledger.readmodel.answers import (
+    Check,
+    CheckItem,
+    CheckRequest,
+    CheckResult,
+    CompareRequest,
+    CompareResult,
+    ItemResult,
+    OfficeRanking,
+    Outcome,
+    RuleState,
+    Ruling,
+    ScopeState,
+    StateRequest,
+    StateResult,
+    Verdict,
+)
+from ledger.readmodel.model import Knowledge
 
 if TYPE_CHECKING:
-    from ledger.index import OfficeRules, RuleIndex, ScopeKey
-    from ledger.readmodel import Revision, RuleView
+    from ledger.readmodel.index import OfficeRules, RuleIndex, ScopeKey
+    from ledger.readmodel.model import Revision
+    from ledger.readmodel.view import RuleView
 
-__all__ = [
-    "Verdict",
-    "CheckItem",
-    "CheckRequest",
-    "CompareRequest",
-    "StateRequest",
-    "Ruling",
-    "RuleState",
-    "Outcome",
-    "ItemResult",
-    "CheckResult",
-    "OfficeRanking",
-    "CompareResult",
-    "ScopeState",
-    "StateResult",
-    "RuleQueries",
-    "ValueRequired",
-]
+__all__ = ["RuleQueries", "ValueRequired"]
 
-
-class Verdict(StrEnum):
-    ALLOWED = "ALLOWED"
-    NO_RULE = "NO_RULE"
-    UNCERTAIN = "UNCERTAIN"
-    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
-    PROHIBITED = "PROHIBITED"
-
-    @property
-    def severity(self) -> int:
-        """Declaration order is the order of restrictiveness used to rank offices."""
-        return list(Verdict).index(self)
-
-
-class CheckItem(Value):
-    goods: Goods
-    quantity: int = Field(default=1, ge=0, le=1_000_000_000)
-    value: Decimal | None = Field(default=None, ge=0, max_digits=MAX_DIGITS)
-    currency: CurrencyCode | None = None
-
-    @model_validator(mode="after")
-    def _value_has_currency(self) -> Self:
-        if (self.value is None) != (self.currency is None):
-            raise ValueError("value and currency go together")
-        return self
-
-
-class _Question(Value):
-    at: date
-    known_at: date | datetime | None = None
-    basis: Basis = Basis.RECORDED
-
-    @property
-    def knowledge(self) -> Knowledge:
-        return Knowledge.of(self.known_at, self.basis)
-
-
-class StateRequest(_Question):
-    office: OfficeCode
-
-
-class _Check(_Question):
-    direction: Direction
-    channel: Channel
-    traveller: Traveller = Traveller.ANY
-    items: tuple[CheckItem, ...] = Field(min_length=1, max_length=1000)
-
-
-class CheckRequest(_Check):
-    office: OfficeCode
-
-
-class CompareRequest(_Check):
-    offices: tuple[OfficeCode, ...] = Field(min_length=1, max_length=500)
-
-
-class Ruling(Value):
-    """The change that governs one dimension, with its sources."""
-
-    dimension: Dimension
-    change_id: UUID
-    kind: ChangeKind
-    scope: Scope
-    measure: Measure
-    effective: EffectiveDate
-    event_ids: tuple[UUID, ...]
-    sources: tuple[Source, ...]
-
-
-class RuleState(Value):
-    admissibility: Admissibility | None = None
-    inspection: Inspection | None = None
-    enforcement: Enforcement | None = None
-    rulings: tuple[Ruling, ...] = ()
-
-
-class Outcome(RuleState):
-    """One candidate answer for an item."""
-
-    verdict: Verdict
-    reason: str
-
-
-class ItemResult(Value):
-    item: CheckItem
-    verdict: Verdict
-    inspection: Inspection | None
-    enforcement: Enforcement | None
-    governing: Ruling | None
-    event_ids: tuple[UUID, ...]
-    sources: tuple[Source, ...]
-    candidates: tuple[Outcome, ...]  # one, or (not yet in force, in force) when UNCERTAIN
-
-
-class CheckResult(Value):
-    office: str
-    at: date
-    known_at: date | datetime | None
-    basis: Basis
-    items: tuple[ItemResult, ...]
-
-
-class OfficeRanking(Value):
-    rank: int
-    office: str
-    result: CheckResult
-
-
-class CompareResult(Value):
-    offices: tuple[OfficeRanking, ...]  # least restrictive first
-
-
-class ScopeState(Value):
-    scope: Scope
-    uncertain: bool
-    states: tuple[RuleState, ...]  # one, or (not yet in force, in force) when uncertain
-
-
-class StateResult(Value):
-    office: str
-    at: date
-    known_at: date | datetime | None
-    basis: Basis
-    scopes: tuple[ScopeState, ...]
+# A change's ruling on a dimension is built once and shared by every answer that cites it; this
+# many are kept, the least recently cited forgotten first.
+_RULINGS_KEPT = 20_000
 
 
 class RuleQueries:
-    """Answers questions from the rule index; never replays events."""
+    """Answers questions from the rule index; never replays events.
+
+    Results are built from values the ledger validated when they were recorded: they are
+    constructed, not validated again (``model_construct``), and a change's ruling on a dimension
+    is built once and shared by every answer that cites it."""
 
     def __init__(self, index: RuleIndex, view: RuleView) -> None:
         self.index = index
         self.view = view
         self._registered: set[str] = set()  # offices are never unregistered
+        self._rulings: OrderedDict[tuple[UUID, int, Dimension], Ruling] = OrderedDict()
 
     def state(self, request: StateRequest) -> StateResult:
         rules = self._rules(request.office)
@@ -212,7 +83,7 @@ class RuleQueries:
                 after = rules.state(key, request.at, knowledge, certain=False)
                 if not after:
                     continue
-                states = (_rule_state(before), _rule_state(after))
+                states = (self._rule_state(before), self._rule_state(after))
                 scope = Scope(direction=key[0], channel=key[1], traveller=key[2], goods=key[3])
                 uncertain = before != after
                 scopes.append(
@@ -248,12 +119,12 @@ class RuleQueries:
             self._registered.add(office)
         return self.index.rules(office)
 
-    def _check(self, office: str, request: _Check) -> CheckResult:
+    def _check(self, office: str, request: Check) -> CheckResult:
         rules = self._rules(office)
         knowledge = request.knowledge
         with self.index.lock:
             items = tuple(
-                _check_item(rules, request, knowledge, number, item)
+                self._check_item(rules, request, knowledge, number, item)
                 for number, item in enumerate(request.items, start=1)
             )
         return CheckResult.model_construct(
@@ -264,32 +135,71 @@ class RuleQueries:
             items=items,
         )
 
+    def _check_item(
+        self, rules: OfficeRules, request: Check, knowledge: Knowledge, number: int, item: CheckItem
+    ) -> ItemResult:
+        """A category is checked as each of its HS prefixes; the most restrictive answer stands."""
+        results = [
+            self._check_code(rules, request, knowledge, number, item, code)
+            for code in hs_prefixes(item.goods)
+        ]
+        return max(results, key=lambda result: result.verdict.severity)
 
-def _check_item(
-    rules: OfficeRules, request: _Check, knowledge: Knowledge, number: int, item: CheckItem
-) -> ItemResult:
-    """A category is checked as each of its HS prefixes; the most restrictive answer stands."""
-    results = [
-        _check_code(rules, request, knowledge, number, item, code)
-        for code in hs_prefixes(item.goods)
-    ]
-    return max(results, key=lambda result: result.verdict.severity)
+    def _check_code(
+        self,
+        rules: OfficeRules,
+        request: Check,
+        knowledge: Knowledge,
+        number: int,
+        item: CheckItem,
+        code: str,
+    ) -> ItemResult:
+        scopes = _matching_scopes(request.direction, request.channel, request.traveller, code)
+        found = _resolve(rules, scopes, request.at, knowledge, certain=True)
+        before = self._outcome(found, item, number)
+        found = _resolve(rules, scopes, request.at, knowledge, certain=False)
+        after = self._outcome(found, item, number)
+        if _same_answer(before, after):
+            return _item_result(item, before.verdict, (before,))
+        return _item_result(item, Verdict.UNCERTAIN, (before, after))
 
+    def _rule_state(self, found: dict[Dimension, Revision]) -> RuleState:
+        return RuleState.model_construct(**self._state_fields(found))
 
-def _check_code(
-    rules: OfficeRules,
-    request: _Check,
-    knowledge: Knowledge,
-    number: int,
-    item: CheckItem,
-    code: str,
-) -> ItemResult:
-    scopes = _matching_scopes(request.direction, request.channel, request.traveller, code)
-    before = _outcome(_resolve(rules, scopes, request.at, knowledge, certain=True), item, number)
-    after = _outcome(_resolve(rules, scopes, request.at, knowledge, certain=False), item, number)
-    if _same_answer(before, after):
-        return _item_result(item, before.verdict, (before,))
-    return _item_result(item, Verdict.UNCERTAIN, (before, after))
+    def _outcome(self, found: dict[Dimension, Revision], item: CheckItem, number: int) -> Outcome:
+        fields = self._state_fields(found)
+        verdict, reason = _admit(fields.get("admissibility"), item, number)
+        return Outcome.model_construct(**fields, verdict=verdict, reason=reason)
+
+    def _state_fields(self, found: dict[Dimension, Revision]) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            dimension: getattr(revision.measure, dimension) for dimension, revision in found.items()
+        }
+        fields["rulings"] = tuple(
+            self._ruling(dimension, revision) for dimension, revision in found.items()
+        )
+        return fields
+
+    def _ruling(self, dimension: Dimension, revision: Revision) -> Ruling:
+        key = (revision.change_id, revision.rev, dimension)
+        rulings = self._rulings
+        ruling = rulings.get(key)
+        if ruling is None:
+            ruling = rulings[key] = Ruling.model_construct(
+                dimension=dimension,
+                change_id=revision.change_id,
+                kind=revision.kind,
+                scope=revision.scope,
+                measure=revision.measure,
+                effective=revision.effective,
+                event_ids=revision.event_ids,
+                sources=revision.sources,
+            )
+            if len(rulings) > _RULINGS_KEPT:
+                rulings.popitem(last=False)
+        else:
+            rulings.move_to_end(key)
+        return ruling
 
 
 def _same_answer(a: Outcome, b: Outcome) -> bool:
@@ -317,7 +227,8 @@ def _item_result(item: CheckItem, verdict: Verdict, candidates: tuple[Outcome, .
 def _matching_scopes(
     direction: Direction, channel: Channel, traveller: Traveller, code: str
 ) -> tuple[ScopeKey, ...]:
-    """Scopes that cover ``code``, most specific first."""
+    """Scopes that cover ``code``, most specific first (a pure function of the question and the
+    fixed goods categories, so one bounded cache serves every ledger)."""
     goods: list[tuple[int, int, str]] = [
         (length, 1, code[:length]) for length in range(2, len(code) + 1)
     ]
@@ -352,50 +263,6 @@ def _resolve(
         if len(found) == len(DIMENSIONS):
             break
     return {dimension: found[dimension] for dimension in DIMENSIONS if dimension in found}
-
-
-# Results are built from values the ledger validated when they were recorded: they are
-# constructed, not validated again (``model_construct``), and a change's ruling on a dimension
-# is built once and shared by every answer that cites it.
-_RULINGS: dict[tuple[UUID, int, Dimension], Ruling] = {}
-_RULINGS_KEPT = 20_000
-
-
-def _rule_state(found: dict[Dimension, Revision]) -> RuleState:
-    return RuleState.model_construct(**_state_fields(found))
-
-
-def _state_fields(found: dict[Dimension, Revision]) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        dimension: getattr(revision.measure, dimension) for dimension, revision in found.items()
-    }
-    fields["rulings"] = tuple(_ruling(dimension, revision) for dimension, revision in found.items())
-    return fields
-
-
-def _ruling(dimension: Dimension, revision: Revision) -> Ruling:
-    key = (revision.change_id, revision.rev, dimension)
-    ruling = _RULINGS.get(key)
-    if ruling is None:
-        if len(_RULINGS) >= _RULINGS_KEPT:
-            _RULINGS.clear()
-        ruling = _RULINGS[key] = Ruling.model_construct(
-            dimension=dimension,
-            change_id=revision.change_id,
-            kind=revision.kind,
-            scope=revision.scope,
-            measure=revision.measure,
-            effective=revision.effective,
-            event_ids=revision.event_ids,
-            sources=revision.sources,
-        )
-    return ruling
-
-
-def _outcome(found: dict[Dimension, Revision], item: CheckItem, number: int) -> Outcome:
-    fields = _state_fields(found)
-    verdict, reason = _admit(fields.get("admissibility"), item, number)
-    return Outcome.model_construct(**fields, verdict=verdict, reason=reason)
 
 
 def _admit(rule: Admissibility | None, item: CheckItem, number: int) -> tuple[Verdict, str]:
@@ -436,7 +303,7 @@ def _restrictiveness(result: CheckResult) -> tuple[int, int, int]:
     )
 
 
-class ValueRequired(LedgerError):
+class ValueRequired(InvalidRequest):
     """A value limit governs the item, and the check did not give its value in that currency."""
 
     def __init__(self, number: int, rule: Admissibility) -> None:
@@ -445,3 +312,7 @@ class ValueRequired(LedgerError):
             f"give the item's value in {rule.currency}"
         )
         self.number = number
+
+    @property
+    def fields(self) -> tuple[tuple[str, str], ...]:
+        return ((f"items[{self.number - 1}].value", str(self)),)

@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ledger.domain.values import DIMENSIONS, Channel, Dimension, Direction, Scope, Traveller
-from ledger.readmodel import OPEN, Basis, Entry
+from ledger.readmodel.model import OPEN, Basis, Entry
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from ledger.readmodel import Knowledge, Revision, RuleView
+    from ledger.readmodel.model import Knowledge, Revision
+    from ledger.readmodel.view import RuleView
 
 __all__ = ["ScopeKey", "DimensionTimeline", "OfficeRules", "RuleIndex"]
 
@@ -261,7 +262,7 @@ class RuleIndex:
     def __init__(self, view: RuleView, position: int = 0, budget: int = 2_000_000) -> None:
         self._view = view
         self._offices: OrderedDict[str, OfficeRules] = OrderedDict()
-        self._revisions: dict[tuple[UUID, int], Revision] = {}
+        self._revisions: OrderedDict[tuple[UUID, int], Revision] = OrderedDict()
         self._lock = threading.RLock()
         self.position = position
         self.budget = budget
@@ -289,9 +290,11 @@ class RuleIndex:
         if revision is None:
             revision = self._view.revision(change, rev)
             assert revision is not None, f"the index holds a revision the view lacks: {key}"
-            if len(self._revisions) >= _REVISIONS_KEPT:
-                self._revisions.clear()
             self._revisions[key] = revision
+            if len(self._revisions) > _REVISIONS_KEPT:
+                self._revisions.popitem(last=False)  # the least recently chosen
+        else:
+            self._revisions.move_to_end(key)
         return revision
 
     def _grew(self, by: int) -> None:

@@ -1,0 +1,65 @@
+"""What the application needs of its storage, beyond the library's recorder.
+
+The request-id index is written in the same transaction as the events it belongs to, under a
+unique key, so two racing retries of one command cannot both write (the pattern of the
+library's ``searchabletimestamps`` example). Each backend's recorder implements ``LedgerStore``
+(``ledger.storage``); the application, the read side and the audit use it through here.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, NamedTuple
+from uuid import UUID
+
+__all__ = ["RequestRecord", "ExportRow", "LedgerStore"]
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """What a command's request id is bound to: its payload's fingerprint and its receipt."""
+
+    request_id: str
+    fingerprint: str
+    office: str
+    originator_id: UUID
+    change_id: UUID
+    office_version: int
+    recorded_at: datetime
+    hash: str
+    position: int = 0  # the global position, filled in when the event is inserted
+
+
+class ExportRow(NamedTuple):
+    """One stored event, exactly as stored, at its global position."""
+
+    position: int
+    office_id: str  # the office aggregate's id, hyphenated
+    office_version: int
+    type: str  # the event class's name
+    stored_json: bytes
+
+
+class LedgerStore(ABC):
+    """The request-id index, and the log read as stored."""
+
+    # Positions 1, 2, 3, ... with no gaps (PostgreSQL uses a number up when a write loses a race).
+    gapless: ClassVar[bool] = True
+
+    @abstractmethod
+    def get_requests(self, request_ids: Sequence[str]) -> dict[str, RequestRecord]:
+        """The recorded requests among ``request_ids``, by id."""
+
+    def get_request(self, request_id: str) -> RequestRecord | None:
+        return self.get_requests([request_id]).get(request_id)
+
+    @abstractmethod
+    def all_requests(self) -> list[RequestRecord]:
+        """Every recorded request, in log order (for the audit)."""
+
+    @abstractmethod
+    def export_rows(self, after: int, limit: int) -> list[ExportRow]:
+        """Up to ``limit`` events after position ``after``, as stored, without decoding."""

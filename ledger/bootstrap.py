@@ -1,0 +1,72 @@
+"""The composition root: one ledger over one database, its parts wired together.
+
+``Ledger`` builds the application (commands, ``ledger.application``) on the storage backend the
+settings name (``ledger.storage``), the projection that follows its log into the read model,
+and the read side (``ledger.readmodel``); every save brings the projection up to date before
+the command returns. It decides nothing: the server, the CLI's database commands and the
+audit open one, and use its parts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from ledger.application.app import LedgerApplication
+from ledger.readmodel.follower import ProjectionFollower
+from ledger.readmodel.index import RuleIndex
+from ledger.readmodel.projection import RuleProjection
+from ledger.readmodel.reader import Reader
+from ledger.settings import Settings
+from ledger.storage import environment
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from ledger.storage.factory import LedgerFactory, Listener
+
+__all__ = ["Ledger"]
+
+
+class Ledger:
+    """Application + projection + read side over one database.
+
+    ``app`` takes the commands (``app.execute``), ``reader`` answers the questions."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        settings = settings or Settings()
+        self.app = LedgerApplication(env=environment(settings))
+        self.factory = cast("LedgerFactory", self.app.factory)
+        self.view = self.factory.rule_view()
+        self.index = RuleIndex(self.view, budget=settings.index_revisions)
+        self.projection = RuleProjection(self.view, self.index)
+        self.changes = self.factory.data_version()
+        self.follower = ProjectionFollower(self.app, self.projection, self.changes)
+        self.reader = Reader(self.app, self.follower, self.view, self.index)
+        self.app.on_saved.append(self.follower.catch_up)
+        self.app.on_saved.append(self.reader.announce)
+        self.follower.catch_up()  # events saved while no process was following
+
+    def listener(self) -> Listener | None:
+        """A thread that follows other processes' writes as they commit, where the database
+        can tell (PostgreSQL); start it, and stop it before ``close``."""
+        return self.factory.listener(self.app.recorder, self.reader.follow)
+
+    def rebuild(self) -> int:
+        """Replay the whole log into a fresh read model; returns the events replayed."""
+        return self.follower.rebuild()
+
+    def close(self) -> None:
+        if self.changes is not None:
+            self.changes.close()
+        self.app.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

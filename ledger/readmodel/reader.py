@@ -1,0 +1,192 @@
+"""The read side: every question the ledger answers, each after following the log.
+
+``Reader`` answers from the rule index (states, checks, comparisons), the views (offices,
+digests) and the event store (histories, the log as stored). Each question first brings the
+read model up to what other processes sharing the database wrote (cheap when nothing was);
+``wait_for_position`` and ``wait_for_events`` let a caller wait, within a bound, for a write.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, cast
+
+from ledger.domain.chain import GENESIS
+from ledger.domain.errors import OfficeNotFound, PreconditionFailed, Unavailable
+from ledger.domain.events import OfficeEvent, OfficeRegistered
+from ledger.readmodel.history import HistoryEntry, HistoryRequest, LogEvent, history, log_event
+from ledger.readmodel.model import Checkpoint, OfficeRow
+from ledger.readmodel.queries import RuleQueries
+
+if TYPE_CHECKING:
+    from ledger.application.app import LedgerApplication
+    from ledger.application.ports import ExportRow
+    from ledger.domain.office import Office
+    from ledger.readmodel.answers import (
+        CheckRequest,
+        CheckResult,
+        CompareRequest,
+        CompareResult,
+        StateRequest,
+        StateResult,
+    )
+    from ledger.readmodel.follower import ProjectionFollower
+    from ledger.readmodel.index import RuleIndex
+    from ledger.readmodel.view import RuleView
+
+__all__ = ["Reader", "DigestMismatch", "NotYet"]
+
+
+class Reader:
+    """The ledger's questions, over one application's log and read model."""
+
+    def __init__(
+        self,
+        app: LedgerApplication,
+        follower: ProjectionFollower,
+        view: RuleView,
+        index: RuleIndex,
+    ) -> None:
+        self.app = app
+        self.follower = follower
+        self.view = view
+        self.index = index
+        self.queries = RuleQueries(index, view)
+        self._saved = threading.Condition()
+
+    # Following the log.
+
+    def catch_up(self) -> None:
+        """Bring the read model up to the log (other processes may have written)."""
+        self.follower.catch_up()
+
+    def announce(self) -> None:
+        """New events were saved: wake whoever waits for them."""
+        with self._saved:
+            self._saved.notify_all()
+
+    def follow(self) -> None:
+        """Another process wrote: bring the read model up to date and wake the waiters."""
+        self.catch_up()
+        self.announce()
+
+    def wait_for_position(self, position: int, timeout: float | None) -> None:
+        """Return once the read model includes the event at ``position``; ``NotYet`` if it
+        has not within ``timeout`` seconds (None: do not wait)."""
+        if position <= self.index.position:
+            return
+        deadline = time.monotonic() + (timeout or 0)
+        while True:
+            self.catch_up()
+            reached = self.follower.position
+            if position <= reached:
+                return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise NotYet(position, reached)
+            with self._saved:
+                self._saved.wait(min(left, 0.05))
+
+    def wait_for_events(self, after: int, timeout: float) -> None:
+        """Return once an event after ``after`` may exist, or after ``timeout`` seconds.
+
+        Saves by this process wake waiters at once; another process's saves to the same
+        database are seen at the next timeout (or at once, where the storage listens).
+        """
+        with self._saved:
+            if (self.app.recorder.max_notification_id() or 0) <= after:
+                self._saved.wait(timeout)
+
+    # Rules.
+
+    def state(self, request: StateRequest) -> StateResult:
+        self.catch_up()
+        return self.queries.state(request)
+
+    def check(self, request: CheckRequest) -> CheckResult:
+        self.catch_up()
+        return self.queries.check(request)
+
+    def compare(self, request: CompareRequest) -> CompareResult:
+        self.catch_up()
+        return self.queries.compare(request)
+
+    # Offices and their histories.
+
+    def offices(self) -> list[OfficeRow]:
+        self.catch_up()
+        return self.view.list_offices()
+
+    def office(self, code: str) -> OfficeRow:
+        self.catch_up()
+        row = self.view.get_office(code)
+        if row is None:
+            raise OfficeNotFound(code)
+        return row
+
+    def history(self, request: HistoryRequest) -> list[HistoryEntry]:
+        """The office's events in the order recorded, filtered on both time axes."""
+        return history(self.app.office_events(request.office), request)
+
+    def log(self, after: int, limit: int) -> list[LogEvent]:
+        """Up to ``limit`` events after global position ``after``, in log order."""
+        self.catch_up()  # so that the offices of these events are known
+        notifications = self.app.recorder.select_notifications(after + 1, limit)
+        events = []
+        for notification in notifications:
+            event = cast("OfficeEvent", self.app.mapper.to_domain_event(notification))
+            events.append(log_event(notification.id, self._office_of(event), event))
+        return events
+
+    def _office_of(self, event: OfficeEvent) -> str:
+        if isinstance(event, OfficeRegistered):
+            return event.code
+        code = self.follower.projection.office_code(event.originator_id)
+        if code is None:  # registered after the catch-up above, by another process
+            code = cast("Office", self.app.repository.get(event.originator_id)).code
+        return code
+
+    # The audit trail.
+
+    def digest(self) -> Checkpoint:
+        """The ledger digest now (position 0 and the genesis root for an empty ledger)."""
+        self.catch_up()
+        return self.view.latest_checkpoint() or Checkpoint(0, GENESIS)
+
+    def verify_digest(self, position: int, root: str) -> Checkpoint:
+        """The digest now, if the pinned one is a prefix of the log; else ``DigestMismatch``."""
+        current = self.digest()
+        if position == 0 and root == GENESIS:
+            return current
+        if position > current.position:
+            raise DigestMismatch(
+                f"the ledger ends at position {current.position}: it has no position {position} "
+                "(was its tail removed?)"
+            )
+        kept = self.view.checkpoint_at(position)
+        if kept is None or kept.root != root:
+            found = "no event" if kept is None else f"root {kept.root}"
+            raise DigestMismatch(
+                f"the pinned digest is not a prefix of this ledger: at position {position} it has "
+                f"{found}, not {root}"
+            )
+        return current
+
+    def export(self, after: int, limit: int) -> list[ExportRow]:
+        """Up to ``limit`` events after position ``after``, exactly as stored."""
+        return self.app.store.export_rows(after, limit)
+
+
+class DigestMismatch(PreconditionFailed):
+    """A pinned digest that is not a prefix of the ledger."""
+
+
+class NotYet(Unavailable):
+    """The read model has not reached a position the caller asked to read after."""
+
+    def __init__(self, wanted: int, reached: int) -> None:
+        super().__init__(
+            f"this server's read model is at position {reached}, not yet at {wanted}: "
+            "try again, with a longer deadline, or ask another server"
+        )

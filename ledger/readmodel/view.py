@@ -1,0 +1,74 @@
+"""Where the read model is kept: the ``RuleView`` interface each storage backend implements.
+
+A view is the library's ``TrackingRecorder`` (it records how far into the log it is) with the
+offices, the rule revisions and the digest checkpoints beside it, written together in one
+transaction by the projection. ``ledger.storage`` has one per backend.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+from ledger.domain.values import Scope
+from ledger.readmodel.model import Checkpoint, Entry, OfficeRow, Revision
+
+__all__ = ["RuleView"]
+
+
+class RuleView(TrackingRecorder):
+    """Offices, revisions and checkpoints, with the tracking position of the last event in them."""
+
+    @abstractmethod
+    def save(
+        self,
+        offices: Sequence[OfficeRow],
+        revisions: Sequence[Revision],
+        checkpoints: Sequence[Checkpoint],
+        tracking: Tracking,
+    ) -> None:
+        """Upsert the offices and the revisions, add the checkpoints, record ``tracking`` (the
+        last event they include): atomically."""
+
+    @abstractmethod
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The digest after the last event projected, if any."""
+
+    @abstractmethod
+    def checkpoint_at(self, position: int) -> Checkpoint | None:
+        """The digest after the event at ``position``, if it was projected."""
+
+    @abstractmethod
+    def checkpoints(self, after: int, limit: int) -> list[Checkpoint]:
+        """Checkpoints in position order, after ``after``."""
+
+    @abstractmethod
+    def get_office(self, code: str) -> OfficeRow | None: ...
+
+    @abstractmethod
+    def list_offices(self) -> list[OfficeRow]:
+        """Every office, by code."""
+
+    @abstractmethod
+    def revisions_of_office(self, code: str) -> list[Revision]: ...
+
+    @abstractmethod
+    def entries_of_scope(self, code: str, scope: Scope) -> list[Entry]:
+        """The office's revisions of exactly ``scope``, as the rule index keeps them."""
+
+    @abstractmethod
+    def revision(self, change_id: UUID, rev: int) -> Revision | None: ...
+
+    @abstractmethod
+    def revisions_of_change(self, change_id: UUID) -> list[Revision]:
+        """Every form of a change, by revision number."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Forget everything, tracking included, before a rebuild."""
+
+    def create_table(self) -> None:
+        """Create the tables if they are missing (nothing to do in memory)."""

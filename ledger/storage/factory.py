@@ -1,0 +1,137 @@
+"""What every backend adds to the library's infrastructure factory, and what they share.
+
+A backend is one module (``memory``, ``sqlite``, ``postgres``) with its recorder, its view and
+its ``Factory``: a subclass of the library's factory for that database and of ``LedgerFactory``.
+The library constructs it from the ``PERSISTENCE_MODULE`` setting (``ledger.storage``
+chooses the topic from the database URL), and the application, the read side and the audit
+ask it for what they need.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Protocol, cast
+from uuid import UUID
+
+from eventsourcing.persistence import InfrastructureFactory, Mapper, StoredEvent, Transcoder
+from eventsourcing.utils import get_topic, resolve_topic
+
+from ledger.application.ports import RequestRecord
+from ledger.domain.chain import event_hash
+from ledger.readmodel.follower import DataVersion
+from ledger.readmodel.view import RuleView
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import DomainEventProtocol
+
+    from ledger.domain.events import OfficeEvent
+
+__all__ = [
+    "LedgerFactory",
+    "PydanticMapper",
+    "Listener",
+    "bind_positions",
+    "event_type",
+    "office_id_text",
+]
+
+
+class Listener(Protocol):
+    """Calls back whenever another process commits events (a thread, until stopped)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class PydanticMapper(Mapper[UUID]):
+    """Stores events as the canonical JSON of their pydantic models, the bytes their hash is
+    taken over (``ledger.domain.chain``)."""
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        state = cast("OfficeEvent", domain_event).stored_json()
+        if self.compressor:
+            state = self.compressor.compress(state)
+        if self.cipher:
+            state = self.cipher.encrypt(state)
+        return StoredEvent(
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=get_topic(type(domain_event)),
+            state=state,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        state = stored_event.state
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        event_class: type[OfficeEvent] = resolve_topic(stored_event.topic)
+        event = event_class.model_validate_json(state)
+        # The hash is over the stored bytes by definition: no need to serialise again.
+        event.seal(event_hash(event_class.__name__, state))
+        return cast("DomainEventProtocol[UUID]", event)
+
+
+class LedgerFactory(InfrastructureFactory[Any], ABC):
+    """The ledger's part of a backend's factory: its mapper, its read model, and how it
+    notices other processes' writes."""
+
+    rule_view_class: type[RuleView]
+
+    def mapper(
+        self,
+        transcoder: Transcoder | None = None,
+        mapper_class: type[Mapper[Any]] | None = None,
+    ) -> Mapper[Any]:
+        """Events are stored as their canonical JSON (``PydanticMapper``) unless told otherwise."""
+        return super().mapper(transcoder, mapper_class or PydanticMapper)
+
+    def rule_view(self) -> RuleView:
+        """The read model's view, its tables created unless ``CREATE_TABLE`` says no."""
+        return cast("RuleView", self.tracking_recorder(self.rule_view_class))
+
+    def data_version(self) -> DataVersion | None:
+        """A cheap test for commits by others, where the database has one (None: ask it)."""
+        return None
+
+    def listener(self, recorder: Any, on_new_events: Callable[[], object]) -> Listener | None:
+        """A thread that calls ``on_new_events`` when another process writes, where the
+        database can push (None: other processes' writes are polled)."""
+        return None
+
+
+def bind_positions(
+    requests: Sequence[RequestRecord],
+    stored_events: Sequence[StoredEvent],
+    ids: Sequence[int] | None,
+) -> list[RequestRecord]:
+    """Each request gets the global position of the event it wrote."""
+    if not requests:
+        return []
+    assert ids is not None
+    assert len(ids) == len(stored_events)
+    positions = {
+        (stored.originator_id, stored.originator_version): position
+        for stored, position in zip(stored_events, ids, strict=True)
+    }
+    return [
+        replace(request, position=positions[request.originator_id, request.office_version])
+        for request in requests
+    ]
+
+
+@lru_cache(maxsize=100_000)
+def office_id_text(stored: str | UUID) -> str:
+    """The hyphenated form of a stored originator id (SQLite keeps the bare hex)."""
+    return str(stored if isinstance(stored, UUID) else UUID(stored))
+
+
+@lru_cache(maxsize=64)
+def event_type(topic: str) -> str:
+    """``ledger.domain.events:PolicyTightened`` is a ``PolicyTightened``."""
+    return topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]

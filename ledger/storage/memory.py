@@ -1,0 +1,150 @@
+"""The in-memory backend (``memory://``): the library's POPO recorders with the ledger's
+request-id index and read model, for tests and experiments. Nothing is kept."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent, Tracking
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory, POPOTrackingRecorder
+
+from ledger.application.ports import ExportRow, LedgerStore, RequestRecord
+from ledger.domain.values import Scope
+from ledger.readmodel.model import Checkpoint, Entry, OfficeRow, Revision
+from ledger.readmodel.view import RuleView
+from ledger.storage.factory import LedgerFactory, bind_positions, event_type, office_id_text
+
+__all__ = ["MemoryLedgerRecorder", "MemoryRuleView", "MemoryFactory"]
+
+
+class MemoryLedgerRecorder(POPOApplicationRecorder, LedgerStore):
+    """The library's in-memory application recorder, with the request-id index."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._requests: dict[str, RequestRecord] = {}
+
+    def _insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self._database_lock:
+            requests: Sequence[RequestRecord] = kwargs.get("requests", ())
+            request_ids = {request.request_id for request in requests}
+            if len(request_ids) < len(requests) or request_ids & self._requests.keys():
+                raise IntegrityError(f"request ids already recorded: {sorted(request_ids)}")
+            ids = super()._insert_events(stored_events, **kwargs)
+            for request in bind_positions(requests, stored_events, ids):
+                self._requests[request.request_id] = request
+            return ids
+
+    def get_requests(self, request_ids: Sequence[str]) -> dict[str, RequestRecord]:
+        with self._database_lock:
+            return {i: self._requests[i] for i in request_ids if i in self._requests}
+
+    def all_requests(self) -> list[RequestRecord]:
+        with self._database_lock:
+            return sorted(self._requests.values(), key=lambda request: request.position)
+
+    def export_rows(self, after: int, limit: int) -> list[ExportRow]:
+        return [
+            ExportRow(
+                n.id,
+                office_id_text(n.originator_id),
+                n.originator_version,
+                event_type(n.topic),
+                n.state,
+            )
+            for n in self.select_notifications(after + 1, limit)
+        ]
+
+
+class MemoryRuleView(POPOTrackingRecorder, RuleView):
+    """The read model in memory."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._offices: dict[str, OfficeRow] = {}
+        self._revisions: dict[UUID, dict[int, Revision]] = defaultdict(dict)
+        self._by_office: dict[str, set[UUID]] = defaultdict(set)
+        self._checkpoints: dict[int, Checkpoint] = {}
+        self._latest = 0
+
+    def save(
+        self,
+        offices: Sequence[OfficeRow],
+        revisions: Sequence[Revision],
+        checkpoints: Sequence[Checkpoint],
+        tracking: Tracking,
+    ) -> None:
+        with self._database_lock:
+            self._assert_tracking_uniqueness(tracking)
+            for office in offices:
+                self._offices[office.code] = office
+            for revision in revisions:
+                self._revisions[revision.change_id][revision.rev] = revision
+                self._by_office[revision.office].add(revision.change_id)
+            for checkpoint in checkpoints:
+                self._checkpoints[checkpoint.position] = checkpoint
+                self._latest = max(self._latest, checkpoint.position)
+            self._insert_tracking(tracking)
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        with self._database_lock:
+            return self._checkpoints.get(self._latest)
+
+    def checkpoint_at(self, position: int) -> Checkpoint | None:
+        with self._database_lock:
+            return self._checkpoints.get(position)
+
+    def checkpoints(self, after: int, limit: int) -> list[Checkpoint]:
+        with self._database_lock:
+            positions = sorted(p for p in self._checkpoints if p > after)[:limit]
+            return [self._checkpoints[p] for p in positions]
+
+    def get_office(self, code: str) -> OfficeRow | None:
+        with self._database_lock:
+            return self._offices.get(code)
+
+    def list_offices(self) -> list[OfficeRow]:
+        with self._database_lock:
+            return sorted(self._offices.values(), key=lambda row: row.code)
+
+    def revisions_of_office(self, code: str) -> list[Revision]:
+        with self._database_lock:
+            return [
+                revision
+                for change_id in self._by_office[code]
+                for revision in self._revisions[change_id].values()
+            ]
+
+    def entries_of_scope(self, code: str, scope: Scope) -> list[Entry]:
+        return [Entry.of(r) for r in self.revisions_of_office(code) if r.scope == scope]
+
+    def revision(self, change_id: UUID, rev: int) -> Revision | None:
+        with self._database_lock:
+            return self._revisions.get(change_id, {}).get(rev)
+
+    def revisions_of_change(self, change_id: UUID) -> list[Revision]:
+        with self._database_lock:
+            return sorted(self._revisions.get(change_id, {}).values(), key=lambda r: r.rev)
+
+    def clear(self) -> None:
+        with self._database_lock:
+            self._offices.clear()
+            self._revisions.clear()
+            self._by_office.clear()
+            self._checkpoints.clear()
+            self._latest = 0
+            self._max_tracking_ids.clear()
+
+
+class MemoryFactory(LedgerFactory, POPOFactory):
+    """``memory://``: the library's in-memory factory, with the ledger's recorders."""
+
+    rule_view_class = MemoryRuleView
+
+    def application_recorder(self) -> ApplicationRecorder:
+        return MemoryLedgerRecorder()

@@ -1,0 +1,203 @@
+"""The PostgreSQL backend (``postgresql://...``): the same request-id index and read model as
+on SQLite, in PostgreSQL, for several servers sharing one database.
+
+The library's recorder serialises writes with a table lock, the request-id rows commit with
+their events, and every server follows the log into the shared read model, the first to
+project an event writing it (its tracking row refuses a second). A listener thread hears the
+NOTIFY the library's recorder sends with every insert, so that a server follows writes made
+through other servers at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+    PostgresTrackingRecorder,
+)
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from ledger.application.ports import ExportRow, LedgerStore, RequestRecord
+from ledger.storage.factory import (
+    LedgerFactory,
+    Listener,
+    bind_positions,
+    event_type,
+    office_id_text,
+)
+from ledger.storage.sql import STATEMENTS, SQLRuleView, request_from_row, request_row
+
+__all__ = [
+    "PostgresLedgerRecorder",
+    "PostgresRuleView",
+    "PostgresListener",
+    "PostgresLedgerFactory",
+]
+
+log = logging.getLogger("ledger.storage.postgres")
+
+
+class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerStore):
+    """The library's PostgreSQL recorder with a request-id table written in the same
+    transaction as the events (after them: PostgreSQL numbers the events on insert)."""
+
+    gapless = False  # a write that loses a race uses a number up
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.requests_table = Identifier(datastore.schema, f"{events_table_name}_requests")
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} ("
+                "request_id text PRIMARY KEY, fingerprint text NOT NULL, office text NOT NULL, "
+                "originator_id text NOT NULL, change_id text NOT NULL, "
+                "office_version bigint NOT NULL, recorded_at text NOT NULL, hash text NOT NULL, "
+                "position bigint NOT NULL)"
+            ).format(self.requests_table)
+        )
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        requests = bind_positions(kwargs.get("requests", ()), stored_events, ids)
+        if requests:
+            curs.executemany(
+                SQL("INSERT INTO {} VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)").format(
+                    self.requests_table
+                ),
+                [request_row(r) for r in requests],
+            )
+        return ids
+
+    def get_requests(self, request_ids: Sequence[str]) -> dict[str, RequestRecord]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT * FROM {} WHERE request_id = ANY(%s)").format(self.requests_table),
+                (list(request_ids),),
+            )
+            return {row["request_id"]: request_from_row(row) for row in curs.fetchall()}
+
+    def all_requests(self) -> list[RequestRecord]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT * FROM {} ORDER BY position").format(self.requests_table))
+            return [request_from_row(row) for row in curs.fetchall()]
+
+    def export_rows(self, after: int, limit: int) -> list[ExportRow]:
+        sql = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
+            "WHERE notification_id>%s ORDER BY notification_id LIMIT %s"
+        ).format(Identifier(self.datastore.schema, self.events_table_name))
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(sql, (after, limit))
+            return [
+                ExportRow(
+                    row["notification_id"],
+                    office_id_text(row["originator_id"]),
+                    row["originator_version"],
+                    event_type(row["topic"]),
+                    bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+
+class PostgresRuleView(PostgresTrackingRecorder, SQLRuleView):
+    """The read model in PostgreSQL, beside the events: tables named after the tracking
+    table's prefix (``ledger_tracking``: ``ledger_offices``, ``ledger_rule_revisions``, ...)."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, tracking_table_name: str = "ledger_tracking"
+    ) -> None:
+        super().__init__(datastore, tracking_table_name=tracking_table_name)
+        prefix = tracking_table_name.removesuffix("_tracking")
+        schema = datastore.schema
+        offices = Identifier(schema, f"{prefix}_offices")
+        revisions = Identifier(schema, f"{prefix}_rule_revisions")
+        digests = Identifier(schema, f"{prefix}_digests")
+        tables = {
+            "offices": offices,
+            "revisions": revisions,
+            "digests": digests,
+            "tracking": Identifier(schema, tracking_table_name),
+            "p": SQL("%s"),
+        }
+        self._statements = {
+            name: SQL(template).format(**tables) for name, template in STATEMENTS.items()
+        }
+        self.sql_create_statements += [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (code text PRIMARY KEY, name text NOT NULL, "
+                "crossings text NOT NULL, version bigint NOT NULL, registered_at text NOT NULL, "
+                "changes bigint NOT NULL)"
+            ).format(offices),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (change_id text NOT NULL, rev int NOT NULL, "
+                "office text NOT NULL, seq bigint NOT NULL, kind text NOT NULL, "
+                "scope text NOT NULL, measure text NOT NULL, effective text NOT NULL, "
+                "recorded_from text NOT NULL, recorded_until text, reported_from text NOT NULL, "
+                "reported_until text, event_ids text NOT NULL, sources text NOT NULL, "
+                "PRIMARY KEY (change_id, rev))"
+            ).format(revisions),
+            SQL("CREATE INDEX IF NOT EXISTS {} ON {} (office)").format(
+                Identifier(f"{prefix}_rule_revisions_office"), revisions
+            ),
+            SQL("CREATE INDEX IF NOT EXISTS {} ON {} (office, scope)").format(
+                Identifier(f"{prefix}_rule_revisions_scope"), revisions
+            ),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (position bigint PRIMARY KEY, root text NOT NULL)"
+            ).format(digests),
+        ]
+
+    def _statement(self, name: str) -> Composed:
+        return self._statements[name]
+
+
+class PostgresListener(threading.Thread):
+    """Calls ``on_new_events`` whenever another process commits events (PostgreSQL NOTIFY, which
+    the library's recorder sends with every insert), so that a server's read model and its
+    watches follow writes made through other servers at once rather than at the next poll."""
+
+    def __init__(self, recorder: PostgresApplicationRecorder, on_new_events: Callable[[], object]):
+        super().__init__(name="ledger-listener", daemon=True)
+        self.recorder = recorder
+        self.on_new_events = on_new_events
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        channel = SQL("LISTEN {}").format(Identifier(self.recorder.channel_name))
+        while not self.stopping.is_set():
+            try:
+                with self.recorder.datastore.get_connection() as connection:
+                    connection.execute(channel)
+                    connection.commit()
+                    while not self.stopping.is_set():
+                        for _ in connection.notifies(timeout=0.25, stop_after=1):
+                            self.on_new_events()
+            except Exception:  # the database went away: listen again, polls still cover
+                log.warning("listening for new events failed; retrying", exc_info=True)
+                self.stopping.wait(1.0)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)
+
+
+class PostgresLedgerFactory(LedgerFactory, PostgresFactory):
+    """``postgresql://...``: the library's PostgreSQL factory, with the ledger's recorders."""
+
+    application_recorder_class = PostgresLedgerRecorder
+    rule_view_class = PostgresRuleView
+
+    def listener(self, recorder: Any, on_new_events: Callable[[], object]) -> Listener:
+        return PostgresListener(recorder, on_new_events)
