@@ -14,13 +14,15 @@ from collections import OrderedDict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 # Descriptors are typed loosely: the C (upb) and Python implementations differ in type.
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
-from pydantic import BaseModel
+
+if TYPE_CHECKING:  # the models are the caller's; converting needs no pydantic
+    from pydantic import BaseModel
 
 M = TypeVar("M", bound=Message)
 

@@ -9,11 +9,125 @@
         )
         print(result.items[0].verdict)   # Verdict.PROHIBITED
 
-It depends on the generated stubs (``ledger.v1``) only, not on the server's internals.
+It depends on the API (``ledger_api``: the generated stubs and the conversions) only, never on
+the server. Names are loaded when first used: ``ledger_client.connection`` alone (plain data,
+no models) is what a quick script or the CLI needs.
 """
 
-from ledger_client.client import LedgerClient, LedgerClientError, command_message
-from ledger_client.models import *  # noqa: F403 - the models are the client's vocabulary
-from ledger_client.models import __all__ as _models
+from __future__ import annotations
 
-__all__ = ["LedgerClient", "LedgerClientError", "command_message", *_models]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ledger_client.audit import Digest, ExportedEvent, RemoteAudit
+    from ledger_client.client import LedgerClient
+    from ledger_client.commands import ImportResult
+    from ledger_client.connection import Connection, command_message
+    from ledger_client.errors import LedgerClientError
+    from ledger_client.models import (
+        Admissibility,
+        CheckItem,
+        Crossing,
+        EffectiveDate,
+        ItemResult,
+        Measure,
+        Outcome,
+        Receipt,
+        RuleState,
+        Ruling,
+        Scope,
+        Source,
+        Verdict,
+    )
+    from ledger_client.queries import (
+        CheckResult,
+        CompareResult,
+        HistoryEvent,
+        Office,
+        OfficeRanking,
+        RuleStateResult,
+        ScopeState,
+        WatchEvent,
+    )
+
+# Each public name, and the module it lives in.
+_WHERE = {
+    "LedgerClient": "client",
+    "Connection": "connection",
+    "command_message": "connection",
+    "LedgerClientError": "errors",
+    "ImportResult": "commands",
+    "Digest": "audit",
+    "ExportedEvent": "audit",
+    "RemoteAudit": "audit",
+    **dict.fromkeys(
+        [
+            "Admissibility",
+            "CheckItem",
+            "Crossing",
+            "EffectiveDate",
+            "ItemResult",
+            "Measure",
+            "Outcome",
+            "Receipt",
+            "Ruling",
+            "RuleState",
+            "Scope",
+            "Source",
+            "Verdict",
+        ],
+        "models",
+    ),
+    **dict.fromkeys(
+        [
+            "CheckResult",
+            "CompareResult",
+            "HistoryEvent",
+            "Office",
+            "OfficeRanking",
+            "RuleStateResult",
+            "ScopeState",
+            "WatchEvent",
+        ],
+        "queries",
+    ),
+}
+__all__ = [
+    "Admissibility",
+    "CheckItem",
+    "CheckResult",
+    "CompareResult",
+    "Connection",
+    "Crossing",
+    "Digest",
+    "EffectiveDate",
+    "ExportedEvent",
+    "HistoryEvent",
+    "ImportResult",
+    "ItemResult",
+    "LedgerClient",
+    "LedgerClientError",
+    "Measure",
+    "Office",
+    "OfficeRanking",
+    "Outcome",
+    "Receipt",
+    "RemoteAudit",
+    "RuleState",
+    "RuleStateResult",
+    "Ruling",
+    "Scope",
+    "ScopeState",
+    "Source",
+    "Verdict",
+    "WatchEvent",
+    "command_message",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ledger_client' has no attribute {name!r}")
+    return getattr(import_module(f"ledger_client.{module}"), name)

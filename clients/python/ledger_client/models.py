@@ -1,12 +1,13 @@
-"""What the client returns: pydantic models of the service's replies (not raw protobuf).
+"""The client's vocabulary: pydantic models of what the service's replies are made of.
 
 Enum values are plain strings in the service's own vocabulary (``personal-baggage``,
-``rigorous``); verdicts are upper case (``PROHIBITED``), as the service documents them.
+``rigorous``); verdicts are upper case (``PROHIBITED``), as the service documents them. Each
+reply's own model is defined beside the method that returns it (``commands``, ``queries``,
+``audit``).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -16,10 +17,10 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 __all__ = [
+    "Model",
     "Verdict",
     "Receipt",
     "Crossing",
-    "Office",
     "Source",
     "Scope",
     "Admissibility",
@@ -30,17 +31,6 @@ __all__ = [
     "Outcome",
     "CheckItem",
     "ItemResult",
-    "CheckResult",
-    "OfficeRanking",
-    "CompareResult",
-    "ScopeState",
-    "RuleStateResult",
-    "HistoryEvent",
-    "WatchEvent",
-    "ImportResult",
-    "Digest",
-    "ExportedEvent",
-    "RemoteAudit",
 ]
 
 
@@ -75,15 +65,6 @@ class Receipt(Model):
 class Crossing(Model):
     counterpart: str
     mode: str
-
-
-class Office(Model):
-    code: str
-    name: str
-    crossings: tuple[Crossing, ...] = ()
-    version: int
-    registered_at: datetime
-    changes: int = 0
 
 
 class Source(Model):
@@ -158,101 +139,3 @@ class ItemResult(Model):
     event_ids: tuple[UUID, ...] = ()
     sources: tuple[Source, ...] = ()
     candidates: tuple[Outcome, ...] = ()
-
-
-class CheckResult(Model):
-    office: str
-    items: tuple[ItemResult, ...] = ()
-
-
-class OfficeRanking(Model):
-    rank: int
-    office: str
-    items: tuple[ItemResult, ...] = ()
-
-
-class CompareResult(Model):
-    rankings: tuple[OfficeRanking, ...] = ()
-
-
-class ScopeState(Model):
-    scope: Scope
-    uncertain: bool = False
-    states: tuple[RuleState, ...] = ()
-
-
-class RuleStateResult(Model):
-    office: str
-    at: date
-    scopes: tuple[ScopeState, ...] = ()
-
-
-class HistoryEvent(Model):
-    office_version: int
-    type: str
-    event_id: UUID
-    change_id: UUID | None = None
-    recorded_at: datetime
-    reported_on: date | None = None
-    event_json: str
-
-    @property
-    def event(self) -> dict[str, Any]:
-        decoded: dict[str, Any] = json.loads(self.event_json)
-        return decoded
-
-
-class WatchEvent(Model):
-    position: int
-    office: str
-    office_version: int
-    type: str
-    event_id: UUID
-    recorded_at: datetime
-    event_json: str
-
-    @property
-    def event(self) -> dict[str, Any]:
-        decoded: dict[str, Any] = json.loads(self.event_json)
-        return decoded
-
-
-class Digest(Model):
-    """The ledger digest after the event at ``position``; pin it to check the ledger later."""
-
-    position: int
-    root: str
-
-    def __str__(self) -> str:
-        return f"{self.position}:{self.root}"
-
-    @classmethod
-    def parse(cls, text: str) -> Digest:
-        """``POSITION:ROOT``, as ``str()`` writes it."""
-        position, _, root = text.partition(":")
-        return cls(position=int(position), root=root)
-
-
-class ExportedEvent(Model):
-    position: int
-    office_id: str
-    office_version: int
-    type: str
-    stored_json: bytes
-
-
-class RemoteAudit(Model):
-    """What a client-side replay of the whole log found."""
-
-    ok: bool
-    events: int
-    offices: int
-    digest: Digest
-    server_digest: Digest
-    pinned: Digest | None = None
-    problems: tuple[str, ...] = ()
-
-
-class ImportResult(Model):
-    receipts: tuple[Receipt, ...] = ()
-    stored: int = 0

@@ -1,0 +1,123 @@
+"""The audit trail: the ledger digest, the log exactly as stored, and a replay that trusts
+nothing the server says (``ledger_api.verify``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from ledger_api.verify import GENESIS, ChainVerifier
+from ledger_client.connection import Connection
+from ledger_client.models import Model
+
+__all__ = ["Audit", "Digest", "ExportedEvent", "RemoteAudit"]
+
+
+class Digest(Model):
+    """The ledger digest after the event at ``position``; pin it to check the ledger later."""
+
+    position: int
+    root: str
+
+    def __str__(self) -> str:
+        return f"{self.position}:{self.root}"
+
+    @classmethod
+    def parse(cls, text: str) -> Digest:
+        """``POSITION:ROOT``, as ``str()`` writes it."""
+        position, _, root = text.partition(":")
+        return cls(position=int(position), root=root)
+
+
+class ExportedEvent(Model):
+    position: int
+    office_id: str
+    office_version: int
+    type: str
+    stored_json: bytes
+
+
+class RemoteAudit(Model):
+    """What a client-side replay of the whole log found."""
+
+    ok: bool
+    events: int
+    offices: int
+    digest: Digest
+    server_digest: Digest
+    pinned: Digest | None = None
+    problems: tuple[str, ...] = ()
+
+
+class Audit(Connection):
+    """Digests, the export, and the remote audit."""
+
+    def get_digest(self) -> Digest:
+        return Digest.model_validate(self.call("GetDigest")["digest"])
+
+    def verify_digest(self, pinned: Digest) -> Digest:
+        """The digest now, if ``pinned`` is a prefix of the ledger (the server's word for it)."""
+        request = {"pinned": {"position": pinned.position, "root": pinned.root}}
+        return Digest.model_validate(self.call("VerifyDigest", request)["current"])
+
+    def export(self, after_position: int = 0, *, batch_size: int = 0) -> Iterator[ExportedEvent]:
+        """The log exactly as stored, in order, from ``after_position``."""
+        request = {"after_position": after_position, "batch_size": batch_size}
+        for reply in self.stream("ExportLedger", request):
+            for event in reply.events:
+                yield ExportedEvent(
+                    position=event.position,
+                    office_id=event.office_id,
+                    office_version=event.office_version,
+                    type=event.type,
+                    stored_json=event.stored_json,
+                )
+
+    def audit(
+        self,
+        *,
+        expect: Digest | None = None,
+        progress: Callable[[ExportedEvent], None] | None = None,
+    ) -> RemoteAudit:
+        """Replay the whole log here, trusting nothing the server says.
+
+        Every hash is recomputed from the stored bytes, every link, version and position is
+        checked, and the digest is recomputed: it must equal the server's current digest, and,
+        if ``expect`` was pinned earlier, reach the pinned root at the pinned position.
+        """
+        server = self.get_digest()
+        keep = frozenset({expect.position}) if expect else frozenset()
+        # Positions must increase; on PostgreSQL they may skip numbers a lost race used up.
+        verifier = ChainVerifier(contiguous=False, keep_roots_at=keep)
+        for event in self.export():
+            if event.position > server.position:
+                break  # written after the digest was read: checked next time
+            verifier.add(
+                event.position, event.office_id, event.office_version, event.type, event.stored_json
+            )
+            if progress is not None:
+                progress(event)
+        problems = [str(problem) for problem in verifier.problems]
+        mine = Digest(position=verifier.position, root=verifier.root)
+        if mine != server:
+            problems.append(f"the replay gives digest {mine}, the server says {server}")
+        if expect is not None:
+            reached = GENESIS if expect.position == 0 else verifier.roots.get(expect.position)
+            if reached is None:
+                problems.append(
+                    f"the pinned digest {expect} is beyond the log, which ends at position "
+                    f"{verifier.position}: events were removed"
+                )
+            elif reached != expect.root:
+                problems.append(
+                    f"at position {expect.position} the replay gives root {reached}, not the "
+                    f"pinned {expect.root}: the log up to the pinned digest was rewritten"
+                )
+        return RemoteAudit(
+            ok=not problems,
+            events=verifier.events,
+            offices=verifier.offices,
+            digest=mine,
+            server_digest=server,
+            pinned=expect,
+            problems=tuple(problems),
+        )

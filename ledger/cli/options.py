@@ -1,0 +1,215 @@
+"""What the commands share: their options, the connection to a server, and refusals.
+
+A command that talks to a server takes the connection options (``--token``, ``--tls`` and the
+``--tls-*`` files) besides its own, by the ``connects`` decorator, and opens its connection with
+``connect``: refusals by the server, and bad input caught before sending, end the command
+with a message on standard error and exit status 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, NamedTuple, TypeVar, overload
+
+import click
+import typer
+
+from ledger.cli.render import errors
+from ledger_api.convert import enum_value
+from ledger_api.ledger.v1 import ledger_pb2 as pb
+from ledger_client.connection import Connection
+from ledger_client.errors import LedgerClientError
+
+__all__ = [
+    "Refused",
+    "connects",
+    "connect",
+    "ServerOption",
+    "JsonOption",
+    "OfficeOption",
+    "AtOption",
+    "DateOption",
+    "KnownAtOption",
+    "BasisOption",
+    "DirectionOption",
+    "ChannelOption",
+    "TravellerOption",
+    "ItemOption",
+    "SourceOption",
+    "RequestIdOption",
+    "ExpectedVersionOption",
+    "choice",
+]
+
+ServerOption = Annotated[
+    str,
+    typer.Option("--server", envvar="LEDGER_SERVER", help="The ledger server, host:port."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+OfficeOption = Annotated[str, typer.Option("--office", help="Office code, e.g. CN-DANDONG.")]
+AtOption = Annotated[datetime, typer.Option("--at", formats=["%Y-%m-%d"], help="Valid time.")]
+DateOption = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
+KnownAtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--known-at",
+        help="Knowledge time: a date (the end of that day, UTC) or an RFC 3339 timestamp.",
+    ),
+]
+ItemOption = Annotated[
+    list[str],
+    typer.Option(
+        "--item", help="GOODS[:QUANTITY[:VALUE:CURRENCY]], e.g. 8516.60:1 or cash:1:500:USD."
+    ),
+]
+SourceOption = Annotated[
+    list[str],
+    typer.Option("--source", help="PUBLISHER|URL|PUBLISHED|GRADE[|LANGUAGE]; at least one."),
+]
+RequestIdOption = Annotated[str | None, typer.Option(help="Reuse to retry safely.")]
+ExpectedVersionOption = Annotated[
+    int | None, typer.Option(help="Refuse unless the office is at this version.")
+]
+
+
+def choice(enum: Any) -> click.Choice[str]:
+    """The values of one of the API's enums, as the CLI takes them (``personal-baggage``)."""
+    values = [enum_value(enum.DESCRIPTOR, number) for number in enum.values()]
+    return click.Choice([str(value) for value in values if value is not None])
+
+
+def _enum_option(enum: Any, help: str, *names: str) -> Any:
+    return typer.Option(*names, click_type=choice(enum), help=help, show_default=True)
+
+
+DirectionOption = Annotated[
+    str, _enum_option(pb.Direction, "outbound leaves the office's country, inbound enters it.")
+]
+ChannelOption = Annotated[str, _enum_option(pb.Channel, "How goods cross.")]
+TravellerOption = Annotated[str, _enum_option(pb.Traveller, "Who carries the goods.")]
+BasisOption = Annotated[
+    str,
+    _enum_option(
+        pb.Basis,
+        "Knowledge basis: recorded (the ledger's own time) or reported (the sources').",
+        "--basis",
+    ),
+]
+
+
+class Refused(typer.Exit):
+    """A refusal, printed to standard error; the exit status is 2."""
+
+    def __init__(self, message: str) -> None:
+        errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+        super().__init__(code=2)
+
+
+class Reach(NamedTuple):
+    """How to reach the server, besides its address: a token, and TLS."""
+
+    token: str | None = None
+    tls: bool = False
+    tls_ca: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+
+def _reach(
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LEDGER_TOKEN",
+            show_default=False,
+            help="Bearer token for a server that checks them (`ledger token new`).",
+        ),
+    ] = None,
+    tls: Annotated[
+        bool, typer.Option("--tls", envvar="LEDGER_TLS", help="TLS, trusting the system's CAs.")
+    ] = False,
+    tls_ca: Annotated[
+        Path | None,
+        typer.Option(envvar="LEDGER_TLS_CA", help="TLS, trusting the CA certificates in this PEM."),
+    ] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(envvar="LEDGER_CLIENT_TLS_CERT", help="Client certificate (PEM): mutual TLS."),
+    ] = None,
+    tls_key: Annotated[
+        Path | None,
+        typer.Option(envvar="LEDGER_CLIENT_TLS_KEY", help="The client certificate's key (PEM)."),
+    ] = None,
+) -> Reach:
+    return Reach(token or None, tls, tls_ca, tls_cert, tls_key)
+
+
+_REACH_OPTIONS = inspect.signature(_reach, eval_str=True).parameters
+_reached: ContextVar[Reach] = ContextVar("reach")
+
+
+def connects(command: Callable[..., None]) -> Callable[..., None]:
+    """A command that talks to a server: it takes the connection options too (typer reads
+    them from the signature), and ``connect`` connects with them. Declared once here rather
+    than repeated on every command."""
+
+    @functools.wraps(command)
+    def run(**options: Any) -> None:
+        chosen = {name: options.pop(name) for name in _REACH_OPTIONS}
+        reset = _reached.set(_reach(**chosen))
+        try:
+            command(**options)
+        finally:
+            _reached.reset(reset)
+
+    own = inspect.signature(command, eval_str=True)
+    parameters = [*own.parameters.values(), *_REACH_OPTIONS.values()]
+    run.__signature__ = own.replace(parameters=parameters)  # type: ignore[attr-defined]  # typer reads it
+    return run
+
+
+C = TypeVar("C", bound=Connection)
+
+
+@overload
+def connect(server: str) -> AbstractContextManager[Connection]: ...
+
+
+@overload
+def connect(server: str, kind: type[C]) -> AbstractContextManager[C]: ...
+
+
+def connect(server: str, kind: type[Connection] = Connection) -> AbstractContextManager[Any]:
+    """A connection (``kind``: ``Connection`` for plain data, ``LedgerClient`` for models) whose
+    refusals, and bad input caught before sending, exit with status 2."""
+    return _connect(server, kind)
+
+
+@contextmanager
+def _connect(server: str, kind: type[Connection]) -> Iterator[Connection]:
+    reach = _reached.get(Reach())
+    try:
+        opened = kind(
+            server,
+            token=reach.token,
+            tls=reach.tls,
+            root_certificates=reach.tls_ca,
+            client_cert=reach.tls_cert,
+            client_key=reach.tls_key,
+        )
+    except (OSError, ValueError) as error:
+        raise Refused(str(error)) from None
+    with opened as connection:
+        try:
+            yield connection
+        except LedgerClientError as error:
+            lines = [f"{error.code.name}: {error.message}"]
+            lines += [f"  {f}: {text}" for f, text in error.fields if f not in error.message]
+            raise Refused("\n".join(lines)) from None
+        except ValueError as error:
+            raise Refused(str(error)) from None

@@ -1,0 +1,105 @@
+"""Option values to request data: items, sources, measures, dates.
+
+Each parser names the option it reads and the form it accepts when a value is wrong, as
+typer's ``BadParameter`` (exit status 2 with a usage message).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import typer
+
+__all__ = ["item", "source", "crossing", "measure", "day", "question"]
+
+
+def item(text: str) -> dict[str, Any]:
+    """``GOODS[:QUANTITY[:VALUE:CURRENCY]]``, e.g. ``8516.60:1`` or ``cash:1:500:USD``."""
+    goods, *rest = text.split(":")
+    if len(rest) not in (0, 1, 3):
+        raise typer.BadParameter(
+            f"{text!r}: expected GOODS[:QUANTITY[:VALUE:CURRENCY]]", param_hint="--item"
+        )
+    found: dict[str, Any] = {"goods": goods}
+    try:
+        if rest:
+            found["quantity"] = int(rest[0])
+        if len(rest) == 3:
+            found["value"], found["currency"] = str(Decimal(rest[1])), rest[2]
+    except (ValueError, ArithmeticError):
+        raise typer.BadParameter(
+            f"{text!r}: quantity must be a whole number, value a decimal", param_hint="--item"
+        ) from None
+    return found
+
+
+def source(text: str) -> dict[str, str]:
+    """``PUBLISHER|URL|PUBLISHED|GRADE[|LANGUAGE]``."""
+    parts = text.split("|")
+    if len(parts) not in (4, 5):
+        raise typer.BadParameter(
+            f"{text!r}: expected PUBLISHER|URL|PUBLISHED|GRADE[|LANGUAGE]", param_hint="--source"
+        )
+    return dict(zip(("publisher", "url", "published", "grade", "language"), parts, strict=False))
+
+
+def crossing(text: str) -> dict[str, str]:
+    """``COUNTERPART|MODE``."""
+    return dict(zip(("counterpart", "mode"), text.split("|", 1), strict=False))
+
+
+def _admissibility(text: str | None) -> dict[str, Any] | None:
+    """prohibited | allowed | quantity-limit:N | value-limit:AMOUNT:CURRENCY"""
+    if text is None:
+        return None
+    kind, *rest = text.split(":")
+    if kind == "quantity-limit" and len(rest) == 1:
+        return {"kind": kind, "quantity": int(rest[0]) if rest[0].isdigit() else rest[0]}
+    if kind == "value-limit" and len(rest) == 2:
+        return {"kind": kind, "amount": rest[0], "currency": rest[1]}
+    if rest:
+        raise typer.BadParameter(
+            f"{text!r}: expected quantity-limit:N or value-limit:AMOUNT:CURRENCY",
+            param_hint="--admissibility",
+        )
+    return {"kind": kind}
+
+
+def measure(
+    admissibility: str | None, inspection: str | None, enforcement: str | None
+) -> dict[str, Any] | None:
+    """The dimensions given, or None if none is."""
+    stated = {
+        "admissibility": _admissibility(admissibility),
+        "inspection": inspection,
+        "enforcement": enforcement,
+    }
+    found = {key: value for key, value in stated.items() if value is not None}
+    return found or None
+
+
+def day(value: datetime | None) -> str | None:
+    return None if value is None else value.date().isoformat()
+
+
+def question(
+    at: datetime,
+    direction: str,
+    channel: str,
+    traveller: str,
+    items: list[str],
+    known_at: str | None,
+    basis: str,
+) -> dict[str, Any]:
+    """What a check and a comparison both ask, as the request's data."""
+    return {
+        "at": day(at),
+        "direction": direction,
+        "channel": channel,
+        "traveller": traveller,
+        "items": [item(text) for text in items],
+        "known_at": known_at,
+        "basis": basis,
+    }

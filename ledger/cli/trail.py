@@ -1,0 +1,160 @@
+"""The audit trail: the digest to pin, and the audits that replay the whole log.
+
+``audit --remote`` replays a server's log here, trusting nothing it says, and rebuilds its
+rule states with the ledger's own projection, in memory (loaded when run); ``audit --store``
+reads the database itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ledger.cli import render
+from ledger.cli.options import JsonOption, Refused, ServerOption, connect, connects
+
+if TYPE_CHECKING:
+    from ledger_client.audit import ExportedEvent
+
+__all__ = ["COMMANDS"]
+
+
+@connects
+def digest(server: ServerOption = "127.0.0.1:50051", as_json: JsonOption = False) -> None:
+    """The ledger digest now, POSITION:ROOT: pin it, and check the ledger against it later."""
+    with connect(server) as connection:
+        current = connection.call("GetDigest")["digest"]
+    if as_json:
+        from ledger_client.audit import Digest
+
+        render.print_json(Digest.model_validate(current))
+    else:
+        text = f"{current.get('position', 0)}:{current['root']}"
+        render.console.print(text, highlight=False)
+
+
+@connects
+def audit(
+    store: Annotated[bool, typer.Option("--store", help="Read the database itself.")] = False,
+    remote: Annotated[
+        bool, typer.Option("--remote", help="Replay the server's log here, trusting nothing.")
+    ] = False,
+    expect_digest: Annotated[
+        str | None,
+        typer.Option(help="POSITION:ROOT pinned earlier: the log must still lead to it."),
+    ] = None,
+    sample: Annotated[
+        int, typer.Option(min=0, help="Dates per office at which to compare rule states.")
+    ] = 20,
+    server: ServerOption = "127.0.0.1:50051",
+    as_json: JsonOption = False,
+) -> None:
+    """Replay the whole history and check nobody rewrote it; exit status 0 only if all holds."""
+    if store == remote:
+        raise Refused("say where to audit: --store (the database) or --remote (a server)")
+    if store:
+        _audit_store(expect_digest, as_json)
+    else:
+        _audit_remote(server, expect_digest, sample, as_json)
+
+
+def _audit_store(expect_digest: str | None, as_json: bool) -> None:
+    from rich.progress import Progress
+
+    from ledger.audit.store import audit_store
+    from ledger.domain.errors import LedgerError
+    from ledger.settings import Settings
+
+    if expect_digest is not None:
+        raise Refused("--expect-digest checks a server's log: use it with --remote")
+    with Progress(console=render.errors, transient=True) as progress:
+        task = progress.add_task("replaying the store", total=None)
+        try:
+            report = audit_store(
+                Settings(), lambda done, total: progress.update(task, completed=done, total=total)
+            )
+        except LedgerError as error:
+            raise Refused(str(error)) from None
+    if as_json:
+        render.print_json(report)
+    else:
+        title = f"store audit: {report.events} events, {report.offices} offices"
+        table = render.checks_table(title, report.checks)
+        render.console.print(table)
+        render.console.print(
+            f"digest {report.digest.position}:{report.digest.root}", highlight=False
+        )
+        for finding in report.findings[:20]:
+            where = ", ".join(
+                f"{k} {v}"
+                for k, v in (
+                    ("position", finding.position),
+                    ("office", finding.office),
+                    ("version", finding.version),
+                )
+                if v is not None
+            )
+            render.console.print(
+                f"[red]{finding.check}[/]: {where}: {finding.what}", highlight=False
+            )
+        if report.findings_total > 20:
+            render.console.print(f"... and {report.findings_total - 20} more")
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: bool) -> None:
+    from rich.progress import Progress
+
+    from ledger.audit.remote import compare_rule_states
+    from ledger_client.audit import Digest
+    from ledger_client.client import LedgerClient
+
+    try:
+        pinned = None if expect_digest is None else Digest.parse(expect_digest)
+    except ValueError as error:
+        raise Refused(f"--expect-digest: expected POSITION:ROOT ({error})") from None
+    events: list[ExportedEvent] = []
+    with connect(server, LedgerClient) as client:
+        with Progress(console=render.errors, transient=True) as progress:
+            task = progress.add_task(
+                "replaying the server's log", total=client.get_digest().position
+            )
+
+            def seen(event: ExportedEvent) -> None:
+                events.append(event)
+                progress.advance(task)
+
+            result = client.audit(expect=pinned, progress=seen)
+        compared, problems = (
+            compare_rule_states(events, client.rule_state, sample) if result.ok else (0, [])
+        )
+    ok = result.ok and not problems
+    if as_json:
+        render.print_json(
+            {
+                **result.model_dump(mode="json"),
+                "ok": ok,
+                "rule_states_compared": compared,
+                "problems": [*result.problems, *problems],
+            }
+        )
+    else:
+        verdict = "[green]holds[/]" if ok else "[bold red]broken[/]"
+        render.console.print(f"remote audit of {server}: {verdict}")
+        render.console.print(
+            f"{result.events} events, {result.offices} offices; digest {result.digest}",
+            highlight=False,
+        )
+        if pinned is not None:
+            reached = "reached" if result.ok else "NOT reached"
+            render.console.print(f"pinned digest {pinned}: {reached}")
+        render.console.print(f"rule states compared with the server's: {compared}")
+        for problem in [*result.problems, *problems][:20]:
+            render.console.print(f"[red]problem[/]: {problem}", highlight=False)
+    if not ok:
+        raise typer.Exit(code=1)
+
+
+COMMANDS = {"digest": digest, "audit": audit}
