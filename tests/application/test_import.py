@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application.importer import ImportRefused, import_file
+from ledger.application.importer import ImportRefused, import_file, parse_lines
 from ledger.bootstrap import Ledger
 from ledger.readmodel.history import HistoryRequest
 from tests.support import WORKER_BAGGAGE, source
@@ -57,6 +57,15 @@ class TestImport:
         count = stored(any_ledger)
         assert import_file(any_ledger.app, EXAMPLE) == first
         assert stored(any_ledger) == count
+
+    def test_a_batch_counts_only_the_events_it_stored(self, any_ledger: Ledger) -> None:
+        commands = [command for _, command in parse_lines(EXAMPLE.read_text().splitlines())]
+        first = any_ledger.app.execute_batch(commands[:4])
+        assert first.stored == 4
+        again = any_ledger.app.execute_batch(commands)  # the first four are retries
+        assert again.stored == len(commands) - 4
+        assert again.receipts[:4] == first.receipts
+        assert any_ledger.app.execute_batch(commands).stored == 0
 
     def test_every_bad_line_is_named_and_nothing_is_stored(
         self, any_ledger: Ledger, tmp_path: Path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import grpc
@@ -266,6 +267,28 @@ class TestImportCommands:
         assert second.stored == 0
         assert second.receipts == first.receipts
         assert log_end(client) == end
+
+    def test_concurrent_imports_each_count_only_what_they_stored(
+        self, client: LedgerClient
+    ) -> None:
+        """Two imports racing each report their own events, not the other's (stored was once
+        the growth of the log while the import ran)."""
+        rounds = 8
+        replies: list[int] = []
+
+        def one(code: str) -> None:
+            command = command_message(
+                "register", {"request_id": f"race-{code}", "office": code, "name": "Race customs"}
+            )
+            replies.append(client.import_commands([command]).stored)
+
+        for _ in range(rounds):
+            racers = [threading.Thread(target=one, args=(new_office(),)) for _ in range(2)]
+            for racer in racers:
+                racer.start()
+            for racer in racers:
+                racer.join()
+        assert replies == [1] * (2 * rounds)
 
     def test_a_batch_with_one_bad_command_stores_nothing_and_names_it(
         self, client: LedgerClient
