@@ -60,11 +60,25 @@ test: $(INSTALLED) node
 test-long: $(INSTALLED) node
 	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules LEDGER_LONG=1 $(BIN)/pytest tests/hardening -s
 
-lint: $(INSTALLED) node
+# Style, types, the import contracts between layers (pyproject.toml, [tool.importlinter]), the
+# proto's lint, its compatibility with every version of it ever committed (so with the last
+# landed one: a change that breaks existing clients is refused), and shipped stubs that match it.
+lint: $(INSTALLED) node $(PROTOL)
 	$(BIN)/ruff check ledger clients tests benchmarks
 	$(BIN)/ruff format --check ledger clients tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	cd protos && ../$(TOOLS)/node_modules/.bin/buf lint
+	@if [ "$$(git rev-parse --is-shallow-repository)" = true ]; then \
+		echo "buf breaking: a shallow clone has no history of protos/ to compare with" >&2; exit 1; fi
+	@for commit in $$(git log --format=%h -- protos/); do \
+		echo "buf breaking against protos/ at $$commit"; \
+		$(TOOLS)/node_modules/.bin/buf breaking protos --against ".git#ref=$$commit,subdir=protos" \
+			|| exit 1; \
+	done
+	rm -rf $(TOOLS)/stubs-check && $(MAKE) --no-print-directory generate OUT=$(TOOLS)/stubs-check
+	diff -r -x __init__.py -x __pycache__ -x py.typed -x '*.py[co]' $(TOOLS)/stubs-check/ledger \
+		$(STUBS)/ledger || { echo "the shipped stubs differ from the proto: run make generate" >&2; exit 1; }
 
 # The benchmark suite (benchmarks/): every figure against a baseline measured in the same run.
 # `bench` writes BENCHMARKS.md (synthetic ledgers up to 1M events, cached under var/bench/);
