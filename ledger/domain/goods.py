@@ -11,7 +11,7 @@ import re
 from functools import cache
 from importlib import resources
 
-__all__ = ["categories", "normalise_goods", "hs_prefixes", "format_goods", "is_category"]
+__all__ = ["categories", "normalise_goods", "hs_prefixes"]
 
 # Chapter, heading, subheading, then national lines: dots may follow the 4th and 6th digits.
 _HS_CODE = re.compile(r"^(?:[0-9]{2,4}|[0-9]{4}\.?[0-9]{1,2}|[0-9]{4}\.?[0-9]{2}\.?[0-9]{1,4})$")
@@ -27,10 +27,6 @@ def categories() -> dict[str, tuple[str, ...]]:
         for name, entry in raw.items()
         if not name.startswith("_") and isinstance(entry, dict)
     }
-
-
-def is_category(goods: str) -> bool:
-    return goods in categories()
 
 
 def normalise_goods(goods: str) -> str:
@@ -50,10 +46,3 @@ def normalise_goods(goods: str) -> str:
 def hs_prefixes(goods: str) -> tuple[str, ...]:
     """The HS prefixes a canonical goods value covers."""
     return categories().get(goods, (goods,))
-
-
-def format_goods(goods: str) -> str:
-    """Human form: ``851660`` → ``8516.60``; categories unchanged."""
-    if is_category(goods) or len(goods) <= 4:
-        return goods
-    return ".".join([goods[:4], goods[4:6], *([goods[6:]] if len(goods) > 6 else [])])

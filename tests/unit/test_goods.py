@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from ledger.domain.goods import categories, format_goods, hs_prefixes, normalise_goods
+from ledger.cli.render import format_goods
+from ledger.domain.goods import categories, hs_prefixes, normalise_goods
 
 
 class TestCategories:
