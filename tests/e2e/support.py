@@ -107,12 +107,14 @@ def start_server(
     example: bool = True,
     database_url: str | None = None,
     env: dict[str, str] | None = None,
+    ledger: str = LEDGER,
 ) -> RunningServer:
-    """Start ``ledger serve`` on 127.0.0.1:0 and wait for its ``ledger serving on`` line."""
+    """Start ``ledger serve`` (the console script ``ledger``) on 127.0.0.1:0 and wait for its
+    ``ledger serving on`` line."""
     folder.mkdir(parents=True, exist_ok=True)
     database_url = database_url or f"sqlite:///{folder / 'ledger.sqlite'}"
     log_path = folder / f"server-{time.monotonic_ns()}.log"
-    command = [LEDGER, "serve"] + (["--example", str(EXAMPLE)] if example else [])
+    command = [ledger, "serve"] + (["--example", str(EXAMPLE)] if example else [])
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
             command,
