@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -24,11 +24,7 @@ from benchmarks.results import Figure, Group, rate, seconds
 from benchmarks.synth import Question, Synthesis, sample_questions
 from benchmarks.timing import Latency, time_each
 from ledger.application.commands import (
-    AmendChange,
     Command,
-    RecordChange,
-    RegisterOffice,
-    RetractChange,
 )
 from ledger.application.importer import command_from
 from ledger.bootstrap import Ledger
@@ -72,29 +68,19 @@ class Backend:
         return self.writes / self.write_seconds
 
 
-def _writer(ledger: Ledger) -> Callable[[Command], object]:
-    methods: dict[type[Any], Callable[[Any], object]] = {
-        RegisterOffice: ledger.register_office,
-        RecordChange: ledger.record_change,
-        AmendChange: ledger.amend_change,
-        RetractChange: ledger.retract_change,
-    }
-    return lambda command: methods[type(command)](command)
-
-
 def _run(
     name: str, url: str, commands: list[Command], questions: list[Question], advance: Any
 ) -> Backend:
     with Ledger(Settings(database_url=url)) as ledger:
-        write = _writer(ledger)
+        write = ledger.app.execute
         started = time.perf_counter()
         for command in commands:
             write(command)
             advance(1)
         spent = time.perf_counter() - started
         requests = [question.request() for question in questions]
-        time_each(ledger.check, requests)  # warm
-        checks = time_each(ledger.check, requests)
+        time_each(ledger.reader.check, requests)  # warm
+        checks = time_each(ledger.reader.check, requests)
         advance(len(questions))
     return Backend(name, len(commands), spent, Latency.of(checks))
 
@@ -136,11 +122,10 @@ def measure(context: Context) -> Group:
     group.notes = [
         f"The commands of a synthetic ledger of {plan.backend_events:,} events "
         f"({len(synthesis.offices)} offices), validated untimed, then written one by one "
-        "through `Ledger.register_office`, `record_change`, `amend_change` and "
-        "`retract_change` (each its own transaction, with its request-id row, the projection "
-        "following before it returns) to a fresh SQLite file (baseline) and to a fresh schema "
-        "on the local PostgreSQL server (project). Then "
-        f"{len(questions):,} sampled questions, `Ledger.check` in this process, one warm pass "
-        "and one timed. No target: information for choosing a backend.",
+        "through `Ledger.app.execute` (each its own transaction, with its request-id row, the "
+        "projection following before it returns) to a fresh SQLite file (baseline) and to a "
+        "fresh schema on the local PostgreSQL server (project). Then "
+        f"{len(questions):,} sampled questions, `Ledger.reader.check` in this process, one warm "
+        "pass and one timed. No target: information for choosing a backend.",
     ]
     return group

@@ -30,9 +30,9 @@ def _cost(context: Context, ledger: GeneratedLedger) -> SizeCost:
     requests = [question.request() for question in questions]
     step = context.steps.step(f"c. checks on {ledger.label}", 2 * len(requests))
     with context.open(ledger) as app, step as advance:
-        cold = time_each(app.check, requests)
+        cold = time_each(app.reader.check, requests)
         advance(len(requests))
-        warm = time_each(app.check, requests)
+        warm = time_each(app.reader.check, requests)
         advance(len(requests))
     offices = len({question.office for question in questions})
     return SizeCost(ledger, offices, Latency.of(cold), Latency.of(warm))

@@ -23,7 +23,11 @@ class Context:
     ledgers: dict[int, GeneratedLedger]  # by size
     naive: GeneratedLedger  # the one-office ledger
     postgres_url: str | None
+    only: frozenset[str] | None = None  # the groups asked for (None: all)
     _copies: dict[Path, Path] = field(default_factory=dict)
+
+    def wanted(self, key: str) -> bool:
+        return self.only is None or key in self.only
 
     def copy(self, ledger: GeneratedLedger) -> Path:
         """This run's working copy of a cached ledger (made once; never the cache itself)."""

@@ -30,6 +30,7 @@ class Plan:
     naive_questions: int
     sql_questions: int
     big_checks: int  # the check workload on the big ledger before its RSS is read
+    cli_runs: int  # processes of each of `ledger check` and the bare script
     in_flight: int = 64
     seed: int = 2025
 
@@ -53,6 +54,7 @@ FULL = Plan(
     naive_questions=20,
     sql_questions=2_000,
     big_checks=2_000,
+    cli_runs=30,
 )
 
 QUICK = Plan(
@@ -71,4 +73,5 @@ QUICK = Plan(
     naive_questions=10,
     sql_questions=300,
     big_checks=300,
+    cli_runs=8,
 )

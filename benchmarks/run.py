@@ -25,6 +25,7 @@ from benchmarks import (
     big_ledger,
     bulk_import,
     check_cost,
+    cli_startup,
     export_stream,
     naive_replay,
     rpc_latency,
@@ -49,6 +50,10 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--quick", action="store_true", help="small ledgers and few samples (CI: under a minute)"
+    )
+    parser.add_argument(
+        "--only",
+        help="the figure groups to measure, e.g. a,c,i (default: every group)",
     )
     parser.add_argument(
         "--out",
@@ -102,7 +107,11 @@ def _server_groups(context: Context) -> list[Group]:
         "a": ("Check RPC, sequential", rpc_latency.measure),
         "b": ("Check RPC, 64 calls in flight", rpc_throughput.measure),
         "g": ("Export stream over gRPC", export_stream.measure),
+        "k": ("CLI start-up", cli_startup.measure),
     }
+    measures = {key: value for key, value in measures.items() if context.wanted(key)}
+    if not measures:
+        return []
     path = context.copy(context.server_ledger)
     server = Server(path, context.folder / "server.log")
     try:
@@ -132,7 +141,8 @@ def _groups(context: Context) -> list[Group]:
         ("j", "PostgreSQL next to SQLite", backends.measure),
     ]
     for key, title, measure in plain:
-        groups.append(_run_group(steps, key, title, lambda measure=measure: measure(context)))
+        if context.wanted(key):
+            groups.append(_run_group(steps, key, title, lambda measure=measure: measure(context)))
     return sorted(groups, key=lambda group: group.key)
 
 
@@ -161,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         postgres_url, postgres_version = _postgres(steps)
         ledgers = {size: _ledger(steps, size, plan.seed) for size in plan.sizes}
         naive = _ledger(steps, plan.naive_events, plan.seed, offices=1)
-        context = Context(plan, Path(scratch), steps, ledgers, naive, postgres_url)
+        only = frozenset(args.only.split(",")) if args.only else None
+        context = Context(plan, Path(scratch), steps, ledgers, naive, postgres_url, only)
         groups = _groups(context)
     wall = time.perf_counter() - started
     host = machine(postgres_version)

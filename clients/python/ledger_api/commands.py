@@ -14,7 +14,7 @@ loosening's ``scope``, ``measure``, ``effective``, ``sources`` and ``note`` sit 
   (``change_id_for``), so a caller can name it before it is recorded.
 
 This module reads the format; what each command means, and whether its fields are valid, is
-the server's to say. It imports nothing beyond the standard library.
+the server's to say.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from ledger_api.ledger.v1 import ledger_pb2 as pb
+
 __all__ = [
     "FileCommand",
     "read_lines",
@@ -36,8 +38,13 @@ __all__ = [
 ]
 
 REQUEST_NAMESPACE = uuid5(NAMESPACE_URL, "https://customs-policy-ledger/requests")
-# The commands that name an earlier change, by ``change`` in a file (``change_id`` on the wire).
-CHANGE_REFERENCES = frozenset({"amend", "retract"})
+# The commands that name an earlier change: ``change_id`` in their request (``change``, a ref
+# or an id, in a file), read from the proto.
+CHANGE_REFERENCES = frozenset(
+    field.name
+    for field in pb.Command.DESCRIPTOR.oneofs_by_name["command"].fields
+    if "change_id" in field.message_type.fields_by_name
+)
 
 
 def change_id_for(request_id: str) -> UUID:
