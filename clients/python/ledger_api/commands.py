@@ -43,7 +43,7 @@ REQUEST_NAMESPACE = uuid5(NAMESPACE_URL, "https://customs-policy-ledger/requests
 CHANGE_REFERENCES = frozenset(
     field.name
     for field in pb.Command.DESCRIPTOR.oneofs_by_name["command"].fields
-    if "change_id" in field.message_type.fields_by_name
+    if field.message_type is not None and "change_id" in field.message_type.fields_by_name
 )
 
 
