@@ -1,6 +1,6 @@
 """h. Bulk import into SQLite against the library's own batch ``save()``.
 
-Project: ``ledger.importer.import_file(Ledger(...).app, path)`` of a synthetic JSONL file into
+Project: ``ledger.application.importer.import_file(Ledger(...).app, path)`` of a synthetic JSONL file into
 a fresh SQLite file: parsing, validation, the office invariants, hashes, request ids, one
 transaction, then the projection (which follows within the save). Baseline: a plain
 ``eventsourcing`` ``Application`` on a fresh SQLite file, one plain ``Aggregate`` per office

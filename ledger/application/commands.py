@@ -12,6 +12,7 @@ the proto's ``Command``) or its RPC (``RecordTightening``).
 from __future__ import annotations
 
 import hashlib
+from abc import abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -64,8 +65,9 @@ class Command(Value):
         payload = self.model_dump_json(exclude={"request_id"})
         return hashlib.sha256(f"{type(self).__name__}:{payload}".encode()).hexdigest()
 
-    def handle(self, office: Office | None, event_id: UUID) -> Office:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def handle(self, office: Office | None, event_id: UUID) -> Office:
+        """Apply the command to its office (through the office's verbs), as event ``event_id``."""
 
 
 class RegisterOffice(Command):

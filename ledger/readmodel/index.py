@@ -32,7 +32,9 @@ __all__ = ["ScopeKey", "DimensionTimeline", "OfficeRules", "RuleIndex"]
 
 ScopeKey = tuple[Direction, Channel, Traveller, str]
 _LOW = 2**64 - 1
-_REVISIONS_KEPT = 20_000  # chosen revisions kept in full, for the answers that cite them
+# Chosen revisions kept in full, for the answers that cite them; past this many, the oldest read
+# is dropped (a hit costs nothing to keep, which least-recently-used bookkeeping would).
+_REVISIONS_KEPT = 20_000
 # A timeline's row for each revision: these numbers, in this order.
 (
     _END,
@@ -262,7 +264,7 @@ class RuleIndex:
     def __init__(self, view: RuleView, position: int = 0, budget: int = 2_000_000) -> None:
         self._view = view
         self._offices: OrderedDict[str, OfficeRules] = OrderedDict()
-        self._revisions: OrderedDict[tuple[UUID, int], Revision] = OrderedDict()
+        self._revisions: dict[tuple[UUID, int], Revision] = {}
         self._lock = threading.RLock()
         self.position = position
         self.budget = budget
@@ -290,11 +292,9 @@ class RuleIndex:
         if revision is None:
             revision = self._view.revision(change, rev)
             assert revision is not None, f"the index holds a revision the view lacks: {key}"
+            if len(self._revisions) >= _REVISIONS_KEPT:
+                del self._revisions[next(iter(self._revisions))]  # the oldest read
             self._revisions[key] = revision
-            if len(self._revisions) > _REVISIONS_KEPT:
-                self._revisions.popitem(last=False)  # the least recently chosen
-        else:
-            self._revisions.move_to_end(key)
         return revision
 
     def _grew(self, by: int) -> None:

@@ -9,7 +9,6 @@ two differ.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -54,7 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["RuleQueries", "ValueRequired"]
 
 # A change's ruling on a dimension is built once and shared by every answer that cites it; this
-# many are kept, the least recently cited forgotten first.
+# many are kept, the oldest forgotten first.
 _RULINGS_KEPT = 20_000
 
 
@@ -69,7 +68,7 @@ class RuleQueries:
         self.index = index
         self.view = view
         self._registered: set[str] = set()  # offices are never unregistered
-        self._rulings: OrderedDict[tuple[UUID, int, Dimension], Ruling] = OrderedDict()
+        self._rulings: dict[tuple[UUID, int, Dimension], Ruling] = {}
 
     def state(self, request: StateRequest) -> StateResult:
         rules = self._rules(request.office)
@@ -185,6 +184,8 @@ class RuleQueries:
         rulings = self._rulings
         ruling = rulings.get(key)
         if ruling is None:
+            if len(rulings) >= _RULINGS_KEPT:
+                del rulings[next(iter(rulings))]  # the oldest: a hit costs nothing to keep
             ruling = rulings[key] = Ruling.model_construct(
                 dimension=dimension,
                 change_id=revision.change_id,
@@ -195,10 +196,6 @@ class RuleQueries:
                 event_ids=revision.event_ids,
                 sources=revision.sources,
             )
-            if len(rulings) > _RULINGS_KEPT:
-                rulings.popitem(last=False)
-        else:
-            rulings.move_to_end(key)
         return ruling
 
 

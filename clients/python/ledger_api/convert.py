@@ -10,7 +10,6 @@ agree by construction.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -149,23 +148,21 @@ class Shared:
     """Sub-messages built from shared models, by the model's identity (the model is kept with
     its message, so the identity cannot be reused while the entry lives). A check's rulings and
     sources recur in answer after answer: each is converted once, then copied in C. At most
-    ``size`` are kept, the least recently used forgotten first."""
+    ``size`` are kept, the oldest forgotten first (a hit costs nothing to keep)."""
 
     def __init__(self, types: tuple[type[BaseModel], ...], size: int = 10_000) -> None:
         self.types = types
         self.size = size
-        self._built: OrderedDict[int, tuple[BaseModel, Message]] = OrderedDict()
+        self._built: dict[int, tuple[BaseModel, Message]] = {}
 
     def copy_into(self, model: BaseModel, target: Message) -> None:
         """Fill ``target`` with ``model``'s message, converting it on first use."""
         key = id(model)
         built = self._built.get(key)
         if built is None or built[0] is not model:
+            if key not in self._built and len(self._built) >= self.size:
+                del self._built[next(iter(self._built))]
             built = self._built[key] = (model, from_model(model, type(target)(), self))
-            if len(self._built) > self.size:
-                self._built.popitem(last=False)
-        else:
-            self._built.move_to_end(key)
         target.CopyFrom(built[1])
 
 
