@@ -19,6 +19,8 @@ __all__ = ["main"]
 
 
 def main() -> None:
+    import sys
+
     from ledger.cli.app import app
 
-    app()
+    app(sys.argv[1:])()
