@@ -70,7 +70,8 @@ lint: $(INSTALLED) node $(PROTOL)
 	$(BIN)/lint-imports
 	cd protos && ../$(TOOLS)/node_modules/.bin/buf lint
 	@if [ "$$(git rev-parse --is-shallow-repository)" = true ]; then \
-		echo "buf breaking: a shallow clone has no history of protos/ to compare with" >&2; exit 1; fi
+		git fetch --quiet --unshallow || { echo "buf breaking needs the history of protos/: \
+		this clone is shallow and could not be deepened (git fetch --unshallow)" >&2; exit 1; }; fi
 	@for commit in $$(git log --format=%h -- protos/); do \
 		echo "buf breaking against protos/ at $$commit"; \
 		$(TOOLS)/node_modules/.bin/buf breaking protos --against ".git#ref=$$commit,subdir=protos" \
@@ -112,4 +113,4 @@ story:
 	$(BIN)/ledger compare --office CN-DANDONG --office CN-HUNCHUN --office CN-CHANGBAI --at 2025-04-28 --direction outbound --channel cargo-road --traveller trader --item electronics
 
 clean:
-	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache
