@@ -72,10 +72,10 @@ lint: $(INSTALLED) node $(PROTOL)
 	@if [ "$$(git rev-parse --is-shallow-repository)" = true ]; then \
 		git fetch --quiet --unshallow || { echo "buf breaking needs the history of protos/: \
 		this clone is shallow and could not be deepened (git fetch --unshallow)" >&2; exit 1; }; fi
-	@for commit in $$(git log --format=%h -- protos/); do \
+	@depth=$$(git rev-list --count HEAD); for commit in $$(git log --format=%H -- protos/); do \
 		echo "buf breaking against protos/ at $$commit"; \
-		$(TOOLS)/node_modules/.bin/buf breaking protos --against ".git#ref=$$commit,subdir=protos" \
-			|| exit 1; \
+		$(TOOLS)/node_modules/.bin/buf breaking protos \
+			--against ".git#ref=$$commit,depth=$$depth,subdir=protos" || exit 1; \
 	done
 	rm -rf $(TOOLS)/stubs-check && $(MAKE) --no-print-directory generate OUT=$(TOOLS)/stubs-check
 	diff -r -x __init__.py -x __pycache__ -x py.typed -x '*.py[co]' $(TOOLS)/stubs-check/ledger \

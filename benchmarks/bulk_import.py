@@ -1,8 +1,8 @@
 """h. Bulk import into SQLite against the library's own batch ``save()``.
 
-Project: ``ledger.application.importer.import_file(Ledger(...).app, path)`` of a synthetic JSONL file into
-a fresh SQLite file: parsing, validation, the office invariants, hashes, request ids, one
-transaction, then the projection (which follows within the save). Baseline: a plain
+Project: ``ledger.application.importer.import_file(Ledger(...).app, path)`` of a synthetic
+JSONL file into a fresh SQLite file: parsing, validation, the office invariants, hashes,
+request ids, one transaction, then the projection (which follows within the save). Baseline: a plain
 ``eventsourcing`` ``Application`` on a fresh SQLite file, one plain ``Aggregate`` per office
 with ``@event`` methods taking the same payload as dicts and lists, and one ``save()``.
 """
