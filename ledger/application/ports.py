@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import ClassVar, NamedTuple
 from uuid import UUID
 
-__all__ = ["RequestRecord", "ExportRow", "LedgerStore"]
+__all__ = ["RequestRecord", "RequestRow", "ExportRow", "LedgerStore"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,17 @@ class ExportRow(NamedTuple):
     stored_json: bytes
 
 
+class RequestRow(NamedTuple):
+    """A request-id row as stored, for the audit: what it binds the request id to."""
+
+    request_id: str
+    office: str
+    originator_id: str  # the office aggregate's id, hyphenated
+    office_version: int
+    hash: str
+    position: int
+
+
 class LedgerStore(ABC):
     """The request-id index, and the log read as stored."""
 
@@ -57,8 +68,8 @@ class LedgerStore(ABC):
         return self.get_requests([request_id]).get(request_id)
 
     @abstractmethod
-    def all_requests(self) -> list[RequestRecord]:
-        """Every recorded request, in log order (for the audit)."""
+    def request_rows(self) -> list[RequestRow]:
+        """Every recorded request, as stored, in log order (what the audit checks)."""
 
     @abstractmethod
     def export_rows(self, after: int, limit: int) -> list[ExportRow]:

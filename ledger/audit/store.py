@@ -178,16 +178,23 @@ class _Audit:
         return verifier, stored
 
     def _check_requests(self, hashes: dict[tuple[str, int], str]) -> None:
-        for request in self.store.all_requests():
-            found = hashes.get((str(request.originator_id), request.office_version))
-            if found != request.hash:
+        for (
+            request_id,
+            office,
+            originator_id,
+            version,
+            hash_,
+            position,
+        ) in self.store.request_rows():
+            found = hashes.get((originator_id, version))
+            if found != hash_:
                 self._find(
                     "requests",
-                    f"request {request.request_id!r} names an event with hash {request.hash}, "
+                    f"request {request_id!r} names an event with hash {hash_}, "
                     f"the log has {found or 'no such event'}",
-                    office=request.office,
-                    version=request.office_version,
-                    position=request.position,
+                    office=office,
+                    version=version,
+                    position=position,
                 )
 
     def _compare_read_model(self, stored: list[ExportRow], verifier: ChainVerifier) -> bool:

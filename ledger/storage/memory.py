@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent, Tracking
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory, POPOTrackingRecorder
 
-from ledger.application.ports import ExportRow, LedgerStore, RequestRecord
+from ledger.application.ports import ExportRow, LedgerStore, RequestRecord, RequestRow
 from ledger.domain.values import Scope
 from ledger.readmodel.model import Checkpoint, Entry, OfficeRow, Revision
 from ledger.readmodel.view import RuleView
@@ -44,9 +44,15 @@ class MemoryLedgerRecorder(POPOApplicationRecorder, LedgerStore):
         with self._database_lock:
             return {i: self._requests[i] for i in request_ids if i in self._requests}
 
-    def all_requests(self) -> list[RequestRecord]:
+    def request_rows(self) -> list[RequestRow]:
         with self._database_lock:
-            return sorted(self._requests.values(), key=lambda request: request.position)
+            requests = sorted(self._requests.values(), key=lambda request: request.position)
+        return [
+            RequestRow(
+                r.request_id, r.office, str(r.originator_id), r.office_version, r.hash, r.position
+            )
+            for r in requests
+        ]
 
     def export_rows(self, after: int, limit: int) -> list[ExportRow]:
         return [

@@ -26,7 +26,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from ledger.application.ports import ExportRow, LedgerStore, RequestRecord
+from ledger.application.ports import ExportRow, LedgerStore, RequestRecord, RequestRow
 from ledger.storage.factory import (
     LedgerFactory,
     Listener,
@@ -34,7 +34,13 @@ from ledger.storage.factory import (
     event_type,
     office_id_text,
 )
-from ledger.storage.sql import STATEMENTS, SQLRuleView, request_from_row, request_row
+from ledger.storage.sql import (
+    REQUEST_ROWS,
+    STATEMENTS,
+    SQLRuleView,
+    request_from_row,
+    request_row,
+)
 
 __all__ = [
     "PostgresLedgerRecorder",
@@ -87,10 +93,11 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerStore):
             )
             return {row["request_id"]: request_from_row(row) for row in curs.fetchall()}
 
-    def all_requests(self) -> list[RequestRecord]:
+    def request_rows(self) -> list[RequestRow]:
+        sql = SQL(REQUEST_ROWS + " FROM {} ORDER BY position").format(self.requests_table)
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT * FROM {} ORDER BY position").format(self.requests_table))
-            return [request_from_row(row) for row in curs.fetchall()]
+            curs.execute(sql)
+            return [RequestRow(*row.values()) for row in curs.fetchall()]
 
     def export_rows(self, after: int, limit: int) -> list[ExportRow]:
         sql = SQL(

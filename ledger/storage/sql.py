@@ -26,7 +26,14 @@ from ledger.domain.values import ChangeKind, Crossing, Dimension, Measure, Scope
 from ledger.readmodel.model import OPEN, Checkpoint, Entry, OfficeRow, Revision, micros
 from ledger.readmodel.view import RuleView
 
-__all__ = ["STATEMENTS", "SQLRuleView", "Parsed", "request_row", "request_from_row"]
+__all__ = [
+    "STATEMENTS",
+    "REQUEST_ROWS",
+    "SQLRuleView",
+    "Parsed",
+    "request_row",
+    "request_from_row",
+]
 
 # Statement name → template. Writes are upserts that SQLite (3.24+) and PostgreSQL both read.
 STATEMENTS = {
@@ -53,6 +60,9 @@ STATEMENTS = {
     "clear_digests": "DELETE FROM {digests}",
     "clear_tracking": "DELETE FROM {tracking} WHERE application_name != {p}",
 }
+
+# The columns of a request-id row the audit reads (``RequestRow``), in order.
+REQUEST_ROWS = "SELECT request_id, office, originator_id, office_version, hash, position"
 
 _SOURCES = TypeAdapter(tuple[Source, ...])
 _CROSSINGS = TypeAdapter(tuple[Crossing, ...])
