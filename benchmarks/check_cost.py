@@ -1,8 +1,9 @@
-"""c. Check cost against history length: in-process ``Ledger.check`` on each ledger size.
+"""c. Check cost against history length: in-process checks on each ledger size.
 
 For each synthetic ledger, sampled questions (offices in proportion to their events) are
-checked twice: a cold first pass, which also fills the rule index from the stored read model,
-and a warm second pass, which is what is compared.
+checked in a cold first pass, which also fills the rule index from the stored read model,
+then in warm passes, of which the quietest (lowest p50) is compared: the machine is shared, and
+one pass of a few hundred milliseconds can fall entirely on someone else's work.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from benchmarks.timing import Latency, time_each
 
 __all__ = ["measure", "SizeCost"]
 
+_WARM_PASSES = 3
+
 
 @dataclass(frozen=True)
 class SizeCost:
@@ -28,14 +31,17 @@ class SizeCost:
 def _cost(context: Context, ledger: GeneratedLedger) -> SizeCost:
     questions = ledger.questions(context.plan.check_samples, "check-cost")
     requests = [question.request() for question in questions]
-    step = context.steps.step(f"c. checks on {ledger.label}", 2 * len(requests))
+    passes = 1 + _WARM_PASSES
+    step = context.steps.step(f"c. checks on {ledger.label}", passes * len(requests))
     with context.open(ledger) as app, step as advance:
-        cold = time_each(app.reader.check, requests)
+        cold = Latency.of(time_each(app.reader.check, requests))
         advance(len(requests))
-        warm = time_each(app.reader.check, requests)
-        advance(len(requests))
+        warm = []
+        for _ in range(_WARM_PASSES):
+            warm.append(Latency.of(time_each(app.reader.check, requests)))
+            advance(len(requests))
     offices = len({question.office for question in questions})
-    return SizeCost(ledger, offices, Latency.of(cold), Latency.of(warm))
+    return SizeCost(ledger, offices, cold, min(warm, key=lambda latency: latency.p50))
 
 
 def measure(context: Context) -> Group:
@@ -78,14 +84,15 @@ def measure(context: Context) -> Group:
     longest = ", ".join(f"{cost.ledger.longest.events:,}" for cost in costs)
     touched = ", ".join(f"{cost.offices:,}" for cost in costs)
     group.notes = [
-        "`Ledger.check(CheckRequest)` in this process on a copy of each ledger (SQLite), "
+        "`Ledger.reader.check(CheckRequest)` in this process on a copy of each ledger (SQLite), "
         f"{smallest.warm.count:,} sampled questions per ledger, one item each. Baseline: the "
         f"same measurement on the {smallest.ledger.label} ledger. The longest office has "
         f"{longest} events in the respective ledgers; the questions ask about {touched} "
         "distinct offices.",
-        "Each ledger is checked in two passes over the same questions, in the same process: "
-        "the cold first pass also reads what each check needs from the stored read model into "
-        "the rule index (its p50 is shown for information), the warm second pass is the "
-        "figure.",
+        "Each ledger is checked in passes over the same questions, in the same process: the "
+        "cold first pass also reads what each check needs from the stored read model into the "
+        "rule index (its p50 is shown for information); of three warm passes after it, the one "
+        "with the lowest p50 is the figure (the machine is shared: a pass can fall on other "
+        "work).",
     ]
     return group
