@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from ledger.domain.values import ChangeKind
+
 if TYPE_CHECKING:
     from ledger.domain.office import Change
-    from ledger.domain.values import Admissibility, ChangeKind, Dimension, Enforcement, Inspection
+    from ledger.domain.values import Admissibility, Dimension, Enforcement, Inspection
 
 __all__ = [
     "LedgerError",
@@ -109,7 +111,7 @@ class DirectionViolation(PreconditionFailed):
         *,
         comparable: bool,
     ) -> None:
-        tightening = kind.value == "tightened"
+        tightening = kind is ChangeKind.TIGHTENED
         verb = "tightening" if tightening else "loosening"
         relation = (
             ("is looser than" if tightening else "is stricter than")
