@@ -25,12 +25,13 @@ from ledger.domain.dates import EffectiveDate
 from ledger.domain.office import Office
 from ledger.domain.values import (
     ChangeKind,
-    Crossing,
+    Line,
     Measure,
+    NewCrossing,
+    NewSource,
     OfficeCode,
+    Prose,
     Scope,
-    Source,
-    Text,
     Value,
 )
 
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 RequestId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
-Sources = Annotated[tuple[Source, ...], Field(min_length=1, max_length=50)]
+Sources = Annotated[tuple[NewSource, ...], Field(min_length=1, max_length=50)]
 
 
 class Command(Value):
@@ -73,8 +74,8 @@ class Command(Value):
 class RegisterOffice(Command):
     creates_office = True
 
-    name: Text = Field(min_length=1, max_length=200)
-    crossings: tuple[Crossing, ...] = Field(default=(), max_length=100)
+    name: Line = Field(min_length=1, max_length=200)
+    crossings: tuple[NewCrossing, ...] = Field(default=(), max_length=100)
 
     def handle(self, office: Office | None, event_id: UUID) -> Office:
         return Office.register(self.office, self.name, self.crossings, event_id=event_id)
@@ -90,7 +91,7 @@ class RecordChange(_OfficeCommand):
     measure: Measure
     effective: EffectiveDate
     sources: Sources
-    note: Text = Field(default="", max_length=2000)
+    note: Prose = Field(default="", max_length=2000)
 
     def handle(self, office: Office | None, event_id: UUID) -> Office:
         assert office is not None
@@ -107,7 +108,7 @@ class AmendChange(_OfficeCommand):
     change_id: UUID
     effective: EffectiveDate | None = None
     measure: Measure | None = None
-    reason: Text = Field(min_length=1, max_length=2000)
+    reason: Prose = Field(min_length=1, max_length=2000)
     sources: Sources
 
     def handle(self, office: Office | None, event_id: UUID) -> Office:
@@ -125,7 +126,7 @@ class AmendChange(_OfficeCommand):
 
 class RetractChange(_OfficeCommand):
     change_id: UUID
-    reason: Text = Field(min_length=1, max_length=2000)
+    reason: Prose = Field(min_length=1, max_length=2000)
     sources: Sources
 
     def handle(self, office: Office | None, event_id: UUID) -> Office:

@@ -1,18 +1,23 @@
 """Option values to request data: items, sources, measures, dates.
 
 Each parser names the option it reads and the form it accepts when a value is wrong, as
-typer's ``BadParameter`` (exit status 2 with a usage message).
+typer's ``BadParameter`` (exit status 2 with a usage message). Numbers are ASCII digits:
+Python's ``int`` and ``Decimal`` read any script's digits (fullwidth, Arabic-Indic) as
+numbers, the ledger does not.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import typer
 
 __all__ = ["item", "source", "crossing", "measure", "day", "question"]
+
+_WHOLE = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def item(text: str) -> dict[str, Any]:
@@ -23,15 +28,18 @@ def item(text: str) -> dict[str, Any]:
             f"{text!r}: expected GOODS[:QUANTITY[:VALUE:CURRENCY]]", param_hint="--item"
         )
     found: dict[str, Any] = {"goods": goods}
-    try:
-        if rest:
-            found["quantity"] = int(rest[0])
-        if len(rest) == 3:
-            found["value"], found["currency"] = str(Decimal(rest[1])), rest[2]
-    except (ValueError, ArithmeticError):
+    if (rest and not _WHOLE.fullmatch(rest[0])) or (
+        len(rest) == 3 and not _DECIMAL.fullmatch(rest[1])
+    ):
         raise typer.BadParameter(
-            f"{text!r}: quantity must be a whole number, value a decimal", param_hint="--item"
-        ) from None
+            f"{text!r}: quantity must be a whole number, value a decimal, in ASCII digits "
+            "(e.g. cash:1:500.00:USD)",
+            param_hint="--item",
+        )
+    if rest:
+        found["quantity"] = int(rest[0])
+    if len(rest) == 3:
+        found["value"], found["currency"] = rest[1], rest[2]
     return found
 
 
@@ -55,13 +63,14 @@ def _admissibility(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
     kind, *rest = text.split(":")
-    if kind == "quantity-limit" and len(rest) == 1:
-        return {"kind": kind, "quantity": int(rest[0]) if rest[0].isdigit() else rest[0]}
-    if kind == "value-limit" and len(rest) == 2:
+    if kind == "quantity-limit" and len(rest) == 1 and _WHOLE.fullmatch(rest[0]):
+        return {"kind": kind, "quantity": int(rest[0])}
+    if kind == "value-limit" and len(rest) == 2 and _DECIMAL.fullmatch(rest[0]):
         return {"kind": kind, "amount": rest[0], "currency": rest[1]}
     if rest:
         raise typer.BadParameter(
-            f"{text!r}: expected quantity-limit:N or value-limit:AMOUNT:CURRENCY",
+            f"{text!r}: expected quantity-limit:N or value-limit:AMOUNT:CURRENCY, N and AMOUNT "
+            "in ASCII digits (e.g. quantity-limit:2, value-limit:500.00:USD)",
             param_hint="--admissibility",
         )
     return {"kind": kind}

@@ -4,15 +4,23 @@ Tables are drawn from a reply's plain data (``ledger_client.connection``: enum v
 ``personal-baggage``, fields left out when unset); JSON is the client's models of the same
 reply, as the client library returns them, so both read the same whether a script uses the
 library or the CLI.
+
+Text that comes from the ledger (names, publishers, notes: whatever a caller once stored) is
+printed through ``shown``: a terminal is never handed a control character (ESC starts its
+escape sequences) or a bidirectional control as it is, but its escape (``\\x1b``,
+``\\u202e``), and rich markup in it (``[red]``) is printed, not applied. JSON escapes them too.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.highlighter import JSONHighlighter
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -21,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = [
     "console",
     "errors",
+    "visible",
+    "shown",
     "print_json",
     "format_goods",
     "receipt_line",
@@ -45,22 +55,50 @@ _COLOURS = {
 }
 
 
+# Characters a terminal must not be handed as they are: control characters (C0, DEL, C1),
+# line and paragraph separators, and the bidirectional controls that reorder what is shown.
+# The JSON encoder escapes C0 itself (in strings: the line breaks between are its layout).
+_SPECIAL = r"\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNPRINTABLE = re.compile(rf"[\x00-\x1f{_SPECIAL}]")
+_UNPRINTABLE_IN_JSON = re.compile(f"[{_SPECIAL}]")
+
 # Piped output is not wrapped at 80 columns: tables stay one line per row.
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
 
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def visible(text: object) -> str:
+    """``text`` with each unprintable character as its escape: ESC as ``\\x1b``, U+202E as
+    ``\\u202e``."""
+    return _UNPRINTABLE.sub(_escaped, str(text))
+
+
+def shown(text: object) -> str:
+    """Text from the ledger or a caller, as rich markup that prints it: unprintable characters
+    as escapes, and markup in it (``[red]``) printed rather than applied."""
+    return escape(visible(text))
+
+
 def print_json(value: BaseModel | list[Any] | dict[str, Any]) -> None:
-    if isinstance(value, (list, dict)):
-        console.print_json(json.dumps(value, default=str))
-    else:
-        console.print_json(value.model_dump_json())
+    data = value if isinstance(value, (list, dict)) else value.model_dump(mode="json")
+    # Non-ASCII text stays readable; what a terminal would act on is escaped, as JSON.
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    text = _UNPRINTABLE_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    highlighted = JSONHighlighter()(text)
+    highlighted.no_wrap = True
+    highlighted.overflow = None
+    console.print(highlighted, soft_wrap=True)
 
 
 def _table(title: str, *columns: str) -> Table:
     from rich.table import Table
 
-    table = Table(title=title)
+    table = Table(title=shown(title))
     for column in columns:
         table.add_column(column)
     return table
@@ -69,20 +107,21 @@ def _table(title: str, *columns: str) -> Table:
 def verdict(value: str) -> str:
     """A verdict as the service documents it (``LIMIT_EXCEEDED``), coloured."""
     name = value.upper().replace("-", "_")
-    return f"[{_COLOURS.get(name, 'default')}]{name}[/]"
+    return f"[{_COLOURS.get(name, 'default')}]{shown(name)}[/]"
 
 
 def format_goods(goods: str) -> str:
     """Human form of goods: ``851660`` is ``8516.60``; categories (``electronics``) unchanged."""
-    if not goods.isdigit() or len(goods) <= 4:
+    if not (goods.isascii() and goods.isdigit()) or len(goods) <= 4:
         return goods
     return ".".join([goods[:4], goods[4:6], *([goods[6:]] if len(goods) > 6 else [])])
 
 
 def receipt_line(receipt: Data) -> str:
     return (
-        f"recorded {receipt['change_id']} at {receipt['office']} v{receipt['office_version']}, "
-        f"position {receipt['position']}, {receipt['recorded_at']:%Y-%m-%d %H:%M:%S} UTC"
+        f"recorded {shown(receipt['change_id'])} at {shown(receipt['office'])} "
+        f"v{receipt['office_version']}, position {receipt['position']}, "
+        f"{receipt['recorded_at']:%Y-%m-%d %H:%M:%S} UTC"
     )
 
 
@@ -91,12 +130,14 @@ def check_table(title: str, result: Data) -> Table:
     for item in result.get("items", ()):
         asked = item["item"]
         table.add_row(
-            f"{format_goods(asked['goods'])} x{asked.get('quantity', 1)}",
+            shown(f"{format_goods(asked['goods'])} x{asked.get('quantity', 1)}"),
             verdict(item["verdict"]),
-            item.get("inspection", "-"),
-            item.get("enforcement", "-"),
+            shown(item.get("inspection", "-")),
+            shown(item.get("enforcement", "-")),
             _because(item),
-            "\n".join(f"{s['publisher']} {s['published']} {s['grade']}" for s in item["sources"]),
+            "\n".join(
+                shown(f"{s['publisher']} {s['published']} {s['grade']}") for s in item["sources"]
+            ),
         )
     return table
 
@@ -110,7 +151,7 @@ def _because(item: Data) -> str:
         if rule is not None:
             effective = rule["effective"]
             where = f" ({rule['kind']} from {effective['on']}, {effective['precision']})"
-        reasons.append(candidate.get("reason", "") + where)
+        reasons.append(shown(candidate.get("reason", "") + where))
     return "\n".join(reasons)
 
 
@@ -120,10 +161,10 @@ def compare_table(title: str, result: Data) -> Table:
         items = ranking.get("items", ())
         table.add_row(
             str(ranking["rank"]),
-            ranking["office"],
+            shown(ranking["office"]),
             ", ".join(verdict(i["verdict"]) for i in items),
-            ", ".join(i.get("inspection", "-") for i in items),
-            ", ".join(i.get("enforcement", "-") for i in items),
+            shown(", ".join(i.get("inspection", "-") for i in items)),
+            shown(", ".join(i.get("enforcement", "-") for i in items)),
         )
     return table
 
@@ -140,7 +181,9 @@ def state_table(result: Data) -> Table:
         s = scope["scope"]
         uncertain = scope.get("uncertain", False)
         for number, rule in enumerate(scope.get("states", ())):
-            label = f"{s['direction']}/{s['channel']}/{s['traveller']}/{format_goods(s['goods'])}"
+            label = shown(
+                f"{s['direction']}/{s['channel']}/{s['traveller']}/{format_goods(s['goods'])}"
+            )
             if uncertain:
                 label = (
                     (label + "  [magenta]uncertain:[/] not yet in force")
@@ -150,9 +193,9 @@ def state_table(result: Data) -> Table:
             admissible = rule.get("admissibility")
             table.add_row(
                 label,
-                "-" if admissible is None else _admissible_text(admissible),
-                rule.get("inspection", "-"),
-                rule.get("enforcement", "-"),
+                "-" if admissible is None else shown(_admissible_text(admissible)),
+                shown(rule.get("inspection", "-")),
+                shown(rule.get("enforcement", "-")),
             )
     return table
 
@@ -170,9 +213,9 @@ def history_table(office: str, events: list[Data]) -> Table:
     for entry in events:
         table.add_row(
             str(entry["office_version"]),
-            entry["type"],
+            shown(entry["type"]),
             entry["recorded_at"].strftime("%Y-%m-%d %H:%M:%S"),
-            str(entry.get("reported_on", "")),
+            shown(entry.get("reported_on", "")),
             what(json.loads(entry["event_json"])),
         )
     return table
@@ -183,7 +226,11 @@ def offices_table(offices: list[Data]) -> Table:
     for row in offices:
         crossings = ", ".join(f"{c['counterpart']} ({c['mode']})" for c in row.get("crossings", ()))
         table.add_row(
-            row["code"], row["name"], str(row["version"]), str(row.get("changes", 0)), crossings
+            shown(row["code"]),
+            shown(row["name"]),
+            str(row["version"]),
+            str(row.get("changes", 0)),
+            shown(crossings),
         )
     return table
 
@@ -197,13 +244,14 @@ def checks_table(title: str, checks: dict[str, bool]) -> Table:
 
 def watch_line(event: Data) -> str:
     return (
-        f"{event['position']:>8} {event['office']:<14} v{event['office_version']:<4} "
-        f"{event['type']:<18} {what(json.loads(event['event_json']))}"
+        f"{event['position']:>8} {shown(event['office']):<14} v{event['office_version']:<4} "
+        f"{shown(event['type']):<18} {what(json.loads(event['event_json']))}"
     )
 
 
 def what(event: Data) -> str:
-    """An event in a few words: its scope, its date, and its reason, note or name."""
+    """An event in a few words: its scope, its date, and its reason, note or name (as rich
+    markup that prints them, ``shown``)."""
     scope = event.get("scope")
     effective = event.get("effective")
     parts = [
@@ -213,4 +261,4 @@ def what(event: Data) -> str:
         f"from {effective['on']} ({effective['precision']})" if effective else "",
         str(event.get("reason") or event.get("note") or event.get("name") or ""),
     ]
-    return " ".join(part for part in parts if part)
+    return shown(" ".join(part for part in parts if part))

@@ -31,7 +31,7 @@ def digest(server: ServerOption = "127.0.0.1:50051", as_json: JsonOption = False
         render.print_json(Digest.model_validate(current))
     else:
         text = f"{current.get('position', 0)}:{current['root']}"
-        render.console.print(text, highlight=False)
+        render.console.print(render.shown(text), highlight=False)
 
 
 @connects
@@ -95,8 +95,11 @@ def _audit_store(expect_digest: str | None, as_json: bool) -> None:
                 )
                 if v is not None
             )
+            # Findings quote what the store holds: shown, never handed to the terminal as it is.
             render.console.print(
-                f"[red]{finding.check}[/]: {where}: {finding.what}", highlight=False
+                f"[red]{render.shown(finding.check)}[/]: {render.shown(where)}: "
+                f"{render.shown(finding.what)}",
+                highlight=False,
             )
         if report.findings_total > 20:
             render.console.print(f"... and {report.findings_total - 20} more")
@@ -144,7 +147,8 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
         verdict = "[green]holds[/]" if ok else "[bold red]broken[/]"
         render.console.print(f"remote audit of {server}: {verdict}")
         render.console.print(
-            f"{result.events} events, {result.offices} offices; digest {result.digest}",
+            f"{result.events} events, {result.offices} offices; "
+            f"digest {render.shown(result.digest)}",
             highlight=False,
         )
         if pinned is not None:
@@ -152,7 +156,7 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
             render.console.print(f"pinned digest {pinned}: {reached}")
         render.console.print(f"rule states compared with the server's: {compared}")
         for problem in [*result.problems, *problems][:20]:
-            render.console.print(f"[red]problem[/]: {problem}", highlight=False)
+            render.console.print(f"[red]problem[/]: {render.shown(problem)}", highlight=False)
     if not ok:
         raise typer.Exit(code=1)
 

@@ -1,23 +1,104 @@
-"""Valid time: an effective date and how precisely it is known.
+"""Valid time: an effective date and how precisely it is known; and how dates and instants
+are written.
 
 "Early March 2025" is the window 2025-03-01..2025-03-10: a change whose date is known only so
 precisely may have taken effect on any day of its window.
+
+A date is ``YYYY-MM-DD`` (``Day``); a knowledge time is an RFC 3339 timestamp with its offset,
+or a date meaning the end of that day, UTC (``KnownAt``). Nothing else is read as one: pydantic
+alone would take ``"20250320"`` or ``1742428800`` for Unix seconds, a timestamp without an
+offset for local time, and digits of any script.
 """
 
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
-__all__ = ["Precision", "EffectiveDate", "ONE_DAY"]
+__all__ = ["Precision", "EffectiveDate", "ONE_DAY", "Day", "KnownAt"]
 
 # The day before a window is the last day on which the replaced state certainly held.
 ONE_DAY = timedelta(days=1)
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_TIMESTAMP = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?)"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})?",
+    re.ASCII,
+)
+_DAYS_ARE = "expected YYYY-MM-DD in ASCII digits, e.g. 2025-03-20"
+_KNOWN_AT_IS = (
+    "expected an RFC 3339 timestamp with its offset, e.g. 2025-03-20T12:00:00Z or "
+    "2025-03-20T12:00:00+08:00, or a date YYYY-MM-DD (the end of that day, UTC)"
+)
+
+
+def _quoted(value: object) -> str:
+    """The offending input, short and with anything unprintable escaped (``repr``)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _refuse(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, "{reason}", {"reason": message})
+
+
+def _calendar_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _refuse("date_format", f"{text} is not a day of the calendar: {_DAYS_ARE}") from None
+
+
+def _day(value: object) -> object:
+    """A date, or its text ``YYYY-MM-DD``; not a datetime, a number or other text."""
+    if isinstance(value, str):  # first: every stored event's dates are text
+        if _DAY.fullmatch(value):
+            return _calendar_day(value)
+    elif isinstance(value, datetime):
+        raise _refuse("date_format", f"a time of day is not a date: {_DAYS_ARE}")
+    elif isinstance(value, date):
+        return value
+    raise _refuse("date_format", f"{_quoted(value)} is not a date: {_DAYS_ARE}")
+
+
+def _known_at(value: object) -> object:
+    """A date (the end of that day, UTC), or an instant with its offset; text as RFC 3339."""
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise _refuse("known_at_format", f"a time without an offset: {_KNOWN_AT_IS}")
+        return value
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        if _DAY.fullmatch(value):
+            return _calendar_day(value)
+        timestamp = _TIMESTAMP.fullmatch(value)
+        if timestamp is not None and timestamp.group(3) is None:
+            raise _refuse("known_at_format", f"{_quoted(value)} has no offset: {_KNOWN_AT_IS}")
+        if timestamp is not None:
+            _calendar_day(timestamp.group(1))
+            try:
+                return datetime.fromisoformat(value.upper())
+            except ValueError:
+                raise _refuse(
+                    "known_at_format", f"{_quoted(value)} is not a valid time: {_KNOWN_AT_IS}"
+                ) from None
+    raise _refuse("known_at_format", f"{_quoted(value)} is not a knowledge time: {_KNOWN_AT_IS}")
+
+
+# A valid-time date: ``2025-03-20`` (or a ``date``).
+Day = Annotated[date, BeforeValidator(_day)]
+# A knowledge time: ``2025-03-20T12:00:00Z``, ``2025-03-20T12:00:00+08:00`` (or an aware
+# ``datetime``), or ``2025-03-20``, the end of that day (UTC) (or a ``date``).
+KnownAt = Annotated[date | datetime, BeforeValidator(_known_at)]
 
 
 class Precision(StrEnum):
@@ -37,7 +118,7 @@ class EffectiveDate(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    on: date
+    on: Day
     precision: Precision = Precision.DAY
 
     @model_validator(mode="after")

@@ -2,11 +2,19 @@
 
 Every value is a frozen pydantic model or an enum; validation happens here, once, with
 messages that name the offending field.
+
+Text a caller asks the ledger to store is held to ``Line`` (one line: names, publishers, URLs)
+or ``Prose`` (notes and reasons): no control characters, no bidirectional controls. Events
+and the values they hold keep the laxer ``Text``, because ledgers written before these rules
+may hold such characters, and replaying them must not start refusing them: the commands hold
+new input to the strict types (``NewSource``, ``NewCrossing`` for the values they carry).
+Amounts are ASCII digits (``Amount``); dates are in ``ledger.domain.dates``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -14,9 +22,18 @@ from functools import lru_cache
 from typing import Annotated, Literal, Self
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from ledger.domain.dates import ONE_DAY
+from ledger.domain.dates import ONE_DAY, Day
 from ledger.domain.goods import normalise_goods
 
 __all__ = [
@@ -41,6 +58,11 @@ __all__ = [
     "Crossing",
     "CrossingMode",
     "Text",
+    "Line",
+    "Prose",
+    "Amount",
+    "NewSource",
+    "NewCrossing",
     "MAX_CODE_LENGTH",
     "MAX_DIGITS",
 ]
@@ -167,7 +189,80 @@ def _check_text(text: str) -> str:
     return text
 
 
+# Text as events hold it: anything but NUL (what the ledger accepted before ``Line``).
 Text = Annotated[str, AfterValidator(_check_text)]
+
+# What new text may not hold. Control characters (C0, DEL, C1) are what a terminal acts on:
+# ESC starts its escape sequences, U+009B is a one-character CSI. Bidirectional controls
+# reorder what a reader sees, and line and paragraph separators break a line nobody sees.
+# Prose keeps tab and line feed.
+_SPECIAL = r"\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_NOT_IN_LINE = re.compile(rf"[\x00-\x1f{_SPECIAL}]")
+_NOT_IN_PROSE = re.compile(rf"[\x00-\x08\x0b-\x1f{_SPECIAL}]")
+_LINE_IS = (
+    "expected one line of printable text, without control or bidirectional characters, "
+    'e.g. "Dandong Customs"'
+)
+_URL_IS = "expected a URL without control or bidirectional characters, e.g. https://example.org/"
+_PROSE_IS = (
+    "expected printable text (line breaks and tabs allowed), without other control or "
+    'bidirectional characters, e.g. "Confiscated at the bridge."'
+)
+
+
+def _refuse(kind: str, message: str) -> PydanticCustomError:
+    # The message as it is, without pydantic's "Value error, " before it.
+    return PydanticCustomError(kind, "{reason}", {"reason": message})
+
+
+def _kind(char: str) -> str:
+    code = ord(char)
+    if code < 0x20 or code == 0x7F:
+        return "a control character"
+    if code <= 0x9F:
+        return "a C1 control character"
+    if char in "\u2028\u2029":
+        return "a line or paragraph separator"
+    return "a bidirectional control"
+
+
+def _held_to(refused: re.Pattern[str], accepted: str) -> Callable[[object], object]:
+    # Before the string's own constraints: a URL's pattern would refuse a tab without naming it.
+    def check(text: object) -> object:
+        found = refused.search(text) if isinstance(text, str) else None
+        if found is None:
+            return text
+        char = found.group()
+        where = f"U+{ord(char):04X} ({_kind(char)}) at character {found.start() + 1}"
+        raise _refuse("text_character", f"{where}: {accepted}")
+
+    return check
+
+
+# New text of one line: names, publishers, counterparts.
+Line = Annotated[str, BeforeValidator(_held_to(_NOT_IN_LINE, _LINE_IS))]
+# A new URL: the same characters refused, and an example of its own.
+_URLLine = Annotated[str, BeforeValidator(_held_to(_NOT_IN_LINE, _URL_IS))]
+# New free text: notes, reasons. Tab and line feed are allowed, nothing else of the above.
+Prose = Annotated[str, BeforeValidator(_held_to(_NOT_IN_PROSE, _PROSE_IS))]
+
+# Any script's digits are digits to ``Decimal`` ("١٢" is 12): amounts are ASCII, in any form
+# ``str(Decimal)`` writes (``5E+2``, ``-0``), so that amounts stored before read back.
+_AMOUNT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _check_amount(value: object) -> object:
+    if isinstance(value, str) and not _AMOUNT.fullmatch(value):
+        shown = repr(value) if len(value) <= 40 else repr(value[:37]) + "..."
+        raise _refuse(
+            "amount_format",
+            f"{shown} is not an amount: expected a decimal number in ASCII digits, "
+            "e.g. 500 or 500.00",
+        )
+    return value
+
+
+Amount = Annotated[Decimal, Field(ge=0, max_digits=MAX_DIGITS), BeforeValidator(_check_amount)]
 
 
 class AdmissibilityKind(_Ordered):
@@ -184,7 +279,7 @@ class Admissibility(Value):
 
     kind: AdmissibilityKind
     quantity: int | None = Field(default=None, ge=0)
-    amount: Decimal | None = Field(default=None, ge=0, max_digits=MAX_DIGITS)
+    amount: Amount | None = None
     currency: CurrencyCode | None = None
 
     @model_validator(mode="after")
@@ -271,12 +366,15 @@ class Measure(Value):
         return ", ".join(f"{name} {value}" for name, value in self.stated().items())
 
 
+_URL = r"^https?://[^\s/$.?#][^\s]*$"
+
+
 class Source(Value):
     """Who reported a change, where and when, and how much to trust it (Admiralty code)."""
 
     publisher: Text = Field(min_length=1, max_length=200)
-    url: Text = Field(pattern=r"^https?://[^\s/$.?#][^\s]*$", max_length=2000)
-    published: date
+    url: Text = Field(pattern=_URL, max_length=2000)
+    published: Day
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)
     grade: str = Field(pattern=r"^[A-F][1-6]$", description="Admiralty code, e.g. B2")
 
@@ -308,3 +406,33 @@ class Crossing(Value):
 
     counterpart: Text = Field(min_length=1, max_length=200)
     mode: CrossingMode
+
+
+class _NewSource(Source):
+    """A source as a command gives it: ``Source``'s limits, its text held to ``Line``."""
+
+    publisher: Line = Field(min_length=1, max_length=200)
+    url: _URLLine = Field(pattern=_URL, max_length=2000)
+
+
+class _NewCrossing(Crossing):
+    """A crossing as a command gives it: ``Crossing``'s limits, its text held to ``Line``."""
+
+    counterpart: Line = Field(min_length=1, max_length=200)
+
+
+def _new(strict: type[Value], plain: type[Value]) -> BeforeValidator:
+    """New input validated as ``strict`` (refusals named by field, under the value's place in
+    the request), and kept as the ``plain`` value, the one events hold."""
+
+    def validate(value: object) -> Value:
+        given = dict(value) if isinstance(value, BaseModel) else value
+        checked = strict.model_validate(given)
+        return plain.model_construct(checked.model_fields_set, **dict(checked))
+
+    return BeforeValidator(validate)
+
+
+# A source and a crossing as commands take them: ``Source`` and ``Crossing`` values.
+NewSource = Annotated[Source, _new(_NewSource, Source)]
+NewCrossing = Annotated[Crossing, _new(_NewCrossing, Crossing)]

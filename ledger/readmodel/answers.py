@@ -1,24 +1,24 @@
 """The questions the ledger answers and its answers, as values: checks, comparisons, states.
 
-Requests are validated here, at the edge; results are built from values the ledger validated
-when they were recorded, so ``ledger.readmodel.queries`` constructs them without validating
-them again.
+Requests are validated here, at the edge: dates as ``Day``, knowledge times as ``KnownAt``,
+values as ``Amount`` (no epoch seconds, no timestamps without an offset, ASCII digits only).
+Results are built from values the ledger validated when they were recorded, so
+``ledger.readmodel.queries`` constructs them without validating them again.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Self
 from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from ledger.domain.dates import EffectiveDate
+from ledger.domain.dates import Day, EffectiveDate, KnownAt
 from ledger.domain.values import (
-    MAX_DIGITS,
     Admissibility,
+    Amount,
     ChangeKind,
     Channel,
     CurrencyCode,
@@ -72,7 +72,7 @@ class Verdict(StrEnum):
 class CheckItem(Value):
     goods: Goods
     quantity: int = Field(default=1, ge=0, le=1_000_000_000)
-    value: Decimal | None = Field(default=None, ge=0, max_digits=MAX_DIGITS)
+    value: Amount | None = None
     currency: CurrencyCode | None = None
 
     @model_validator(mode="after")
@@ -85,8 +85,8 @@ class CheckItem(Value):
 class Question(Value):
     """What every question asks: a valid time, and a knowledge time on a basis."""
 
-    at: date
-    known_at: date | datetime | None = None
+    at: Day
+    known_at: KnownAt | None = None
     basis: Basis = Basis.RECORDED
 
     @property

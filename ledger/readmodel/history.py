@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from ledger.domain.dates import Day, KnownAt
 from ledger.domain.events import OfficeEvent
 from ledger.domain.values import OfficeCode, Value
 from ledger.readmodel.model import Basis, Knowledge
@@ -35,9 +36,9 @@ class HistoryRequest(Value):
     """An office's history, filtered on valid time and knowledge time."""
 
     office: OfficeCode
-    valid_from: date | None = None
-    valid_to: date | None = None
-    known_at: date | datetime | None = None
+    valid_from: Day | None = None
+    valid_to: Day | None = None
+    known_at: KnownAt | None = None
     basis: Basis = Basis.RECORDED
 
 

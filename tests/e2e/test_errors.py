@@ -72,7 +72,7 @@ REFUSALS: dict[str, Refusal] = {
     "a check with a knowledge time that is no time": Refusal(
         lambda c, s: check(c, known_at="yesterday"),
         grpc.StatusCode.INVALID_ARGUMENT,
-        "known_at.date",
+        "known_at",
     ),
     "a tightening of goods that are neither an HS code nor a category": Refusal(
         lambda c, s: tightening(c, scope={**WORKER_BAGGAGE, "goods": "12x"}),

@@ -4,10 +4,14 @@ Enum values are plain strings in the service's own vocabulary (``personal-baggag
 ``rigorous``); verdicts are upper case (``PROHIBITED``), as the service documents them. Each
 reply's own model is defined beside the method that returns it (``commands``, ``queries``,
 ``audit``).
+
+Dates are read as the service writes them, ``YYYY-MM-DD`` (``Day``): pydantic alone would read
+``"1742428800"`` as Unix seconds.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -18,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 __all__ = [
     "Model",
+    "Day",
     "Verdict",
     "Receipt",
     "Crossing",
@@ -36,6 +41,21 @@ __all__ = [
 
 class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day(value: Any) -> Any:
+    if isinstance(value, str) and _DAY.fullmatch(value) is not None:
+        return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise ValueError(f"{value!r} is not a date: expected YYYY-MM-DD, e.g. 2025-03-20")
+
+
+# A date: ``YYYY-MM-DD`` in ASCII digits (or a ``date``), nothing else.
+Day = Annotated[date, BeforeValidator(_day)]
 
 
 class Verdict(StrEnum):
@@ -70,7 +90,7 @@ class Crossing(Model):
 class Source(Model):
     publisher: str
     url: str
-    published: date
+    published: Day
     language: str = "en"
     grade: str
 
@@ -96,7 +116,7 @@ class Measure(Model):
 
 
 class EffectiveDate(Model):
-    on: date
+    on: Day
     precision: str = "day"
 
 
