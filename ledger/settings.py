@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import Field, field_validator
@@ -31,6 +32,42 @@ class Settings(BaseSettings):
         default=None, ge=1, description="open watches at most; default: half the workers"
     )
     grace_seconds: float = Field(default=10.0, ge=0, description="time in-flight calls get on stop")
+
+    # Limits: no caller, with a token or without, holds every worker or does unbounded work.
+    max_calls: int | None = Field(
+        default=None, ge=1, description="calls in progress or queued at most; default: 8 a worker"
+    )
+    max_waiters: int | None = Field(
+        default=None,
+        ge=1,
+        description="calls waiting at once for a min_position; default: a quarter of the workers",
+    )
+    max_wait_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="longest any call waits, whatever its deadline"
+    )
+    max_imports: int = Field(default=2, ge=1, description="ImportCommands streams at once")
+    max_open_streams: int = Field(
+        default=2,
+        ge=1,
+        description="reflection streams, and health watches, at once each (they need no token)",
+    )
+    stream_idle_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="a client stream (import, reflection) that sends nothing this long is ended",
+    )
+    max_lookups: int = Field(
+        default=20_000,
+        ge=1,
+        description="rule lookups one check or comparison may ask for: offices x items x the HS "
+        "prefixes of each item's goods",
+    )
+    reflection: Literal["open", "token", "off"] | None = Field(
+        default=None,
+        description="server reflection: open to anyone, for token holders, or off; default: open "
+        "on a loopback address, token otherwise",
+    )
     example: str | None = Field(
         default=None, description="a JSONL file imported when the server starts on an empty ledger"
     )
@@ -94,6 +131,20 @@ class Settings(BaseSettings):
     def watch_limit(self) -> int:
         """Each open watch holds a worker thread: leave at least half for every other call."""
         return min(self.max_watches or self.workers // 2, self.workers - 1)
+
+    @property
+    def call_limit(self) -> int:
+        return self.max_calls or self.workers * 8
+
+    @property
+    def waiter_limit(self) -> int:
+        return self.max_waiters or max(1, self.workers // 4)
+
+    @property
+    def long_call_limit(self) -> int:
+        """Calls that may hold a worker for long (watches, waits, streams) at once, together:
+        the rest, a quarter of the workers and at least one, stay free for quick calls."""
+        return self.workers - max(1, self.workers // 4)
 
     def database(self) -> tuple[str, dict[str, str]]:
         """The backend (``memory``, ``sqlite``, ``postgres``) and the ``eventsourcing`` settings

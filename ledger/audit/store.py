@@ -207,6 +207,15 @@ class _Audit:
             except Exception as error:  # the replay reports whatever stops it
                 self._find("read model", f"the log cannot be projected: {error}")
                 return False
+            stuck = fresh.follower.stuck
+            if stuck is not None:
+                self._find(
+                    "read model",
+                    f"the event at position {stuck.position} ({stuck.type}, office aggregate "
+                    f"{stuck.event}) cannot be projected: {stuck.reason}; a server's read model "
+                    "stops before it",
+                    position=stuck.position,
+                )
             rebuilt = {row.code: row for row in fresh.view.list_offices()}
             kept = {row.code: row for row in self.view.list_offices()}
             for code in sorted(rebuilt.keys() | kept.keys()):

@@ -25,6 +25,10 @@ __all__ = [
     "PreconditionFailed",
     "Conflict",
     "Unavailable",
+    "Exhausted",
+    "StorageFault",
+    "StorageUnavailable",
+    "StorageFull",
     "OfficeNotFound",
     "OfficeAlreadyRegistered",
     "ChangeNotFound",
@@ -66,6 +70,25 @@ class Conflict(LedgerError):
 
 class Unavailable(LedgerError):
     """Not now: the same request may succeed later, or on another server."""
+
+
+class Exhausted(LedgerError):
+    """A limit is reached: the request asks too much at once (split it), or there is no room
+    left to store it (try later)."""
+
+
+class StorageFault(LedgerError):
+    """The database, not the request, is at fault. While one lasts the server reports
+    NOT_SERVING; the next write that succeeds clears it."""
+
+
+class StorageUnavailable(StorageFault, Unavailable):
+    """The database cannot be used now (connection lost, file gone); nothing was stored, and
+    the same request, with the same request id, may be retried."""
+
+
+class StorageFull(StorageFault, Exhausted):
+    """The database has no room left to store the request; nothing was stored."""
 
 
 class OfficeNotFound(NotFound):

@@ -8,16 +8,31 @@ skip it and refresh their rule index from the view.
 
 from __future__ import annotations
 
+import logging
 import threading
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
 
 if TYPE_CHECKING:
     from ledger.application.app import LedgerApplication
     from ledger.readmodel.projection import RuleProjection
 
-__all__ = ["ProjectionFollower", "DataVersion"]
+__all__ = ["ProjectionFollower", "DataVersion", "StuckAt"]
+
+log = logging.getLogger("ledger.readmodel")
+
+
+@dataclass(frozen=True)
+class StuckAt:
+    """An event the projection cannot apply: the read model stays before it."""
+
+    position: int
+    event: str  # its office aggregate's id and version
+    type: str
+    reason: str
 
 
 class DataVersion(Protocol):
@@ -50,6 +65,10 @@ class ProjectionFollower:
         self._lock = threading.Lock()
         self._changes = changes
         self._seen: int | None = None  # the data version last caught up with
+        # The event the projection could not apply, if any: following stops before it (the
+        # answers stay those of the positions before), and whoever watches health is told.
+        self.stuck: StuckAt | None = None
+        self.on_stuck: Callable[[StuckAt], None] | None = None
         projection.index.position = self.position
 
     @property
@@ -64,27 +83,68 @@ class ProjectionFollower:
         if (self.app.recorder.max_notification_id() or 0) <= self.projection.index.position:
             self._seen = version
             return 0  # one cheap query: nothing new anywhere
+        if self.stuck is not None and self.position < self.stuck.position:
+            return 0  # not again on every call: the event is the same until it is repaired
         with self._lock:
             processed = 0
             while True:
                 start = self.position + 1
                 notifications = self.app.recorder.select_notifications(start, self.BATCH)
-                events = [
-                    (self.app.mapper.to_domain_event(n), Tracking(self.app.name, n.id))
-                    for n in notifications
-                ]
                 try:
+                    events = [
+                        (self.app.mapper.to_domain_event(n), Tracking(self.app.name, n.id))
+                        for n in notifications
+                    ]
                     self.projection.process_events(events)
                 except IntegrityError:
                     if self.position < start:
                         raise  # no one else moved on: not a race, a damaged read model
                     continue  # another process got there first: continue from its position
+                except (OperationalError, InterfaceError):
+                    raise  # the database, not the event: the next call tries again
+                except Exception:  # an event this projection cannot apply
+                    processed += self._one_by_one(notifications)
+                    break
                 processed += len(events)
                 if len(notifications) < self.BATCH:
                     break
             self._refresh_index()
             self._seen = version  # commits since ``version`` change it again: none is missed
             return processed
+
+    def _one_by_one(self, notifications: Sequence[Any]) -> int:
+        """Apply a batch that failed event by event, up to the one that fails alone: the
+        read model stays just before it. Returns how many were applied."""
+        for applied, notification in enumerate(notifications):
+            try:
+                event = self.app.mapper.to_domain_event(notification)
+                self.projection.process_events([(event, Tracking(self.app.name, notification.id))])
+            except IntegrityError:
+                if self.position < notification.id:
+                    raise
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception as error:  # this one cannot be applied
+                self.stuck = StuckAt(
+                    notification.id,
+                    f"{notification.originator_id} version {notification.originator_version}",
+                    notification.topic.rsplit(":", 1)[-1],
+                    f"{type(error).__name__}: {error}"[:500],
+                )
+                log.error(
+                    "the read model cannot apply the event at position %d (%s, office "
+                    "aggregate %s): %s; it stays at position %d, answers as of then, and "
+                    "refuses min_position beyond it; ledger audit --store names the event",
+                    self.stuck.position,
+                    self.stuck.type,
+                    self.stuck.event,
+                    self.stuck.reason,
+                    self.stuck.position - 1,
+                )
+                if self.on_stuck is not None:
+                    self.on_stuck(self.stuck)
+                return applied
+        return len(notifications)
 
     def _refresh_index(self) -> None:
         """Forget offices whose events were projected by another process."""
@@ -105,4 +165,5 @@ class ProjectionFollower:
             self.projection.view.clear()
             self.projection.index.clear()
             self._seen = None
+            self.stuck = None
         return self.catch_up()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from ledger.domain.errors import InvalidRequest, OfficeNotFound
+from ledger.domain.errors import InvalidRequest, OfficeNotFound, Unavailable
 from ledger.domain.goods import categories, hs_prefixes
 from ledger.domain.values import (
     DIMENSIONS,
@@ -24,6 +24,7 @@ from ledger.domain.values import (
     Dimension,
     Direction,
     Scope,
+    Source,
     Traveller,
 )
 from ledger.readmodel.answers import (
@@ -50,7 +51,19 @@ if TYPE_CHECKING:
     from ledger.readmodel.model import Revision
     from ledger.readmodel.view import RuleView
 
-__all__ = ["RuleQueries", "ValueRequired"]
+__all__ = ["RuleQueries", "ValueRequired", "Abandoned", "Progress", "Proceed"]
+
+
+class Progress(Protocol):
+    """Follows a check's work item by item: whether to go on (the caller still waits) before
+    each item, and each item's answer after it (raising a refusal stops the work)."""
+
+    def proceed(self) -> bool: ...
+
+    def item(self, result: ItemResult) -> None: ...
+
+
+Proceed = Progress | None
 
 # A change's ruling on a dimension is built once and shared by every answer that cites it; this
 # many are kept, the oldest forgotten first.
@@ -98,11 +111,13 @@ class RuleQueries:
             scopes=tuple(scopes),
         )
 
-    def check(self, request: CheckRequest) -> CheckResult:
-        return self._check(request.office, request)
+    def check(self, request: CheckRequest, proceed: Proceed = None) -> CheckResult:
+        return self._check(request.office, request, proceed)
 
-    def compare(self, request: CompareRequest) -> CompareResult:
-        results = [self._check(office, request) for office in dict.fromkeys(request.offices)]
+    def compare(self, request: CompareRequest, proceed: Proceed = None) -> CompareResult:
+        results = [
+            self._check(office, request, proceed) for office in dict.fromkeys(request.offices)
+        ]
         results.sort(key=lambda result: (_restrictiveness(result), result.office))
         return CompareResult(
             offices=tuple(
@@ -118,14 +133,21 @@ class RuleQueries:
             self._registered.add(office)
         return self.index.rules(office)
 
-    def _check(self, office: str, request: Check) -> CheckResult:
+    def _check(self, office: str, request: Check, proceed: Proceed) -> CheckResult:
         rules = self._rules(office)
         knowledge = request.knowledge
-        with self.index.lock:
-            items = tuple(
-                self._check_item(rules, request, knowledge, number, item)
-                for number, item in enumerate(request.items, start=1)
-            )
+        results = []
+        # The index's lock is taken item by item, never across a whole request; and a request
+        # whose caller has gone stops within an item.
+        for number, item in enumerate(request.items, start=1):
+            if proceed is not None and not proceed.proceed():
+                raise Abandoned()
+            with self.index.lock:
+                result = self._check_item(rules, request, knowledge, number, item)
+            if proceed is not None:
+                proceed.item(result)
+            results.append(result)
+        items = tuple(results)
         return CheckResult.model_construct(
             office=office,
             at=request.at,
@@ -215,9 +237,35 @@ def _item_result(item: CheckItem, verdict: Verdict, candidates: tuple[Outcome, .
         enforcement=enforcements.pop() if len(enforcements) == 1 else None,
         governing=next((r for r in candidates[-1].rulings if r.dimension == "admissibility"), None),
         event_ids=tuple(dict.fromkeys(e for ruling in rulings for e in ruling.event_ids)),
-        sources=tuple(dict.fromkeys(s for ruling in rulings for s in ruling.sources)),
+        sources=_sources(rulings),
         candidates=candidates,
     )
+
+
+def _sources(rulings: list[Ruling]) -> tuple[Source, ...]:
+    """Every source of the rulings, once each. The rulings of one change share its tuple of
+    sources: each tuple is read once (comparing sources one by one was most of a check that
+    cited a change with many)."""
+    tuples = list({id(ruling.sources): ruling.sources for ruling in rulings}.values())
+    if len(tuples) == 1:
+        return _unique(tuples[0])
+    return tuple(dict.fromkeys(source for sources in tuples for source in sources))
+
+
+_UNIQUE: dict[int, tuple[tuple[Source, ...], tuple[Source, ...]]] = {}
+
+
+def _unique(sources: tuple[Source, ...]) -> tuple[Source, ...]:
+    """``sources`` without repeats, worked out once per tuple (by identity: the tuple is kept
+    with its entry, so its id is not reused while the entry lives)."""
+    kept = _UNIQUE.get(id(sources))
+    if kept is not None and kept[0] is sources:
+        return kept[1]
+    if len(_UNIQUE) >= _RULINGS_KEPT:
+        _UNIQUE.pop(next(iter(_UNIQUE)))
+    unique = tuple(dict.fromkeys(sources))
+    _UNIQUE[id(sources)] = (sources, unique)
+    return unique
 
 
 @lru_cache(maxsize=4096)
@@ -313,3 +361,10 @@ class ValueRequired(InvalidRequest):
     @property
     def fields(self) -> tuple[tuple[str, str], ...]:
         return ((f"items[{self.number - 1}].value", str(self)),)
+
+
+class Abandoned(Unavailable):
+    """The caller stopped waiting (cancelled, or past its deadline): the work was stopped."""
+
+    def __init__(self) -> None:
+        super().__init__("the call was cancelled or ran out of time: its work was stopped")

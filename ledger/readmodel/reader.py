@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from ledger.domain.chain import GENESIS
@@ -17,7 +18,7 @@ from ledger.domain.errors import OfficeNotFound, PreconditionFailed, Unavailable
 from ledger.domain.events import OfficeEvent, OfficeRegistered
 from ledger.readmodel.history import HistoryEntry, HistoryRequest, LogEvent, history, log_event
 from ledger.readmodel.model import Checkpoint, OfficeRow
-from ledger.readmodel.queries import RuleQueries
+from ledger.readmodel.queries import Abandoned, Proceed, RuleQueries
 
 if TYPE_CHECKING:
     from ledger.application.app import LedgerApplication
@@ -31,11 +32,11 @@ if TYPE_CHECKING:
         StateRequest,
         StateResult,
     )
-    from ledger.readmodel.follower import ProjectionFollower
+    from ledger.readmodel.follower import ProjectionFollower, StuckAt
     from ledger.readmodel.index import RuleIndex
     from ledger.readmodel.view import RuleView
 
-__all__ = ["Reader", "DigestMismatch", "NotYet"]
+__all__ = ["Reader", "DigestMismatch", "NotYet", "Stuck"]
 
 
 class Reader:
@@ -71,9 +72,15 @@ class Reader:
         self.catch_up()
         self.announce()
 
-    def wait_for_position(self, position: int, timeout: float | None) -> None:
+    def wait_for_position(
+        self,
+        position: int,
+        timeout: float | None,
+        still_waiting: Callable[[], bool] | None = None,
+    ) -> None:
         """Return once the read model includes the event at ``position``; ``NotYet`` if it
-        has not within ``timeout`` seconds (None: do not wait)."""
+        has not within ``timeout`` seconds (None: do not wait), ``Abandoned`` as soon as
+        ``still_waiting`` says the caller has gone, ``Stuck`` if the read model cannot get there."""
         if position <= self.index.position:
             return
         deadline = time.monotonic() + (timeout or 0)
@@ -82,9 +89,14 @@ class Reader:
             reached = self.follower.position
             if position <= reached:
                 return
+            stuck = self.follower.stuck
+            if stuck is not None and position >= stuck.position:
+                raise Stuck(stuck)
             left = deadline - time.monotonic()
             if left <= 0:
-                raise NotYet(position, reached)
+                raise NotYet(position, reached, timeout or 0)
+            if still_waiting is not None and not still_waiting():
+                raise Abandoned()
             with self._saved:
                 self._saved.wait(min(left, 0.05))
 
@@ -104,13 +116,13 @@ class Reader:
         self.catch_up()
         return self.queries.state(request)
 
-    def check(self, request: CheckRequest) -> CheckResult:
+    def check(self, request: CheckRequest, proceed: Proceed = None) -> CheckResult:
         self.catch_up()
-        return self.queries.check(request)
+        return self.queries.check(request, proceed)
 
-    def compare(self, request: CompareRequest) -> CompareResult:
+    def compare(self, request: CompareRequest, proceed: Proceed = None) -> CompareResult:
         self.catch_up()
-        return self.queries.compare(request)
+        return self.queries.compare(request, proceed)
 
     # Offices and their histories.
 
@@ -185,8 +197,20 @@ class DigestMismatch(PreconditionFailed):
 class NotYet(Unavailable):
     """The read model has not reached a position the caller asked to read after."""
 
-    def __init__(self, wanted: int, reached: int) -> None:
+    def __init__(self, wanted: int, reached: int, waited: float = 0) -> None:
         super().__init__(
-            f"this server's read model is at position {reached}, not yet at {wanted}: "
-            "try again, with a longer deadline, or ask another server"
+            f"this server's read model is at position {reached}, not yet at {wanted} "
+            f"(waited {max(waited, 0):.1f} s): try again, with a longer deadline (a call waits "
+            "at most LEDGER_MAX_WAIT_SECONDS), or ask another server"
+        )
+
+
+class Stuck(Unavailable):
+    """The read model cannot apply an event, so positions from it on are out of reach."""
+
+    def __init__(self, stuck: StuckAt) -> None:
+        super().__init__(
+            f"this server's read model is stuck before position {stuck.position}: it cannot "
+            f"apply that event ({stuck.reason}); it answers as of position "
+            f"{stuck.position - 1} until that is repaired (ledger audit --store names the event)"
         )

@@ -11,7 +11,8 @@ split by newlines or ``;``); blank lines and lines starting with ``#`` are skipp
 unknown token is ``UNAUTHENTICATED``; a known token whose role does not include the one a
 method needs is ``PERMISSION_DENIED``, naming that role. Health checking and reflection stay
 open. With no tokens configured the server runs open, which it does only on a loopback address
-unless ``LEDGER_ALLOW_OPEN`` says otherwise.
+unless ``LEDGER_ALLOW_OPEN`` says otherwise. Refusals are logged by sample
+(``ledger.server.refusal_log``): a few of each kind in full, the rest counted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import hmac
 import ipaddress
 import logging
 import re
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
@@ -30,6 +32,7 @@ from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection
 
 from ledger.server.errors import abort
+from ledger.server.refusal_log import RefusalLog
 from ledger.settings import ConfigError, Settings
 from ledger.tokens import Role
 from ledger_api.ledger.v1 import ledger_pb2
@@ -44,6 +47,7 @@ __all__ = [
     "load_tokens",
     "is_loopback",
     "server_interceptors",
+    "reflection_mode",
 ]
 
 log = logging.getLogger("ledger.server.auth")
@@ -143,22 +147,35 @@ class Tokens:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a call is refused: its status code and message."""
+    """Why a call is refused: its status code and message, and in a few words for the log's
+    counts, its reason."""
 
     code: grpc.StatusCode
     message: str
+    reason: str = ""
+
+    @property
+    def kind(self) -> str:
+        """``UNAUTHENTICATED (unknown token)``: what the log counts refusals by."""
+        return f"{self.code.name} ({self.reason})" if self.reason else self.code.name
 
 
 _MISSING = Refusal(
     grpc.StatusCode.UNAUTHENTICATED,
     "this server needs a token: send the metadata `authorization: Bearer <token>` "
     "(the CLI's --token or LEDGER_TOKEN)",
+    "no token",
 )
 _MALFORMED = Refusal(
     grpc.StatusCode.UNAUTHENTICATED,
     "the authorization metadata must be one `Bearer <token>`",
+    "malformed authorization",
 )
-_UNKNOWN = Refusal(grpc.StatusCode.UNAUTHENTICATED, "the bearer token is not one this server knows")
+_UNKNOWN = Refusal(
+    grpc.StatusCode.UNAUTHENTICATED,
+    "the bearer token is not one this server knows",
+    "unknown token",
+)
 
 
 class TokenAuth(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is untyped
@@ -168,15 +185,24 @@ class TokenAuth(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is untype
     refused to every token, admin's too: a new RPC stays closed until someone decides who may
     call it."""
 
-    def __init__(self, tokens: Tokens, roles: Mapping[str, Role]) -> None:
+    def __init__(
+        self,
+        tokens: Tokens,
+        roles: Mapping[str, Role],
+        open_services: frozenset[str] = OPEN_SERVICES,
+    ) -> None:
         self.tokens = tokens
         self.roles = roles
+        self.open_services = open_services
+        self.refusals = RefusalLog(log)
+        # The refusals still only counted are summed up when this goes, or the process ends.
+        weakref.finalize(self, self.refusals.flush)
 
     def decide(self, method: str, metadata: Iterable[tuple[str, str]]) -> Refusal | None:
         """None if the call may go ahead; ``method`` is ``/package.Service/Method``."""
         path = _METHOD.match(method)
         service, name = path.groups() if path else ("", "")
-        if service in OPEN_SERVICES:
+        if service in self.open_services:
             return None
         values = [value for key, value in metadata if key == "authorization"]
         if not values:
@@ -187,14 +213,25 @@ class TokenAuth(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is untype
         token = self.tokens.identify(found.group(1))
         if token is None:
             return _UNKNOWN
-        needed = self.roles.get(name) if service == SERVICE else None
+        needed = (
+            self.roles.get(name)
+            if service == SERVICE
+            else Role.READER
+            if service == reflection.SERVICE_NAME  # reflection for token holders
+            else None
+        )
         if needed is None:
-            return Refusal(grpc.StatusCode.PERMISSION_DENIED, f"{method} is not open to any role")
+            return Refusal(
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"{method} is not open to any role",
+                "method open to no role",
+            )
         if not token.role.includes(needed):
             holder = f"the token {token.name!r}" if token.name else "this token"
             return Refusal(
                 grpc.StatusCode.PERMISSION_DENIED,
                 f"{name} needs the {needed} role (or admin); {holder} has the {token.role} role",
+                "role too small",
             )
         return None
 
@@ -207,7 +244,7 @@ class TokenAuth(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is untype
         refusal = self.decide(details.method, details.invocation_metadata or ())
         if refusal is None:
             return handler
-        log.info("refused %s: %s", details.method, refusal.message)
+        self.refusals.refused(refusal.kind, "refused %s: %s", details.method, refusal.message)
         return _refusing(handler, refusal)
 
 
@@ -239,6 +276,13 @@ def is_loopback(listen: str) -> bool:
         return False  # a host name may resolve to anything
 
 
+def reflection_mode(settings: Settings) -> str:
+    """``LEDGER_REFLECTION``, or its default: open on a loopback address, token otherwise."""
+    if settings.reflection is not None:
+        return settings.reflection
+    return "open" if is_loopback(settings.listen) else "token"
+
+
 def server_interceptors(
     settings: Settings, roles: Mapping[str, Role]
 ) -> list[grpc.ServerInterceptor]:
@@ -253,7 +297,10 @@ def server_interceptors(
                 "LEDGER_TLS_KEY, or put a TLS proxy in front",
                 settings.listen,
             )
-        return [TokenAuth(tokens, roles)]
+        open_services = OPEN_SERVICES
+        if reflection_mode(settings) != "open":
+            open_services = open_services - {reflection.SERVICE_NAME}
+        return [TokenAuth(tokens, roles, open_services)]
     if not loopback and not settings.allow_open:
         raise ConfigError(
             f"LEDGER_LISTEN {settings.listen} is not a loopback address and no tokens are "

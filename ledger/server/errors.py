@@ -6,11 +6,13 @@ caller sends should surface as ``UNKNOWN`` or ``INTERNAL``.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import grpc
+from eventsourcing.persistence import PersistenceError
 from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -21,12 +23,15 @@ from ledger.application.app import BatchRefused
 from ledger.domain.errors import (
     AlreadyExists,
     Conflict,
+    Exhausted,
     InvalidRequest,
     LedgerError,
     NotFound,
     PreconditionFailed,
+    StorageFault,
     Unavailable,
 )
+from ledger.storage.faults import storage_fault
 
 __all__ = ["refusals", "abort", "Invalid", "RefuseUndecodable"]
 
@@ -46,6 +51,7 @@ _CODES: dict[type[LedgerError], grpc.StatusCode] = {
     PreconditionFailed: grpc.StatusCode.FAILED_PRECONDITION,
     Conflict: grpc.StatusCode.ABORTED,
     Unavailable: grpc.StatusCode.UNAVAILABLE,
+    Exhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
 }
 
 
@@ -119,8 +125,11 @@ def _has_inner(loc: tuple[Any, ...], details: list[Any]) -> bool:
 
 
 @contextmanager
-def refusals(context: grpc.ServicerContext) -> Iterator[None]:
-    """Turn the ledger's refusals into statuses; anything else is a bug and stays INTERNAL."""
+def refusals(
+    context: grpc.ServicerContext, on_fault: Callable[[StorageFault], None] | None = None
+) -> Iterator[None]:
+    """Turn the ledger's refusals into statuses, and the database's faults into theirs
+    (``on_fault`` hears of each); anything else is a bug and stays INTERNAL."""
     try:
         yield
     except ValidationError as error:
@@ -129,7 +138,16 @@ def refusals(context: grpc.ServicerContext) -> Iterator[None]:
     except Invalid as error:
         abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(error), error.violations)
     except LedgerError as error:
+        if isinstance(error, StorageFault) and on_fault is not None:
+            on_fault(error)
         abort(context, _code(error), str(error), error.fields)
+    except (PersistenceError, sqlite3.Error) as error:
+        fault = storage_fault(error)
+        if fault is None:
+            raise
+        if on_fault is not None:
+            on_fault(fault)
+        abort(context, _code(fault), str(fault))
 
 
 def _code(error: LedgerError) -> grpc.StatusCode:

@@ -14,8 +14,15 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ledger.domain.values import OfficeCode, Value
-from ledger.readmodel.answers import CheckRequest, CompareRequest, CompareResult, StateRequest
+from ledger.readmodel.answers import (
+    CheckRequest,
+    CompareRequest,
+    CompareResult,
+    ItemResult,
+    StateRequest,
+)
 from ledger.readmodel.model import OfficeRow
+from ledger.readmodel.queries import Proceed
 from ledger.readmodel.reader import Reader
 from ledger.tokens import Role
 
@@ -34,11 +41,12 @@ class PinnedDigest(Value):
 @dataclass(frozen=True)
 class Query:
     """A unary question: the model its request validates into (None: it takes no fields), how
-    the read side answers it, the reply's data (a result model, or plain data), and who may
-    ask it."""
+    the read side answers it (checks given their budget, ``ledger.server.budget``, which
+    follows the work item by item), the reply's data (a result model, or plain data), and who
+    may ask it."""
 
     request: type[BaseModel] | None
-    answer: Callable[[Reader, Any], BaseModel | dict[str, Any]]
+    answer: Callable[[Reader, Any, Proceed], BaseModel | dict[str, Any]]
     role: Role = Role.READER
 
 
@@ -46,23 +54,37 @@ def office_data(row: OfficeRow) -> dict[str, Any]:
     return {**asdict(row), "crossings": [c.model_dump(mode="json") for c in row.crossings]}
 
 
-def _rankings(result: CompareResult) -> dict[str, Any]:
-    return {
-        "rankings": [
-            {"rank": r.rank, "office": r.office, "items": r.result.model_dump(mode="json")["items"]}
+class Ranking(BaseModel):
+    """An office's place in a comparison, shaped as its reply (``OfficeRanking``)."""
+
+    rank: int
+    office: str
+    items: tuple[ItemResult, ...]
+
+
+class Rankings(BaseModel):
+    rankings: tuple[Ranking, ...]
+
+
+def _rankings(result: CompareResult) -> Rankings:
+    """The comparison as its reply's model: built, not validated, sharing the results' items
+    (their rulings are converted once each, not dumped office by office)."""
+    return Rankings.model_construct(
+        rankings=tuple(
+            Ranking.model_construct(rank=r.rank, office=r.office, items=r.result.items)
             for r in result.offices
-        ]
-    }
+        )
+    )
 
 
 QUERIES: dict[str, Query] = {
     "GetOffice": Query(
-        OfficeRequest, lambda read, r: {"office": office_data(read.office(r.office))}
+        OfficeRequest, lambda read, r, _: {"office": office_data(read.office(r.office))}
     ),
     "ListOffices": Query(
-        None, lambda read, _: {"offices": [office_data(o) for o in read.offices()]}
+        None, lambda read, _, __: {"offices": [office_data(o) for o in read.offices()]}
     ),
-    "GetRuleState": Query(StateRequest, Reader.state),
+    "GetRuleState": Query(StateRequest, lambda read, r, _: read.state(r)),
     "Check": Query(CheckRequest, Reader.check),
-    "CompareOffices": Query(CompareRequest, lambda read, r: _rankings(read.compare(r))),
+    "CompareOffices": Query(CompareRequest, lambda read, r, go: _rankings(read.compare(r, go))),
 }

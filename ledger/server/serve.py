@@ -19,10 +19,12 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from ledger.application.importer import import_file
+from ledger.application.importer import ImportRefused, import_file
 from ledger.bootstrap import Ledger
-from ledger.server.auth import server_interceptors
+from ledger.server.auth import reflection_mode, server_interceptors
 from ledger.server.errors import RefuseUndecodable
+from ledger.server.health import ServingState
+from ledger.server.limits import LongCalls, StreamLimits
 from ledger.server.servicer import ROLES, SERVICE, PolicyLedgerServicer
 from ledger.server.tls import describe, server_credentials
 from ledger.settings import Settings
@@ -47,27 +49,40 @@ class LedgerServer:
         self.stopping = threading.Event()
         self.listener: Listener | None = None
         self.health = health.HealthServicer()
+        self.serving = ServingState(self.health)
+        self.ledger.follower.on_stuck = self.serving.stuck
+        long_calls = LongCalls(settings)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc"),
-            # Tokens first: a refused caller's request is not even decoded.
-            interceptors=[*interceptors, RefuseUndecodable()],
+            # Tokens first: a refused caller's request is not even decoded, nor takes a place.
+            interceptors=[*interceptors, RefuseUndecodable(), StreamLimits(settings, long_calls)],
+            # Calls beyond this, in progress or queued, are refused at once (RESOURCE_EXHAUSTED).
+            maximum_concurrent_rpcs=settings.call_limit,
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.so_reuseport", 0),  # a second server on a taken port fails, loudly
             ],
         )
-        servicer = PolicyLedgerServicer(self.ledger, self.stopping, settings.watch_limit)
+        servicer = PolicyLedgerServicer(
+            self.ledger,
+            settings,
+            stopping=self.stopping,
+            long_calls=long_calls,
+            serving=self.serving,
+        )
         self.server.add_generic_rpc_handlers((servicer.handler(),))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        reflection.enable_server_reflection(
-            (
-                SERVICE.full_name,
-                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                reflection.SERVICE_NAME,
-            ),
-            self.server,
-        )
+        self.reflection = reflection_mode(settings)
+        if self.reflection != "off":
+            reflection.enable_server_reflection(
+                (
+                    SERVICE.full_name,
+                    health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                    reflection.SERVICE_NAME,
+                ),
+                self.server,
+            )
         if credentials is None:
             self.port = self.server.add_insecure_port(settings.listen)
         else:
@@ -79,14 +94,15 @@ class LedgerServer:
         self.listener = self.ledger.listener()
         if self.listener is not None:
             self.listener.start()
+        self.ledger.reader.catch_up()  # an event the read model cannot apply is known now
         self.server.start()
-        for service in ("", SERVICE.full_name):
-            self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        self.serving.start(self.ledger.follower.stuck)
         log.info(
-            "serving %s on %s (%s; %s)",
+            "serving %s on %s (%s, reflection %s; %s)",
             SERVICE.full_name,
             self.address,
             self.security,
+            self.reflection,
             self.settings.safe_database_url,
         )
 
@@ -96,15 +112,24 @@ class LedgerServer:
         return f"{host}:{self.port}"
 
     def _load_example(self) -> None:
-        """The example ledger is imported on the first start only: when the log is empty."""
-        if self.settings.example and not self.ledger.app.recorder.max_notification_id():
+        """The example ledger is imported on the first start only: when the log is empty.
+        Servers started together on a new database may each find it empty: the first import
+        stores it whole, and the others, refused, find the log no longer empty."""
+        if not self.settings.example or self.ledger.app.recorder.max_notification_id():
+            return
+        try:
             receipts = import_file(self.ledger.app, Path(self.settings.example))
-            log.info(
-                "loaded the example ledger: %d events from %s", len(receipts), self.settings.example
-            )
+        except ImportRefused:
+            if not self.ledger.app.recorder.max_notification_id():
+                raise
+            log.info("another server loaded the example ledger first")
+            return
+        log.info(
+            "loaded the example ledger: %d events from %s", len(receipts), self.settings.example
+        )
 
     def stop(self) -> None:
-        self.health.enter_graceful_shutdown()
+        self.serving.stopping()
         self.stopping.set()
         self.server.stop(self.settings.grace_seconds).wait()
         if self.listener is not None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
 from google.protobuf.message import Message
@@ -20,14 +21,21 @@ from pydantic import BaseModel, ValidationError
 
 from ledger.application.commands import BY_RPC, BY_VERB, COMMANDS, Command, CommandType
 from ledger.bootstrap import Ledger
+from ledger.domain.errors import StorageFault
 from ledger.domain.values import Source
-from ledger.readmodel.answers import Ruling
+from ledger.readmodel.answers import Check, Ruling
 from ledger.readmodel.history import HistoryRequest
-from ledger.server.errors import Invalid, abort, refusals, violations
+from ledger.server.budget import AnswerBudget, check_lookups
+from ledger.server.errors import Invalid, refusals, violations
+from ledger.server.limits import LongCalls
 from ledger.server.queries import QUERIES, PinnedDigest, Query
+from ledger.settings import Settings
 from ledger.tokens import Role
 from ledger_api.convert import Shared, from_data, from_model, to_data
 from ledger_api.ledger.v1 import ledger_pb2 as pb
+
+if TYPE_CHECKING:
+    from ledger.server.health import ServingState
 
 __all__ = ["PolicyLedgerServicer", "SERVICE", "ROLES", "DEFAULT_BATCH", "MAX_BATCH", "MAX_IMPORT"]
 
@@ -93,20 +101,6 @@ def _batch_command(message: pb.Command, number: int) -> Command:
     return _command(BY_VERB[verb], to_data(getattr(message, verb)), f"commands[{number}].{verb}")
 
 
-def _once(action: Callable[[], object]) -> Callable[[], None]:
-    """``action``, run on the first call only, whichever thread makes it."""
-    lock, done = threading.Lock(), [False]
-
-    def run() -> None:
-        with lock:
-            if done[0]:
-                return
-            done[0] = True
-        action()
-
-    return run
-
-
 def _check_after(position: int) -> None:
     if not 0 <= position <= _MAX_AFTER:
         raise Invalid([("after_position", "must be 0 or a position of the log")])
@@ -152,13 +146,24 @@ class PolicyLedgerServicer:
     """The gRPC face of one ``Ledger``: ``handler()`` serves every method of the service."""
 
     def __init__(
-        self, ledger: Ledger, stopping: threading.Event | None = None, max_watches: int = 8
+        self,
+        ledger: Ledger,
+        settings: Settings | None = None,
+        *,
+        stopping: threading.Event | None = None,
+        long_calls: LongCalls | None = None,
+        serving: ServingState | None = None,
     ) -> None:
         self.ledger = ledger
         self.reader = ledger.reader
+        self.settings = settings or Settings(database_url="memory://")
         self.stopping = stopping or threading.Event()
-        self.max_watches = max_watches
-        self._watches = threading.BoundedSemaphore(max_watches)
+        self.serving = serving
+        long_calls = long_calls or LongCalls(self.settings)
+        self._watches = long_calls.places("watches", self.settings.watch_limit)
+        self._waiters = long_calls.places(
+            "calls waiting for a min_position", self.settings.waiter_limit
+        )
         # Result parts that answers share (rulings are built once per change and dimension):
         # their messages are built once too.
         self._shared = Shared((Ruling, Source))
@@ -189,6 +194,17 @@ class PolicyLedgerServicer:
             )
         return grpc.method_handlers_generic_handler(SERVICE.full_name, handlers)
 
+    def _refusals(self, context: grpc.ServicerContext) -> AbstractContextManager[None]:
+        return refusals(context, self._fault)
+
+    def _fault(self, error: StorageFault) -> None:
+        if self.serving is not None:
+            self.serving.storage_fault(error)
+
+    def _wrote(self) -> None:
+        if self.serving is not None:
+            self.serving.wrote()
+
     def _reply(self, result: BaseModel | Mapping[str, Any], message: Message) -> Message:
         """Fill a reply message from a result model (or its plain data)."""
         if isinstance(result, BaseModel):
@@ -202,8 +218,9 @@ class PolicyLedgerServicer:
         self, command: CommandType, reply: type[Message]
     ) -> Callable[[Message, grpc.ServicerContext], Message]:
         def run(request: Message, context: grpc.ServicerContext) -> Message:
-            with refusals(context):
+            with self._refusals(context):
                 receipt = self.ledger.app.execute(_command(command, to_data(request)))
+            self._wrote()
             message = reply()
             from_model(receipt, message.receipt)  # type: ignore[attr-defined]
             return message
@@ -214,23 +231,39 @@ class PolicyLedgerServicer:
         self, query: Query, reply: type[Message]
     ) -> Callable[[Message, grpc.ServicerContext], Message]:
         def run(request: Message, context: grpc.ServicerContext) -> Message:
-            with refusals(context):
+            with self._refusals(context):
                 data = self._caught_up(to_data(request), context)
                 asked = None if query.request is None else _validate(query.request, data)
-                result = query.answer(self.reader, asked)
+                budget = None
+                if isinstance(asked, Check):
+                    check_lookups(asked, self.settings.max_lookups)
+                    budget = AnswerBudget(asked, self._shared, context.is_active)
+                result = query.answer(self.reader, asked, budget)
+            if self.serving is not None:
+                self.serving.read()
             return self._reply(result, reply())
 
         return run
 
     def _caught_up(self, data: dict[str, Any], context: grpc.ServicerContext) -> dict[str, Any]:
-        """Wait, within the call's deadline, until the read model has the request's
-        ``min_position``; returns the rest of the request."""
+        """Wait until the read model has the request's ``min_position``: within the call's
+        deadline and ``LEDGER_MAX_WAIT_SECONDS``, while the caller still waits, and in one of
+        the few places for waiting calls. Returns the rest of the request."""
         position = data.pop("min_position", 0)
         if position < 0:
             raise Invalid([("min_position", "must be 0 or a position of the log")])
-        remaining = context.time_remaining()
-        # Answer a little before the deadline, so the caller hears why rather than a timeout.
-        self.reader.wait_for_position(position, None if remaining is None else remaining - 0.1)
+        if position <= self.reader.index.position:
+            return data
+        release = self._waiters.take_or_refuse(context)
+        try:
+            remaining = context.time_remaining()
+            # Answer a little before the deadline, so the caller hears why, not a timeout.
+            wait = self.settings.max_wait_seconds
+            if remaining is not None:
+                wait = min(wait, remaining - 0.1)
+            self.reader.wait_for_position(position, wait, context.is_active)
+        finally:
+            release()
         return data
 
     # The rest of the service.
@@ -238,7 +271,7 @@ class PolicyLedgerServicer:
     def ImportCommands(
         self, request_iterator: Iterable[pb.ImportCommandsRequest], context: grpc.ServicerContext
     ) -> pb.ImportCommandsResponse:
-        with refusals(context):
+        with self._refusals(context):
             chunks: list[pb.Command] = []
             for chunk in request_iterator:
                 chunks.extend(chunk.commands)
@@ -257,6 +290,7 @@ class PolicyLedgerServicer:
             if invalid:
                 raise Invalid(invalid)
             executed = self.ledger.app.execute_batch(commands)
+        self._wrote()
         return pb.ImportCommandsResponse(
             receipts=[from_model(receipt, pb.Receipt()) for receipt in executed.receipts],
             stored=executed.stored,
@@ -265,7 +299,7 @@ class PolicyLedgerServicer:
     def GetHistory(
         self, request: pb.GetHistoryRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.GetHistoryResponse]:
-        with refusals(context):
+        with self._refusals(context):
             data = self._caught_up(to_data(request), context)
             size = _batch_size(data.pop("batch_size", 0))
             entries = self.reader.history(_validate(HistoryRequest, data))
@@ -284,21 +318,10 @@ class PolicyLedgerServicer:
     def Watch(
         self, request: pb.WatchRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchResponse]:
-        with refusals(context):
+        with self._refusals(context):
             size = _batch_size(request.batch_size)
             _check_after(request.after_position)
-        if not self._watches.acquire(blocking=False):
-            abort(
-                context,
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"{self.max_watches} watches are open, the most this server allows; "
-                "try again later, or another server",
-            )
-        # A cancelled call may leave this generator suspended until it is collected: the
-        # place is given back when the call ends, however it ends.
-        release = _once(self._watches.release)
-        if not context.add_callback(release):
-            release()
+        release = self._watches.take_or_refuse(context)
         try:
             position = request.after_position
             while context.is_active() and not self.stopping.is_set():
@@ -323,7 +346,7 @@ class PolicyLedgerServicer:
     def VerifyDigest(
         self, request: pb.VerifyDigestRequest, context: grpc.ServicerContext
     ) -> pb.VerifyDigestResponse:
-        with refusals(context):
+        with self._refusals(context):
             pinned = _validate(PinnedDigest, to_data(request.pinned), "pinned")
             current = self.reader.verify_digest(pinned.position, pinned.root)
         return pb.VerifyDigestResponse(
@@ -333,7 +356,7 @@ class PolicyLedgerServicer:
     def ExportLedger(
         self, request: pb.ExportLedgerRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.ExportLedgerResponse]:
-        with refusals(context):
+        with self._refusals(context):
             size = _batch_size(request.batch_size)
             _check_after(request.after_position)
         position = request.after_position

@@ -157,13 +157,20 @@ class Shared:
 
     def copy_into(self, model: BaseModel, target: Message) -> None:
         """Fill ``target`` with ``model``'s message, converting it on first use."""
+        target.CopyFrom(self._message(model, type(target)))
+
+    def byte_size(self, model: BaseModel, message_type: type[Message]) -> int:
+        """The serialised size of ``model``'s message, converting it on first use."""
+        return self._message(model, message_type).ByteSize()
+
+    def _message(self, model: BaseModel, message_type: type[Message]) -> Message:
         key = id(model)
         built = self._built.get(key)
         if built is None or built[0] is not model:
             if key not in self._built and len(self._built) >= self.size:
                 del self._built[next(iter(self._built))]
-            built = self._built[key] = (model, from_model(model, type(target)(), self))
-        target.CopyFrom(built[1])
+            built = self._built[key] = (model, from_model(model, message_type(), self))
+        return built[1]
 
 
 def from_model(model: BaseModel, message: M, shared: Shared | None = None) -> M:
