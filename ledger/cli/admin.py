@@ -49,10 +49,14 @@ def serve(
 def rebuild() -> None:
     """Replay the whole log into a fresh read model (on LEDGER_DATABASE_URL, server stopped)."""
     from ledger.bootstrap import Ledger
+    from ledger.domain.errors import LedgerError
     from ledger.settings import Settings
 
-    with Ledger(Settings()) as ledger:
-        replayed = ledger.rebuild()
+    try:
+        with Ledger(Settings()) as ledger:
+            replayed = ledger.rebuild()
+    except LedgerError as error:  # not a ledger, or out of reach: say so plainly
+        raise Refused(str(error)) from None
     render.console.print(f"read model rebuilt from {replayed} events")
 
 

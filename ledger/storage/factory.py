@@ -17,15 +17,17 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory, Mapper, StoredEvent, Transcoder
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import get_topic, resolve_topic, strtobool
 
 from ledger.application.ports import RequestRecord
 from ledger.domain.chain import event_hash
 from ledger.readmodel.follower import DataVersion
 from ledger.readmodel.view import RuleView
+from ledger.storage.identity import State
 
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol
+    from eventsourcing.utils import Environment, EnvType
 
     from ledger.domain.events import OfficeEvent
 
@@ -78,10 +80,29 @@ class PydanticMapper(Mapper[UUID]):
 
 
 class LedgerFactory(InfrastructureFactory[Any], ABC):
-    """The ledger's part of a backend's factory: its mapper, its read model, and how it
-    notices other processes' writes."""
+    """The ledger's part of a backend's factory: what the database is (``open_ledger``), its
+    mapper, its read model, and how it notices other processes' writes."""
 
     rule_view_class: type[RuleView]
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        try:
+            self.state = self.open_ledger(create=strtobool(self.env.get("CREATE_TABLE") or "yes"))
+        except BaseException:
+            self.close()
+            raise
+
+    def open_ledger(self, *, create: bool) -> State:
+        """What the database is (``ledger.storage.identity``), judged without writing to it; with
+        ``create``, the ledger's tables and marker are made where there are none, under a lock.
+        ``NotALedger`` refuses anything else. The in-memory store is always a new ledger."""
+        return State.NEW
+
+    def env_create_table(self) -> bool:
+        """No recorder makes tables of its own: ``open_ledger`` made them, once, under a lock
+        (the library's ``CREATE TABLE IF NOT EXISTS`` races between processes)."""
+        return False
 
     def mapper(
         self,
@@ -92,7 +113,7 @@ class LedgerFactory(InfrastructureFactory[Any], ABC):
         return super().mapper(transcoder, mapper_class or PydanticMapper)
 
     def rule_view(self) -> RuleView:
-        """The read model's view, its tables created unless ``CREATE_TABLE`` says no."""
+        """The read model's view (its tables are made when the database is opened)."""
         return cast("RuleView", self.tracking_recorder(self.rule_view_class))
 
     def data_version(self) -> DataVersion | None:

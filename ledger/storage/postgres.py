@@ -6,6 +6,11 @@ their events, and every server follows the log into the shared read model, the f
 project an event writing it (its tracking row refuses a second). A listener thread hears the
 NOTIFY the library's recorder sends with every insert, so that a server follows writes made
 through other servers at once.
+
+The factory opens only a ledger's schema (``ledger.storage.identity``): it reads what the
+schema holds, and makes a new ledger's tables and marker holding an advisory lock, so that
+servers started together on an empty schema make them once (PostgreSQL's ``CREATE TABLE IF
+NOT EXISTS`` is not safe against a concurrent one).
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
@@ -27,12 +33,25 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application.ports import ExportRow, LedgerStore, RequestRecord, RequestRow
+from ledger.domain.errors import StorageUnavailable
 from ledger.storage.factory import (
     LedgerFactory,
     Listener,
     bind_positions,
     event_type,
     office_id_text,
+)
+from ledger.storage.identity import (
+    CREATE_META,
+    INSERT_META,
+    MARKER_ROWS,
+    META_TABLE,
+    POSTGRES_V1,
+    Found,
+    NotALedger,
+    State,
+    judge,
+    not_a_ledger,
 )
 from ledger.storage.sql import (
     REQUEST_ROWS,
@@ -208,3 +227,107 @@ class PostgresLedgerFactory(LedgerFactory, PostgresFactory):
 
     def listener(self, recorder: Any, on_new_events: Callable[[], object]) -> Listener:
         return PostgresListener(recorder, on_new_events)
+
+    def open_ledger(self, *, create: bool) -> State:
+        schema = self.datastore.schema
+        with self._connect() as db:
+            if create:
+                _lock(db, schema)
+            found = _found(db, schema, self._where)
+            state = judge(found, POSTGRES_V1, self._where, _FRESH, others_allowed=True)
+            if not create:
+                if state is State.NEW:
+                    raise NotALedger(f"{self._where} holds no ledger: the schema is empty")
+            elif state is not State.MARKED:
+                if state is State.NEW:
+                    prefix = self.env.name.lower()
+                    PostgresLedgerRecorder(
+                        self.datastore, events_table_name=f"{prefix}_events"
+                    ).create_table()
+                    PostgresRuleView(
+                        self.datastore, tracking_table_name=f"{prefix}_tracking"
+                    ).create_table()
+                _mark(db, schema)
+        return state  # closing the connection let go of the lock
+
+    @property
+    def _where(self) -> str:
+        """The database, for messages: its URL without the password."""
+        kwargs = self._connection_kwargs
+        where = "postgresql://{user}@{host}:{port}/{dbname}".format(**kwargs)
+        schema = self.env.get(self.POSTGRES_SCHEMA)
+        return f"{where}?schema={schema}" if schema else where
+
+    @property
+    def _connection_kwargs(self) -> dict[str, Any]:
+        kwargs = cast("dict[str, Any]", self.datastore.pool.kwargs)
+        return {key: value for key, value in kwargs.items() if key != "row_factory"}
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        """A connection of the factory's own, outside the pool: it holds the advisory lock
+        while the recorders make their tables through the pool."""
+        timeout = int(self.env.get(self.POSTGRES_CONNECT_TIMEOUT) or 5)
+        try:
+            return psycopg.connect(
+                **self._connection_kwargs, autocommit=True, connect_timeout=timeout
+            )
+        except psycopg.OperationalError as error:
+            # psycopg says "connection failed: connection to server at ... failed: REASON".
+            reason = str(error).strip().splitlines()[0].rsplit(" failed: ", 1)[-1]
+            reason = reason.removeprefix("FATAL:").strip()
+            raise StorageUnavailable(f"{self._where} cannot be reached: {reason}") from None
+
+
+# The ledger's class of advisory locks (the other key is the schema's hash).
+_LOCK_CLASS = 0x1ED6E2
+_FRESH = "an empty schema (?schema=NAME in the URL, made with CREATE SCHEMA NAME)"
+
+
+def _lock(db: psycopg.Connection[Any], schema: str) -> None:
+    """Hold the schema's advisory lock for the rest of the session: servers opening the same
+    schema judge it and make its tables one at a time."""
+    db.execute("SET lock_timeout = '60s'")
+    try:
+        db.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (_LOCK_CLASS, schema))
+    except psycopg.errors.LockNotAvailable:
+        raise StorageUnavailable(
+            f"schema {schema}: another server has been making the ledger's tables for a "
+            "minute; try again"
+        ) from None
+
+
+def _mark(db: psycopg.Connection[Any], schema: str) -> None:
+    """Write the marker (``ledger.storage.identity``)."""
+    meta = Identifier(schema, META_TABLE)
+    with db.transaction(), db.cursor() as cursor:
+        cursor.execute(SQL(CREATE_META).format(table=meta))
+        cursor.executemany(SQL(INSERT_META).format(table=meta, p=SQL("%s")), MARKER_ROWS)
+
+
+def _found(db: psycopg.Connection[Any], schema: str, where: str) -> Found:
+    """The tables (and views) of a schema with their columns, and its marker."""
+    if db.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is None:
+        raise not_a_ledger(where, f"there is no schema {schema}", _FRESH)
+    tables: dict[str, list[str]] = {}
+    for table, column, kind in db.execute(
+        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+        "ORDER BY c.relname, a.attnum",
+        (schema,),
+    ):
+        columns = tables.setdefault(table, [])
+        if column is not None:
+            columns.append(f"{column} {kind}")
+    found = {table: tuple(columns) for table, columns in tables.items()}
+    if found.pop(META_TABLE, None) is None:
+        return Found(found)
+    try:
+        with db.transaction():
+            rows = db.execute(
+                SQL("SELECT key, value FROM {}").format(Identifier(schema, META_TABLE))
+            ).fetchall()
+    except psycopg.Error:  # a table of that name, but not the marker's
+        rows = []
+    return Found(found, {str(key): str(value) for key, value in rows})

@@ -4,17 +4,27 @@ request-id index and the read model.
 The library's SQLite recorders with a ``request_ids`` table written in the events'
 transaction, the read model's tables beside them, and ``PRAGMA data_version`` on a connection
 of its own to tell in microseconds whether any other connection has committed.
+
+The factory opens only a ledger's file (``ledger.storage.identity``): it reads what a file
+holds before anything writes to it, makes a new ledger in one ``BEGIN IMMEDIATE`` transaction
+(servers started together wait for each other's), and every write commits only while the
+path still names the file that was opened (``SQLiteFileDatastore``).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import (
+    SQLITE3_DEFAULT_LOCK_TIMEOUT,
     SQLiteApplicationRecorder,
     SQLiteCursor,
     SQLiteDatastore,
@@ -23,12 +33,25 @@ from eventsourcing.sqlite import (
 )
 
 from ledger.application.ports import ExportRow, LedgerStore, RequestRecord, RequestRow
+from ledger.domain.errors import StorageUnavailable
 from ledger.readmodel.follower import DataVersion
 from ledger.storage.factory import (
     LedgerFactory,
     bind_positions,
     event_type,
     office_id_text,
+)
+from ledger.storage.identity import (
+    CREATE_META,
+    INSERT_META,
+    MARKER_ROWS,
+    META_TABLE,
+    SQLITE_V1,
+    Found,
+    NotALedger,
+    State,
+    judge,
+    not_a_ledger,
 )
 from ledger.storage.sql import (
     REQUEST_ROWS,
@@ -38,10 +61,18 @@ from ledger.storage.sql import (
     request_row,
 )
 
-__all__ = ["SQLiteLedgerRecorder", "SQLiteRuleView", "SQLiteDataVersion", "SQLiteLedgerFactory"]
+__all__ = [
+    "SQLiteLedgerRecorder",
+    "SQLiteRuleView",
+    "SQLiteDataVersion",
+    "SQLiteFileDatastore",
+    "SQLiteLedgerFactory",
+]
 
 _TABLES = {"offices": "offices", "revisions": "rule_revisions", "digests": "digests"}
 _CHUNK = 500  # request ids per query: SQLite limits the parameters of one statement
+_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
+_FRESH = "a new file"  # where a new ledger may be made
 
 
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerStore):
@@ -160,11 +191,168 @@ class SQLiteDataVersion:
             self._connection.close()
 
 
+class SQLiteFileDatastore(SQLiteDatastore):
+    """The library's datastore, refusing to commit a write once its path no longer names the
+    file it opened (deleted, moved away or replaced): SQLite would write to the file it holds
+    open, which nobody will open again, and the write would be acknowledged and lost."""
+
+    def __init__(self, datastore: SQLiteDatastore, where: str) -> None:
+        pool = datastore.pool
+        super().__init__(
+            pool.db_name,
+            lock_timeout=pool.lock_timeout,
+            single_row_tracking=datastore.single_row_tracking,
+            originator_id_type=datastore.originator_id_type,
+        )
+        datastore.close()
+        self.where = where
+        opened = os.stat(pool.db_name)
+        self.file = (opened.st_dev, opened.st_ino)
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
+        with super().transaction(commit=commit) as cursor:
+            yield cursor
+            if commit:  # last, just before the commit: raising rolls the transaction back
+                self.check_file()
+
+    def check_file(self) -> None:
+        """``StorageUnavailable`` unless the path still names the file opened (a ``stat``)."""
+        try:
+            now = os.stat(self.pool.db_name)
+        except FileNotFoundError:
+            raise StorageUnavailable(
+                f"the database file of {self.where} was deleted or moved away after the server "
+                "opened it: nothing was stored; restart the server on the ledger's file"
+            ) from None
+        except OSError as error:
+            raise StorageUnavailable(
+                f"the database file of {self.where} cannot be checked ({error.strerror}): "
+                "nothing was stored"
+            ) from None
+        if (now.st_dev, now.st_ino) != self.file:
+            raise StorageUnavailable(
+                f"{self.where} names another file than the one the server opened (it was "
+                "replaced): nothing was stored; restart the server to open the file there now"
+            )
+
+
 class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
     """``sqlite:///PATH``: the library's SQLite factory, with the ledger's recorders."""
 
     application_recorder_class = SQLiteLedgerRecorder
     rule_view_class = SQLiteRuleView
 
+    def open_ledger(self, *, create: bool) -> State:
+        pool = self.datastore.pool
+        if pool.is_sqlite_memory_mode:
+            return State.NEW
+        where = f"sqlite:///{pool.db_name}"
+        state = judge(_look(pool.db_name, where), SQLITE_V1, where, _FRESH)
+        if not create:
+            if state is State.NEW:
+                raise NotALedger(f"{where} holds no ledger: the file is missing or empty")
+        elif state is not State.MARKED:
+            state = self._make(where)
+        self.datastore = SQLiteFileDatastore(self.datastore, where)
+        return state
+
+    def _make(self, where: str) -> State:
+        """Make the ledger's tables (where there are none) and its marker, in one transaction
+        that holds the file's write lock: other servers wait for it, then find a ledger."""
+        pool = self.datastore.pool
+        timeout = pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT
+        # Servers started together wait here for the first one's tables and, on a loaded
+        # machine, its example import: the file's lock is retried for a while, not only for
+        # the busy timeout of one attempt (SQLite may also answer busy at once).
+        deadline = time.monotonic() + max(timeout, 30)
+        while True:
+            try:
+                return self._make_once(where, timeout)
+            except StorageUnavailable as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _make_once(self, where: str, timeout: float) -> State:
+        pool = self.datastore.pool
+        try:
+            with closing(sqlite3.connect(pool.db_name, timeout, isolation_level=None)) as db:
+                # WAL first (the library's connections then find it): it cannot change inside
+                # a transaction, and SQLite waits for a busy file here as everywhere.
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    state = judge(_found(db), SQLITE_V1, where, _FRESH)
+                    if state is State.NEW:
+                        cursor = SQLiteCursor(db.cursor())
+                        SQLiteLedgerRecorder(self.datastore)._create_table(cursor)
+                        SQLiteRuleView(self.datastore)._create_table(cursor)
+                    if state is not State.MARKED:
+                        db.execute(CREATE_META.format(table=META_TABLE))
+                        db.executemany(INSERT_META.format(table=META_TABLE, p="?"), MARKER_ROWS)
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+        except sqlite3.OperationalError as error:
+            raise StorageUnavailable(
+                f"{where} cannot be written ({error}): check the path and its permissions, and "
+                "that no other program holds the file locked"
+            ) from None
+        return state
+
     def data_version(self) -> DataVersion:
         return SQLiteDataVersion(self.datastore.pool.db_name)
+
+
+def _look(path: str, where: str) -> Found:
+    """What the file at ``path`` holds, read without writing (no WAL switch, no table)."""
+    file = Path(path)
+    wal = Path(f"{path}-wal")
+    if not file.exists():  # SQLite drops a -wal left beside it (by a deleted file)
+        return Found()
+    if file.is_dir():
+        raise not_a_ledger(where, "it is a folder", _FRESH)
+    try:
+        with file.open("rb") as opened:
+            header = opened.read(100)
+    except OSError as error:
+        raise NotALedger(f"{where} cannot be read: {error.strerror}") from None
+    if not header:
+        return Found()
+    if not header.startswith(_HEADER):
+        what = "it is not a SQLite database (its first bytes are not SQLite's header)"
+        raise not_a_ledger(where, what, _FRESH)
+    # A WAL-mode file with no -wal beside it holds everything itself: read it as immutable
+    # (a read-only connection would leave a -wal and a -shm file behind).
+    mode = "immutable=1" if header[18:20] == b"\x02\x02" and not wal.exists() else "mode=ro"
+    try:
+        with closing(sqlite3.connect(f"{file.absolute().as_uri()}?{mode}", uri=True)) as db:
+            return _found(db)
+    except sqlite3.DatabaseError:
+        what = "SQLite cannot read its tables (the file is damaged, or encrypted)"
+        raise not_a_ledger(where, what, _FRESH) from None
+
+
+def _found(db: sqlite3.Connection) -> Found:
+    """The tables (and views) of a SQLite database with their columns, and its marker."""
+    names = db.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+    ).fetchall()
+    tables = {
+        name: tuple(
+            f"{column} {kind}"
+            for column, kind in db.execute("SELECT name, type FROM pragma_table_info(?)", (name,))
+        )
+        for (name,) in names
+    }
+    if tables.pop(META_TABLE, None) is None:
+        return Found(tables)
+    try:
+        rows = db.execute(f"SELECT key, value FROM {META_TABLE}").fetchall()
+    except sqlite3.Error:  # a table of that name, but not the marker's
+        rows = []
+    return Found(tables, {str(key): str(value) for key, value in rows})

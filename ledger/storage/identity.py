@@ -1,0 +1,213 @@
+"""What makes a database a ledger's: a marker with a schema version, judged before anything is
+written to it.
+
+A ledger's database holds a ``ledger_meta`` table of two rows, ``application`` =
+``customs-policy-ledger`` and ``schema_version`` = ``1``, written in the transaction that makes
+its tables. One table on both backends, read by one query, rather than SQLite's
+``application_id``/``user_version`` pragmas plus a table for PostgreSQL: one mechanism to
+read, test and migrate, and it says in words what the database is to anyone who lists its
+tables.
+
+Opening a database, a backend looks at what it holds without writing (``Found``) and
+``judge`` says what it is: nothing yet (``NEW``: a ledger may be made there), a ledger of the
+code before the marker (``UNMARKED``: recognised by its tables and columns exactly, as
+``SQLITE_V1`` and ``POSTGRES_V1`` record them; it gets the marker), a marked ledger of this
+schema version (``MARKED``), or something else, refused with ``NotALedger`` saying what was
+found. The backend then makes the tables and the marker under a lock, looking again first,
+so that servers started together on an empty database make one ledger between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ledger.domain.errors import LedgerError
+
+__all__ = [
+    "APPLICATION",
+    "SCHEMA_VERSION",
+    "META_TABLE",
+    "MARKER_ROWS",
+    "CREATE_META",
+    "INSERT_META",
+    "SQLITE_V1",
+    "POSTGRES_V1",
+    "Layout",
+    "Found",
+    "State",
+    "NotALedger",
+    "judge",
+    "not_a_ledger",
+]
+
+APPLICATION = "customs-policy-ledger"
+SCHEMA_VERSION = 1
+META_TABLE = "ledger_meta"
+# The marker's rows: what the database is, and the layout of its tables; and its statements,
+# with ``{table}`` and ``{p}`` (a parameter) in the backend's dialect.
+MARKER_ROWS = (("application", APPLICATION), ("schema_version", str(SCHEMA_VERSION)))
+CREATE_META = "CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+INSERT_META = "INSERT INTO {table} VALUES ({p}, {p})"
+
+# A table's name → its columns, as "name TYPE" in the database's own words.
+Layout = Mapping[str, tuple[str, ...]]
+
+_OFFICES = ("code", "name", "crossings", "version", "registered_at", "changes")
+_REVISIONS = (
+    "change_id",
+    "rev",
+    "office",
+    "seq",
+    "kind",
+    "scope",
+    "measure",
+    "effective",
+    "recorded_from",
+    "recorded_until",
+    "reported_from",
+    "reported_until",
+    "event_ids",
+    "sources",
+)
+_REQUESTS = (
+    "request_id",
+    "fingerprint",
+    "office",
+    "originator_id",
+    "change_id",
+    "office_version",
+    "recorded_at",
+    "hash",
+    "position",
+)
+_SQLITE_INTEGERS = dict.fromkeys(
+    ("version", "changes", "rev", "seq", "office_version", "position"), "INTEGER"
+)
+_POSTGRES_INTEGERS = {"rev": "integer"} | dict.fromkeys(
+    ("version", "changes", "seq", "office_version", "position"), "bigint"
+)
+
+
+def _typed(columns: Iterable[str], types: Mapping[str, str], other: str) -> tuple[str, ...]:
+    return tuple(f"{column} {types.get(column, other)}" for column in columns)
+
+
+# Schema version 1, as the code before the marker wrote it (and this code still writes it).
+# Frozen: a change to the tables is a new schema version, with its migration.
+SQLITE_V1: Layout = {
+    "stored_events": (
+        "originator_id TEXT",
+        "originator_version INTEGER",
+        "topic TEXT",
+        "state BLOB",
+    ),
+    "request_ids": _typed(_REQUESTS, _SQLITE_INTEGERS, "TEXT"),
+    "tracking": ("application_name TEXT", "notification_id INTEGER"),
+    "offices": _typed(_OFFICES, _SQLITE_INTEGERS, "TEXT"),
+    "rule_revisions": _typed(_REVISIONS, _SQLITE_INTEGERS, "TEXT"),
+    "digests": ("position INTEGER", "root TEXT"),
+}
+POSTGRES_V1: Layout = {
+    "ledger_events": (
+        "originator_id uuid",
+        "originator_version bigint",
+        "topic text",
+        "state bytea",
+        "notification_id bigint",
+    ),
+    "ledger_events_requests": _typed(_REQUESTS, _POSTGRES_INTEGERS, "text"),
+    "ledger_tracking": ("application_name text", "notification_id bigint"),
+    "ledger_offices": _typed(_OFFICES, _POSTGRES_INTEGERS, "text"),
+    "ledger_rule_revisions": _typed(_REVISIONS, _POSTGRES_INTEGERS, "text"),
+    "ledger_digests": ("position bigint", "root text"),
+}
+
+
+class NotALedger(LedgerError):
+    """The database named is not a ledger this code opens; nothing was written to it."""
+
+
+class State(Enum):
+    """What a database is, to the ledger."""
+
+    NEW = "new"  # it holds nothing: a ledger may be made there
+    UNMARKED = "unmarked"  # a ledger of the code before the marker: it gets one
+    MARKED = "marked"  # a ledger of this schema version
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a database holds: its tables with their columns (``Layout``), and the rows of its
+    ``ledger_meta`` table (None when it has none; empty when they cannot be read)."""
+
+    tables: Layout = field(default_factory=dict)
+    meta: Mapping[str, str] | None = None
+
+
+def not_a_ledger(where: str, what: str, fresh: str) -> NotALedger:
+    """``where`` is not a ledger database: ``what`` it is instead, and what to do."""
+    return NotALedger(
+        f"{where} is not a ledger database: {what}; point LEDGER_DATABASE_URL at a ledger, "
+        f"or at {fresh}"
+    )
+
+
+def judge(
+    found: Found, layout: Layout, where: str, fresh: str, *, others_allowed: bool = False
+) -> State:
+    """What ``found`` is, or ``NotALedger`` saying what it holds. ``fresh`` names where a new
+    ledger may be made (``a new file``); ``others_allowed``: tables that are not the ledger's
+    may sit beside an unmarked ledger (a PostgreSQL schema is shared, a SQLite file is not)."""
+    if found.meta is not None:
+        return _marked(found.meta, where, fresh)
+    tables = found.tables
+    if not tables:
+        return State.NEW
+    ours = {name: columns for name, columns in tables.items() if name in layout}
+    others = sorted(set(tables) - set(layout))
+    if ours == layout and (others_allowed or not others):
+        return State.UNMARKED
+    if ours.keys() == layout.keys() and not others:
+        name = next(name for name in sorted(layout) if ours[name] != layout[name])
+        what = (
+            f"it holds tables named as a ledger's, but {name} has the columns "
+            f"{_listed(ours[name])} where a ledger's has {_listed(layout[name])}"
+        )
+    elif ours and others_allowed:
+        missing = sorted(set(layout) - set(ours))
+        what = (
+            f"it holds some of a ledger's tables ({_listed(sorted(ours))}) but not "
+            f"{_listed(missing)}, and no ledger marker"
+        )
+    else:
+        what = f"it holds {_tables(sorted(tables))} and no ledger marker"
+    raise not_a_ledger(where, what, fresh)
+
+
+def _marked(meta: Mapping[str, str], where: str, fresh: str) -> State:
+    application = meta.get("application")
+    if application != APPLICATION:
+        said = f"names the application {application!r}" if application else "is not a ledger's"
+        raise not_a_ledger(where, f"its {META_TABLE} table {said}", fresh)
+    version = meta.get("schema_version", "")
+    if version != str(SCHEMA_VERSION):
+        raise NotALedger(
+            f"{where} is a ledger of schema version {version or '(none)'}; this code reads "
+            f"version {SCHEMA_VERSION} only: open it with the release that wrote it, or a newer "
+            "one"
+        )
+    return State.MARKED
+
+
+def _tables(names: list[str]) -> str:
+    """``the table a``; ``the tables a, b,`` (the comma before "and no ledger marker")."""
+    return f"the table {names[0]}" if len(names) == 1 else f"the tables {_listed(names)},"
+
+
+def _listed(names: Iterable[str], most: int = 8) -> str:
+    """``a, b, c``; past ``most`` names, how many more."""
+    names = list(names)
+    shown = ", ".join(names[:most])
+    return f"{shown} and {len(names) - most} more" if len(names) > most else shown
