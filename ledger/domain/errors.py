@@ -83,8 +83,13 @@ class StorageFault(LedgerError):
 
 
 class StorageUnavailable(StorageFault, Unavailable):
-    """The database cannot be used now (connection lost, file gone); nothing was stored, and
-    the same request, with the same request id, may be retried."""
+    """The database cannot be used now (connection lost, file gone); the same request, with the
+    same request id, may be retried. ``passing``: a fault that a call reading the database
+    shows to be over (a lost connection), unlike a file gone, which only a write clears."""
+
+    def __init__(self, message: str, *, passing: bool = False) -> None:
+        super().__init__(message)
+        self.passing = passing
 
 
 class StorageFull(StorageFault, Exhausted):

@@ -2,7 +2,7 @@
 
 ``""`` and ``ledger.v1.PolicyLedger`` are SERVING while the database takes writes; a storage
 fault (disk full, connection lost, the database file gone) makes them NOT_SERVING until a
-write succeeds again (or, unless the disk is full, a question is answered). The read model's
+write succeeds again (or, after a lost connection, a question is answered). The read model's
 progress is ``ledger.readmodel``: SERVING while it follows the log, NOT_SERVING once it meets
 an event it cannot apply (the server still answers, as of the position before it). Each
 change is logged once, with its reason.
@@ -15,7 +15,7 @@ import threading
 
 from grpc_health.v1 import health, health_pb2
 
-from ledger.domain.errors import StorageFault, StorageFull
+from ledger.domain.errors import StorageFault, StorageUnavailable
 from ledger.readmodel.follower import StuckAt
 from ledger_api.ledger.v1 import ledger_pb2
 
@@ -38,7 +38,7 @@ class ServingState:
         self.health = servicer
         self._lock = threading.Lock()
         self._fault: str | None = None
-        self._full = False
+        self._passing = False
         self._stopping = False
 
     def start(self, stuck: StuckAt | None) -> None:
@@ -59,7 +59,7 @@ class ServingState:
             if self._fault is not None or self._stopping:
                 return
             self._fault = str(error)
-            self._full = isinstance(error, StorageFull)
+            self._passing = isinstance(error, StorageUnavailable) and error.passing
             log.error("NOT_SERVING: %s", error)
             for service in ("", SERVICE.full_name):
                 self.health.set(service, _NOT_SERVING)
@@ -69,8 +69,9 @@ class ServingState:
         self._over("a write succeeded")
 
     def read(self) -> None:
-        """A call read the database: a fault other than a full disk is over."""
-        if not self._full:
+        """A call read the database: a passing fault (a lost connection) is over; a full
+        disk, or a database file gone, waits for a write."""
+        if self._passing:
             self._over("a call read the database")
 
     def _over(self, why: str) -> None:
