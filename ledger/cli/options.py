@@ -4,6 +4,10 @@ A command that talks to a server takes the connection options (``--token``, ``--
 ``--tls-*`` files) besides its own, by the ``connects`` decorator, and opens its connection with
 ``connect``: refusals by the server, and bad input caught before sending, end the command
 with a message on standard error and exit status 2.
+
+A write whose call fails without the ledger's decision (the connection dropped, the deadline
+passed, the server failed: ``unanswered``) may or may not have been stored: the command says
+so, and how to send it again under the same request id, and exits with status 3.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Annotated, Any, NamedTuple, TypeVar, overload
 import click
 import typer
 
-from ledger.cli.render import errors
+from ledger.cli.render import errors, shown_lines
 from ledger_api.convert import enum_value
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_client.connection import Connection
@@ -28,6 +32,8 @@ from ledger_client.errors import LedgerClientError
 
 __all__ = [
     "Refused",
+    "OutcomeUnknown",
+    "unanswered",
     "connects",
     "connect",
     "ServerOption",
@@ -107,8 +113,37 @@ class Refused(typer.Exit):
     """A refusal, printed to standard error; the exit status is 2."""
 
     def __init__(self, message: str) -> None:
-        errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+        # The message may quote what a caller sent or the ledger holds: shown, not applied.
+        errors.print(f"[red]error:[/red] {shown_lines(message)}", highlight=False, markup=True)
         super().__init__(code=2)
+
+
+class OutcomeUnknown(typer.Exit):
+    """A write that may or may not have been stored (``doubt`` says what), printed to standard
+    error with how to ``retry`` it safely; the exit status is 3."""
+
+    def __init__(self, error: LedgerClientError, doubt: str, retry: str) -> None:
+        why = f"{error.code.name}: {error.message}" if error.message else error.code.name
+        errors.print(
+            f"[red]error:[/red] the outcome is unknown: the server did not answer "
+            f"({shown_lines(why)}), so {shown_lines(doubt)}.\n{shown_lines(retry)}",
+            highlight=False,
+            markup=True,
+        )
+        super().__init__(code=3)
+
+
+@contextmanager
+def unanswered(doubt: str, retry: str) -> Iterator[None]:
+    """Inside, a write the ledger refused goes on to ``connect`` (exit status 2: nothing was
+    stored); one whose call failed without the ledger's decision ends the command with
+    ``OutcomeUnknown``."""
+    try:
+        yield
+    except LedgerClientError as error:
+        if error.refused:
+            raise
+        raise OutcomeUnknown(error, doubt, retry) from None
 
 
 class Reach(NamedTuple):

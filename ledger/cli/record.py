@@ -1,12 +1,22 @@
-"""Commands that change the ledger: register, record, amend, retract, import."""
+"""Commands that change the ledger: register, record, amend, retract, import.
+
+Each write goes out under a request id, which the ledger stores once: a command's own
+(``--request-id``, else a fresh one made here, before sending), and each line of an import
+file's, derived from its ``ref`` or its content. So when the server does not answer (the
+connection dropped, the server died), the command says the outcome is unknown and how to send
+the same write again, and a retry stores whatever was not stored, once.
+"""
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
+from click.core import ParameterSource
 
 from ledger.cli import parse, render
 from ledger.cli.options import (
@@ -15,6 +25,7 @@ from ledger.cli.options import (
     ExpectedVersionOption,
     JsonOption,
     OfficeOption,
+    OutcomeUnknown,
     Refused,
     RequestIdOption,
     ServerOption,
@@ -23,9 +34,10 @@ from ledger.cli.options import (
     choice,
     connect,
     connects,
+    unanswered,
 )
 from ledger_api.ledger.v1 import ledger_pb2 as pb
-from ledger_client.connection import command_message
+from ledger_client.connection import command_message, new_request_id
 from ledger_client.errors import LedgerClientError
 
 __all__ = ["COMMANDS"]
@@ -45,8 +57,18 @@ ChangeOption = Annotated[str, typer.Option(help="The change id.")]
 
 
 def _send(server: str, verb: str, data: dict[str, Any], as_json: bool) -> None:
-    with connect(server) as connection:
-        receipt = connection.send(verb, data)
+    given = data.get("request_id")
+    # Chosen here rather than by the client, so that it can be shown when no answer comes.
+    request_id = given or new_request_id()
+    same = "the same " if given else ""
+    again = f"again with {same}--request-id {request_id}"
+    retry = (
+        f"Run the same command {again}: the ledger stores a request id once, and answers "
+        "a retry of a stored one with its first receipt."
+    )
+    doubt = "the command may have been stored, or not"
+    with connect(server) as connection, unanswered(doubt, retry):
+        receipt = connection.send(verb, {**data, "request_id": request_id})
     if as_json:
         from ledger_client.models import Receipt
 
@@ -223,12 +245,37 @@ def _import(
                 messages, chunk=_IMPORT_CHUNK, progress=lambda sent: bar.advance(task, sent)
             )
         except LedgerClientError as error:
+            if not error.refused and not unreadable:
+                raise _unknown(error, server, file) from None
             named = [(n, text) for n, text in _lines(lines, error.fields) if n not in unreadable]
             found = sorted([*named, *unreadable.items()], key=lambda entry: entry[0])
             reasons = [f"line {number}: {text}" for number, text in found]
+            if not error.refused:
+                # The batch held lines the server refuses whatever else it does with it.
+                reasons.append(f"(the server did not answer, {error}: other lines unchecked)")
             raise Refused(
                 f"{file} refused, nothing stored:\n" + "\n".join(reasons or [error.message])
             ) from None
+
+
+def _unknown(error: LedgerClientError, server: str, file: Path) -> OutcomeUnknown:
+    """An import the server may have stored: its request ids are the file's own, so the same
+    import again stores what is missing and recognises what is not."""
+    again = ["ledger", "import", str(file.resolve())]
+    context = click.get_current_context(silent=True)
+    if (
+        context is not None
+        and context.get_parameter_source("server") is ParameterSource.COMMANDLINE
+    ):
+        again += ["--server", server]
+    return OutcomeUnknown(
+        error,
+        f"{file} may have been stored (whole), or not (nothing of it)",
+        "Run the same import again, with the file unchanged: each line's request id comes "
+        "from its ref or its content, so lines already stored are recognised and not stored "
+        'twice ("0 new events stored" then says the first import went through):\n'
+        f"  {shlex.join(again)}",
+    )
 
 
 def _lines(lines: list[int], fields: list[tuple[str, str]]) -> list[tuple[int, str]]:

@@ -31,6 +31,7 @@ __all__ = [
     "errors",
     "visible",
     "shown",
+    "shown_lines",
     "print_json",
     "format_goods",
     "receipt_line",
@@ -82,6 +83,11 @@ def shown(text: object) -> str:
     """Text from the ledger or a caller, as rich markup that prints it: unprintable characters
     as escapes, and markup in it (``[red]``) printed rather than applied."""
     return escape(visible(text))
+
+
+def shown_lines(text: object) -> str:
+    """``shown``, line by line: a message's own line breaks stay line breaks."""
+    return "\n".join(shown(line) for line in str(text).split("\n"))
 
 
 def print_json(value: BaseModel | list[Any] | dict[str, Any]) -> None:

@@ -142,3 +142,18 @@ class TestParse:
             "admissibility": {"kind": "quantity-limit", "quantity": 2},
             "inspection": "light",
         }
+
+
+def test_a_refusal_shows_what_it_quotes_and_keeps_its_own_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ledger.cli import options
+
+    out = io.StringIO()
+    monkeypatch.setattr(options, "errors", Console(file=out, width=200, color_system=None))
+    with pytest.raises(typer.Exit):
+        raise options.Refused("office [red]X\x1b[31m is not registered\nline 2: not JSON")
+    printed = out.getvalue()
+    assert "\x1b" not in printed and "\\x1b[31m" in printed
+    assert "[red]X" in printed  # quoted as sent, not applied
+    assert printed.splitlines()[1] == "line 2: not JSON"

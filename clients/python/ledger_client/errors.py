@@ -1,21 +1,48 @@
-"""``LedgerClientError``: a call the server refused, with its status code, message and the
-request fields it named (from the status's ``google.rpc.BadRequest`` details)."""
+"""``LedgerClientError``: a call that failed, with its status code, message and the request
+fields the server named (from the status's ``google.rpc.BadRequest`` details).
+
+A failure is either a refusal the ledger decided (``refused``: the call did nothing) or one it
+did not (the connection dropped, the deadline passed, the server failed): then a command may
+or may not have been stored, and sending it again with the same request id settles it.
+"""
 
 from __future__ import annotations
 
 import grpc
 
-__all__ = ["LedgerClientError"]
+__all__ = ["LedgerClientError", "REFUSALS"]
+
+# The codes by which the ledger refuses a call it decided on, having done nothing. Any other
+# (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, INTERNAL, ...) may come from the
+# transport or from a server that died after storing: the outcome of a write is then unknown.
+REFUSALS = frozenset(
+    {
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.NOT_FOUND,
+        grpc.StatusCode.ALREADY_EXISTS,
+        grpc.StatusCode.ABORTED,
+        grpc.StatusCode.PERMISSION_DENIED,
+        grpc.StatusCode.UNAUTHENTICATED,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+    }
+)
 
 
 class LedgerClientError(Exception):
-    """A call the service refused: its status code, message and offending fields."""
+    """A call that failed: its status code, message and offending fields."""
 
     def __init__(self, code: grpc.StatusCode, message: str, fields: list[tuple[str, str]]) -> None:
         super().__init__(f"{code.name}: {message}")
         self.code = code
         self.message = message
         self.fields = fields
+
+    @property
+    def refused(self) -> bool:
+        """Whether the ledger refused the call, doing nothing; if not, a command sent may have
+        been stored (send it again with its request id to find out)."""
+        return self.code in REFUSALS
 
     @classmethod
     def from_rpc(cls, error: grpc.RpcError) -> LedgerClientError:
