@@ -358,3 +358,25 @@ def test_row5_a_check_whose_answer_cannot_be_sent_says_how_to_split_it(tmp_path:
             f"row 5: 1000 items citing 50 long sources refused in {took:.2f} s "
             f"({details}); {fit} items answered, {reply.ByteSize() / 1e6:.1f} MB"
         )
+
+
+def test_the_largest_import_is_stored(backend: str, tmp_path: Path) -> None:
+    """An import at the limit (10,000 commands, ~12 MB): within the limits, so it succeeds.
+    On PostgreSQL the library's pipelined insert hung for good on such a batch."""
+    with attacked(tmp_path, backend) as server:
+        commands = _offices(1)[:1]
+        change = _offices(1, sources=2, url_length=300)[1]
+        for number in range(9_999):
+            copy = pb.Command()
+            copy.CopyFrom(change)
+            copy.tighten.request_id = f"t-{number}"
+            commands.append(copy)
+        started = time.monotonic()
+        reply = server.stub.ImportCommands(
+            iter([pb.ImportCommandsRequest(commands=commands)]),
+            metadata=server.recorder,
+            timeout=120,
+        )
+        took = time.monotonic() - started
+        assert reply.stored == 10_000
+        report(f"largest import ({backend}): 10,000 commands stored in {took:.1f} s")
