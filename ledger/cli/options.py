@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -39,6 +40,7 @@ __all__ = [
     "ServerOption",
     "JsonOption",
     "OfficeOption",
+    "DAY",
     "AtOption",
     "DateOption",
     "KnownAtOption",
@@ -59,8 +61,29 @@ ServerOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 OfficeOption = Annotated[str, typer.Option("--office", help="Office code, e.g. CN-DANDONG.")]
-AtOption = Annotated[datetime, typer.Option("--at", formats=["%Y-%m-%d"], help="Valid time.")]
-DateOption = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
+
+
+class _Day(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.3
+    """A date, ``YYYY-MM-DD`` in ASCII digits: click's own reads any script's digits."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        text = str(value)
+        if not _DAY.fullmatch(text):
+            self.fail(f"{text!r} is not a date: expected YYYY-MM-DD, e.g. 2025-03-20", param, ctx)
+        try:
+            return datetime.strptime(text, "%Y-%m-%d")
+        except ValueError:
+            self.fail(f"{text} is not a day of the calendar, e.g. 2025-03-20", param, ctx)
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+DAY = _Day()
+AtOption = Annotated[datetime, typer.Option("--at", click_type=DAY, help="Valid time.")]
+DateOption = Annotated[datetime | None, typer.Option(click_type=DAY)]
 KnownAtOption = Annotated[
     str | None,
     typer.Option(

@@ -20,6 +20,7 @@ from click.core import ParameterSource
 
 from ledger.cli import parse, render
 from ledger.cli.options import (
+    DAY,
     ChannelOption,
     DirectionOption,
     ExpectedVersionOption,
@@ -103,7 +104,7 @@ def record(
     direction: DirectionOption,
     channel: ChannelOption,
     goods: Annotated[str, typer.Option(help="An HS code or a category.")],
-    on: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Effective date.")],
+    on: Annotated[datetime, typer.Option(click_type=DAY, help="Effective date.")],
     source: SourceOption,
     traveller: TravellerOption = "any",
     precision: PrecisionOption = "day",
@@ -141,9 +142,7 @@ def amend(
     change: ChangeOption,
     reason: Annotated[str, typer.Option(help="Why the change is corrected.")],
     source: SourceOption,
-    on: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="The corrected date.")
-    ] = None,
+    on: Annotated[datetime | None, typer.Option(click_type=DAY, help="The corrected date.")] = None,
     precision: PrecisionOption = "day",
     admissibility: AdmissibilityOption = None,
     inspection: InspectionOption = None,

@@ -157,3 +157,19 @@ def test_a_refusal_shows_what_it_quotes_and_keeps_its_own_lines(
     assert "\x1b" not in printed and "\\x1b[31m" in printed
     assert "[red]X" in printed  # quoted as sent, not applied
     assert printed.splitlines()[1] == "line 2: not JSON"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["\uff12\uff10\uff12\uff15-03-20", "\u0662\u0660\u0662\u0665-03-20", "20250320", "2025-3-20"],
+)
+def test_a_date_option_takes_ascii_yyyy_mm_dd_only(typed: str) -> None:
+    from click import BadParameter
+
+    from ledger.cli.options import DAY
+
+    with pytest.raises(BadParameter, match="expected YYYY-MM-DD"):
+        DAY.convert(typed, None, None)
+    assert DAY.convert("2025-03-20", None, None) == datetime(2025, 3, 20)
+    with pytest.raises(BadParameter, match="not a day of the calendar"):
+        DAY.convert("2025-02-30", None, None)
