@@ -60,6 +60,12 @@ def _calendar_day(text: str) -> date:
 def _day(value: object) -> object:
     """A date, or its text ``YYYY-MM-DD``; not a datetime, a number or other text."""
     if isinstance(value, str):  # first: every stored event's dates are text
+        # The shape checked by hand, not by the pattern: every stored event's dates pass here.
+        if len(value) == 10 and value[4] == value[7] == "-" and value.isascii():
+            try:
+                return date.fromisoformat(value)  # digits only, in that shape
+            except ValueError:
+                pass
         if _DAY.fullmatch(value):
             return _calendar_day(value)
     elif isinstance(value, datetime):
