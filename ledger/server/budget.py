@@ -26,8 +26,10 @@ __all__ = ["lookups", "check_lookups", "AnswerBudget", "MAX_REPLY_BYTES"]
 # client takes 16 MiB, but a caller in another language should not need to know), less room
 # for the envelope. Streamed replies (history, watch, export) keep their pages as small.
 MAX_REPLY_BYTES = 4 * 1024 * 1024 - 64 * 1024
-# What an item's result holds besides its rulings and sources (verdicts, reasons, ids).
-_ITEM_OVERHEAD = 400
+# What an item's answer and each of its candidates hold besides their text, rulings and
+# sources (tags, lengths, verdicts, a quantity, an admissibility), at most.
+_ITEM_BYTES = 40
+_CANDIDATE_BYTES = 40
 
 
 def lookups(request: Check) -> int:
@@ -97,10 +99,13 @@ class AnswerBudget:
 
 
 def _item_bytes(item: ItemResult, shared: Shared) -> int:
+    """An item's answer's size on the wire, within a few bytes: its rulings and sources from
+    their (cached) messages, the rest from its few short fields."""
     rulings = [r for candidate in item.candidates for r in candidate.rulings]
     if item.governing is not None:
         rulings.append(item.governing)
-    size = _ITEM_OVERHEAD + 40 * len(item.event_ids)
+    size = _ITEM_BYTES + len(item.item.goods) + 40 * len(item.event_ids)
+    size += sum(_CANDIDATE_BYTES + len(c.reason.encode()) for c in item.candidates)
     size += sum(shared.byte_size(ruling, pb.Ruling) for ruling in rulings)
     size += sum(shared.byte_size(source, pb.Source) for source in item.sources)
     return size

@@ -10,11 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.application.importer import import_file
+from ledger.bootstrap import Ledger
 from ledger.domain.errors import Exhausted
 from ledger.domain.goods import hs_prefixes
-from ledger.readmodel.answers import CheckRequest, CompareRequest
-from ledger.server.budget import check_lookups, lookups
+from ledger.domain.values import Source
+from ledger.readmodel.answers import CheckRequest, CompareRequest, Ruling
+from ledger.server.budget import AnswerBudget, check_lookups, lookups
 from ledger.server.limits import Places
+from ledger_api.convert import Shared, from_model
+from ledger_api.ledger.v1 import ledger_pb2 as pb
+from tests.e2e.support import EXAMPLE
 
 QUESTION = {"at": "2025-04-01", "direction": "outbound", "channel": "cargo-road"}
 GOODS = ["luxury", "electronics", "7113", "851660", "cash"]
@@ -93,3 +99,33 @@ def test_places_of_a_kind_and_the_shared_places_both_bound_long_calls() -> None:
     for release in (second, third, again):
         release()
     assert [shared.acquire(blocking=False) for _ in range(4)] == [True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("at", "goods", "traveller"),
+    [
+        ("2025-03-20", "8516.60", "worker"),  # prohibited: rulings and sources
+        ("2025-03-05", "851660", "worker"),  # uncertain: two candidates
+        ("2025-03-20", "8501", "worker"),  # no rule: a short answer
+        ("2025-03-20", "electronics", "trader"),
+    ],
+)
+def test_an_answer_is_budgeted_at_about_its_size_never_less(
+    ledger: Ledger, at: str, goods: str, traveller: str
+) -> None:
+    import_file(ledger.app, EXAMPLE)
+    shared = Shared((Ruling, Source))
+    request = CheckRequest.model_validate(
+        {
+            "office": "CN-DANDONG",
+            "at": at,
+            "direction": "outbound",
+            "channel": "personal-baggage",
+            "traveller": traveller,
+            "items": [{"goods": goods}] * 3,
+        }
+    )
+    budget = AnswerBudget(request, shared, lambda: True)
+    result = ledger.reader.check(request, budget)
+    sent = from_model(result, pb.CheckResponse(), shared).ByteSize()
+    assert sent <= budget.bytes <= 2 * sent + 200, (sent, budget.bytes)
