@@ -50,6 +50,8 @@ __all__ = [
 
 RequestId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 Sources = Annotated[tuple[NewSource, ...], Field(min_length=1, max_length=50)]
+# A retraction may be clerical (a reason, no source).
+OptionalSources = Annotated[tuple[NewSource, ...], Field(max_length=50)]
 
 
 class Command(Value):
@@ -127,7 +129,7 @@ class AmendChange(_OfficeCommand):
 class RetractChange(_OfficeCommand):
     change_id: UUID
     reason: Prose = Field(min_length=1, max_length=2000)
-    sources: Sources
+    sources: OptionalSources = ()
 
     def handle(self, office: Office | None, event_id: UUID) -> Office:
         assert office is not None

@@ -50,6 +50,7 @@ __all__ = [
     "TravellerOption",
     "ItemOption",
     "SourceOption",
+    "OptionalSourceOption",
     "RequestIdOption",
     "ExpectedVersionOption",
     "choice",
@@ -97,9 +98,13 @@ ItemOption = Annotated[
         "--item", help="GOODS[:QUANTITY[:VALUE:CURRENCY]], e.g. 8516.60:1 or cash:1:500:USD."
     ),
 ]
-SourceOption = Annotated[
-    list[str],
-    typer.Option("--source", help="PUBLISHER|URL|PUBLISHED|GRADE[|LANGUAGE]; at least one."),
+_SOURCE_HELP = (
+    "PUBLISHER|URL-OR-REFERENCE|PUBLISHED|GRADE[|LANGUAGE]: a URL, or where the source can be "
+    "found in words (an informant, an interview, a notice on paper)"
+)
+SourceOption = Annotated[list[str], typer.Option("--source", help=f"{_SOURCE_HELP}; at least one.")]
+OptionalSourceOption = Annotated[
+    list[str] | None, typer.Option("--source", help=f"{_SOURCE_HELP}; none for a clerical one.")
 ]
 RequestIdOption = Annotated[str | None, typer.Option(help="Reuse to retry safely.")]
 ExpectedVersionOption = Annotated[

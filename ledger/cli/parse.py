@@ -44,13 +44,19 @@ def item(text: str) -> dict[str, Any]:
 
 
 def source(text: str) -> dict[str, str]:
-    """``PUBLISHER|URL|PUBLISHED|GRADE[|LANGUAGE]``."""
+    """``PUBLISHER|WHERE|PUBLISHED|GRADE[|LANGUAGE]``: WHERE is a URL (``http://``,
+    ``https://``) or, for a source without a page, a reference in words."""
     parts = text.split("|")
     if len(parts) not in (4, 5):
         raise typer.BadParameter(
-            f"{text!r}: expected PUBLISHER|URL|PUBLISHED|GRADE[|LANGUAGE]", param_hint="--source"
+            f"{text!r}: expected PUBLISHER|URL-OR-REFERENCE|PUBLISHED|GRADE[|LANGUAGE], e.g. "
+            "'Daily NK|https://www.dailynk.com/english/|2025-03-19|B2' or "
+            "'Daily NK|source in Sinuiju|2025-03-19|C3'",
+            param_hint="--source",
         )
-    return dict(zip(("publisher", "url", "published", "grade", "language"), parts, strict=False))
+    where = "url" if parts[1].lower().startswith(("http://", "https://")) else "reference"
+    names = ("publisher", where, "published", "grade", "language")
+    return dict(zip(names, parts, strict=False))
 
 
 def crossing(text: str) -> dict[str, str]:

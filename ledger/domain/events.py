@@ -160,11 +160,12 @@ class ChangeAmended(OfficeEvent):
 
 
 class ChangeRetracted(OfficeEvent):
-    """An earlier change withdrawn: it never should have been recorded."""
+    """An earlier change withdrawn: it never should have been recorded. A clerical retraction
+    ("recorded against the wrong office") has a reason and no source."""
 
     change_id: UUID
     reason: str = Field(min_length=1)
-    sources: Sources = _SOURCES
+    sources: Sources = ()
 
 
 EVENTS: dict[str, type[OfficeEvent]] = {

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 import pycountry
 from pydantic import (
@@ -28,7 +28,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -370,10 +372,15 @@ _URL = r"^https?://[^\s/$.?#][^\s]*$"
 
 
 class Source(Value):
-    """Who reported a change, where and when, and how much to trust it (Admiralty code)."""
+    """Who reported a change, where and when, and how much to trust it (Admiralty code).
+
+    A source is found by its URL, or by a reference in words where there is no page: an
+    informant ("Daily NK source in Sinuiju"), an interview, a notice on paper. It has one or
+    both (sources recorded before references existed all have a URL)."""
 
     publisher: Text = Field(min_length=1, max_length=200)
-    url: Text = Field(pattern=_URL, max_length=2000)
+    url: Text | None = Field(default=None, pattern=_URL, max_length=2000)
+    reference: Text | None = Field(default=None, min_length=1, max_length=500)
     published: Day
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)
     grade: str = Field(pattern=r"^[A-F][1-6]$", description="Admiralty code, e.g. B2")
@@ -387,6 +394,26 @@ class Source(Value):
                 f"{published} is in the future: a source cannot be cited before it is published"
             )
         return published
+
+    @model_serializer(mode="wrap")
+    def _absent_left_out(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No ``url`` or ``reference`` key for one the source has not: a source recorded before
+        references existed is written as it always was (stored events, history, digests)."""
+        data: dict[str, Any] = handler(self)
+        for key in ("url", "reference"):
+            if data.get(key, "") is None:
+                del data[key]
+        return data
+
+    @model_validator(mode="after")
+    def _found_somewhere(self) -> Self:
+        if self.url is None and self.reference is None:
+            raise _refuse(
+                "source_location",
+                "a source needs a url or a reference saying where it can be found, e.g. "
+                'reference "Daily NK source in Sinuiju" or "customs notice No. 12, paper"',
+            )
+        return self
 
 
 class Scope(Value):
@@ -412,7 +439,8 @@ class _NewSource(Source):
     """A source as a command gives it: ``Source``'s limits, its text held to ``Line``."""
 
     publisher: Line = Field(min_length=1, max_length=200)
-    url: _URLLine = Field(pattern=_URL, max_length=2000)
+    url: _URLLine | None = Field(default=None, pattern=_URL, max_length=2000)
+    reference: Line | None = Field(default=None, min_length=1, max_length=500)
 
 
 class _NewCrossing(Crossing):

@@ -106,10 +106,11 @@ class Commands(Connection):
         change_id: uuid.UUID | str,
         *,
         reason: str,
-        sources: Sequence[Data],
+        sources: Sequence[Data] = (),
         expected_version: int | None = None,
         request_id: str | None = None,
     ) -> Receipt:
+        """Withdraw a change; ``sources`` may be empty (a clerical retraction)."""
         return self.execute(
             "retract",
             request_id=request_id or new_request_id(),

@@ -89,7 +89,8 @@ class Crossing(Model):
 
 class Source(Model):
     publisher: str
-    url: str
+    url: str | None = None  # a url, a reference, or both
+    reference: str | None = None
     published: Day
     language: str = "en"
     grade: str

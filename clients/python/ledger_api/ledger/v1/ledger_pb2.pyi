@@ -218,19 +218,21 @@ class EffectiveDate(_message.Message):
         ...
 
 class Source(_message.Message):
-    __slots__ = ('publisher', 'url', 'published', 'language', 'grade')
+    __slots__ = ('publisher', 'url', 'published', 'language', 'grade', 'reference')
     PUBLISHER_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     GRADE_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
     publisher: str
     url: str
     published: str
     language: str
     grade: str
+    reference: str
 
-    def __init__(self, publisher: _Optional[str]=..., url: _Optional[str]=..., published: _Optional[str]=..., language: _Optional[str]=..., grade: _Optional[str]=...) -> None:
+    def __init__(self, publisher: _Optional[str]=..., url: _Optional[str]=..., published: _Optional[str]=..., language: _Optional[str]=..., grade: _Optional[str]=..., reference: _Optional[str]=...) -> None:
         ...
 
 class Crossing(_message.Message):
