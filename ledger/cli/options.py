@@ -34,6 +34,7 @@ from ledger_client.errors import LedgerClientError
 __all__ = [
     "Refused",
     "OutcomeUnknown",
+    "Unreachable",
     "unanswered",
     "connects",
     "connect",
@@ -146,6 +147,20 @@ class Refused(typer.Exit):
         super().__init__(code=2)
 
 
+class Unreachable(typer.Exit):
+    """No server at the address: nothing was sent. The exit status is 4."""
+
+    def __init__(self, target: str, error: LedgerClientError) -> None:
+        errors.print(
+            f"[red]error:[/red] no ledger server at {shown_lines(target)} — start one with "
+            "`make run` (or `ledger serve`), or point LEDGER_SERVER (or --server) at one "
+            f"({shown_lines(error.message)})",
+            highlight=False,
+            markup=True,
+        )
+        super().__init__(code=4)
+
+
 class OutcomeUnknown(typer.Exit):
     """A write that may or may not have been stored (``doubt`` says what), printed to standard
     error with how to ``retry`` it safely; the exit status is 3."""
@@ -169,6 +184,8 @@ def unanswered(doubt: str, retry: str) -> Iterator[None]:
     try:
         yield
     except LedgerClientError as error:
+        # A connection refused now may follow an attempt that reached a server before (the
+        # client retries): for a write, only the ledger's own refusal says nothing was stored.
         if error.refused:
             raise
         raise OutcomeUnknown(error, doubt, retry) from None
@@ -271,6 +288,8 @@ def _connect(server: str, kind: type[Connection]) -> Iterator[Connection]:
         try:
             yield connection
         except LedgerClientError as error:
+            if error.unreachable:
+                raise Unreachable(connection.target, error) from None
             lines = [f"{error.code.name}: {error.message}"]
             lines += [f"  {f}: {text}" for f, text in error.fields if f not in error.message]
             raise Refused("\n".join(lines)) from None

@@ -383,8 +383,8 @@ class TestBadInput:
         assert log_end(shared_client) == end
 
 
-def test_offices_against_an_unreachable_server_exits_2_without_a_traceback() -> None:
+def test_offices_against_an_unreachable_server_exits_4_without_a_traceback() -> None:
     status, _, err = run_cli("127.0.0.1:1", "offices")
-    assert "UNAVAILABLE" in err
+    assert "no ledger server at 127.0.0.1:1" in err
     assert "Traceback" not in err
-    assert status == 2
+    assert status == 4

@@ -14,6 +14,7 @@ channel's automatic retries on ``UNAVAILABLE`` are safe. Refusals raise ``Ledger
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -114,6 +115,17 @@ def command_message(command: str, data: Mapping[str, Any]) -> pb.Command:
     return target
 
 
+DEFAULT_PORT = 50051
+_HOST_ONLY = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$")
+
+
+def with_default_port(target: str) -> str:
+    """``target`` with the ledger's port when it names a host alone (``ledger.example``,
+    ``[::1]``): gRPC would take 443, the HTTPS port. Targets with a scheme (``dns:``,
+    ``ipv4:``, ``unix:``) or a port are left as they are."""
+    return f"{target}:{DEFAULT_PORT}" if _HOST_ONLY.match(target) else target
+
+
 class Connection:
     """A connection to a ledger server."""
 
@@ -133,6 +145,7 @@ class Connection:
         trusted roots) or with ``root_certificates``; ``client_cert`` and ``client_key`` are
         the client's own, for mutual TLS. Each is PEM bytes, or the path of a PEM file.
         ``channel`` replaces the whole set-up (a ``token`` is still added to it)."""
+        target = with_default_port(target)
         self.target = target
         self.timeout = timeout
         if channel is not None:

@@ -29,6 +29,16 @@ REFUSALS = frozenset(
 )
 
 
+# What gRPC says when nothing listens at the address, or the name has none (not a server
+# there that fails the handshake: "failed to connect" alone says no more than that).
+_UNREACHED = (
+    "connection refused",
+    "dns resolution failed",
+    "errors resolving",
+    "name or service not known",
+)
+
+
 class LedgerClientError(Exception):
     """A call that failed: its status code, message and offending fields."""
 
@@ -37,6 +47,15 @@ class LedgerClientError(Exception):
         self.code = code
         self.message = message
         self.fields = fields
+
+    @property
+    def unreachable(self) -> bool:
+        """Whether no server was reached at all (refused connection, unknown host): a command
+        sent was then not stored."""
+        if self.code is not grpc.StatusCode.UNAVAILABLE:
+            return False
+        text = self.message.lower()
+        return any(marker in text for marker in _UNREACHED)
 
     @property
     def refused(self) -> bool:
