@@ -25,6 +25,7 @@ from ledger.domain.dates import EffectiveDate
 from ledger.domain.office import Office
 from ledger.domain.values import (
     ChangeKind,
+    Dimension,
     Line,
     Measure,
     NewCrossing,
@@ -107,9 +108,13 @@ class RecordChange(_OfficeCommand):
 
 
 class AmendChange(_OfficeCommand):
+    """Correct a change: its date, the dimensions ``measure`` states (the others stay as they
+    were), and the dimensions named in ``clear`` (no longer stated)."""
+
     change_id: UUID
     effective: EffectiveDate | None = None
     measure: Measure | None = None
+    clear: tuple[Dimension, ...] = Field(default=(), max_length=3)
     reason: Prose = Field(min_length=1, max_length=2000)
     sources: Sources
 
@@ -121,6 +126,7 @@ class AmendChange(_OfficeCommand):
             self.sources,
             effective=self.effective,
             measure=self.measure,
+            clear=self.clear,
             event_id=event_id,
         )
         return office

@@ -148,12 +148,20 @@ def amend(
     admissibility: AdmissibilityOption = None,
     inspection: InspectionOption = None,
     enforcement: EnforcementOption = None,
+    clear: Annotated[
+        list[str] | None,
+        typer.Option(
+            click_type=choice(pb.Dimension),
+            help="A dimension the change no longer states (repeatable).",
+        ),
+    ] = None,
     expected_version: ExpectedVersionOption = None,
     request_id: RequestIdOption = None,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
-    """Correct an earlier change's effective date or measure."""
+    """Correct an earlier change: its effective date, the dimensions given (the others stay
+    as they were), or --clear a dimension."""
     data = {
         "office": office,
         "change_id": change,
@@ -161,6 +169,7 @@ def amend(
         "sources": [parse.source(text) for text in source],
         "effective": None if on is None else {"on": parse.day(on), "precision": precision},
         "measure": parse.measure(admissibility, inspection, enforcement),
+        "clear": list(clear or ()),
         "expected_version": expected_version,
         "request_id": request_id,
     }

@@ -34,6 +34,7 @@ __all__ = [
     "ChangeNotFound",
     "ChangeAlreadyRetracted",
     "NothingToAmend",
+    "AmendmentContradicts",
     "DirectionViolation",
     "ChainBroken",
 ]
@@ -123,8 +124,22 @@ class ChangeAlreadyRetracted(PreconditionFailed):
 class NothingToAmend(InvalidRequest):
     def __init__(self, change_id: UUID) -> None:
         super().__init__(
-            f"an amendment of change {change_id} must give an effective date or a measure"
+            f"an amendment of change {change_id} must correct its effective date, restate a "
+            "dimension of its measure, or clear one, e.g. --enforcement fine or --clear "
+            "inspection"
         )
+
+
+class AmendmentContradicts(InvalidRequest):
+    """An amendment that both restates and clears a dimension, or clears every one."""
+
+    def __init__(self, change_id: UUID, reason: str) -> None:
+        super().__init__(f"the amendment of change {change_id} {reason}")
+        self.change_id = change_id
+
+    @property
+    def fields(self) -> tuple[tuple[str, str], ...]:
+        return (("clear", str(self)),)
 
 
 class DirectionViolation(PreconditionFailed):

@@ -9,6 +9,7 @@ withdrawal a ``ChangeRetracted``. What an event does to its office is the office
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar, Self
@@ -21,7 +22,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from ledger.domain.chain import canonical_json, event_hash
 from ledger.domain.dates import EffectiveDate
 from ledger.domain.errors import ChainBroken
-from ledger.domain.values import ChangeKind, Crossing, Measure, OfficeCode, Scope, Source
+from ledger.domain.values import (
+    DIMENSIONS,
+    ChangeKind,
+    Crossing,
+    Dimension,
+    Measure,
+    OfficeCode,
+    Scope,
+    Source,
+)
 
 __all__ = [
     "OfficeEvent",
@@ -66,12 +76,37 @@ class OfficeEvent(BaseModel, CanMutateAggregate[UUID]):
     # on every access). Events are frozen, so neither can go stale; serialisation, equality and
     # hashing look at the fields only.
 
+    # The version of the event's shape and meaning; a stored event of an earlier version is
+    # upcast on reading (``upcast_vN_vN+1`` on the class), as the library's mapper does.
+    class_version: ClassVar[int] = 1
+
     def stored_json(self) -> bytes:
-        """The exact bytes the event is stored as: its canonical JSON (encoded once)."""
+        """The exact bytes the event is stored as: its canonical JSON (encoded once), with
+        its ``class_version`` from version 2 on; for an event read from the store, the bytes
+        it was read from."""
         stored: bytes | None = self.__dict__.get(_STORED)
         if stored is None:
-            stored = self.__dict__[_STORED] = canonical_json(self.model_dump(mode="json"))
+            data = self.model_dump(mode="json")
+            if self.class_version > 1:
+                data["class_version"] = self.class_version
+            stored = self.__dict__[_STORED] = canonical_json(data)
         return stored
+
+    @classmethod
+    def from_stored(cls, state: bytes) -> Self:
+        """The event stored as ``state`` (upcast from the version it was stored in), keeping
+        those bytes as its own."""
+        if cls.class_version == 1:
+            event = cls.model_validate_json(state)
+        else:
+            data = json.loads(state)
+            version = data.pop("class_version", 1)
+            while version < cls.class_version:
+                getattr(cls, f"upcast_v{version}_v{version + 1}")(data)
+                version += 1
+            event = cls.model_validate(data)
+        event.__dict__[_STORED] = state
+        return event
 
     @property
     def hash(self) -> str:
@@ -147,13 +182,29 @@ class PolicyLoosened(PolicyChanged):
 
 
 class ChangeAmended(OfficeEvent):
-    """A later correction of an earlier change: its effective date, its measure, or both."""
+    """A later correction of an earlier change: its effective date, dimensions of its measure,
+    or both.
+
+    Version 2: ``measure`` states the dimensions corrected, and the others stay as they were;
+    ``clear`` names dimensions the change no longer states. Version 1, stored before, replaced
+    the whole measure: it is read as a version 2 that restates what it stated and clears the
+    rest (``upcast_v1_v2``), so stored ledgers keep their meaning."""
+
+    class_version: ClassVar[int] = 2
 
     change_id: UUID
     effective: EffectiveDate | None = None
     measure: Measure | None = None
+    clear: tuple[Dimension, ...] = ()
     reason: str = Field(min_length=1)
     sources: Sources = _SOURCES
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        measure = state.get("measure")
+        state["clear"] = (
+            [] if measure is None else [d for d in DIMENSIONS if measure.get(d) is None]
+        )
 
     def windows(self) -> tuple[tuple[date, date], ...]:
         return () if self.effective is None else (self.effective.window,)

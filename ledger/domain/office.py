@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from ledger.domain.chain import GENESIS
 from ledger.domain.dates import EffectiveDate
 from ledger.domain.errors import (
+    AmendmentContradicts,
     ChangeAlreadyRetracted,
     ChangeNotFound,
     DirectionViolation,
@@ -163,18 +164,21 @@ class Office(BaseAggregate[UUID]):
         sources: Sources,
         effective: EffectiveDate | None = None,
         measure: Measure | None = None,
+        clear: tuple[Dimension, ...] = (),
         *,
         event_id: UUID,
     ) -> None:
-        """Correct an earlier change's effective date, its measure, or both."""
+        """Correct an earlier change: its effective date, the dimensions ``measure`` states
+        (the others stay as they were), the dimensions in ``clear`` (no longer stated)."""
         change = self.check_change_is_live(change_id)
-        if effective is None and measure is None:
+        if effective is None and measure is None and not clear:
             raise NothingToAmend(change_id)
+        amended = self.check_amended_measure(change, measure, clear)
         new_effective = effective or change.effective
         self.check_direction(
             change.kind,
             change.scope,
-            measure or change.measure,
+            amended,
             (new_effective.window[0], change.seq),
             ignoring=change_id,
         )
@@ -183,10 +187,31 @@ class Office(BaseAggregate[UUID]):
             change_id=change_id,
             effective=effective,
             measure=measure,
+            clear=tuple(dict.fromkeys(clear)),
             reason=reason,
             sources=sources,
             event_id=event_id,
         )
+
+    @staticmethod
+    def check_amended_measure(
+        change: Change, measure: Measure | None, clear: tuple[Dimension, ...]
+    ) -> Measure:
+        """The change's measure as amended; refused if a dimension is both restated and
+        cleared, or if none would be left."""
+        both = [d for d in clear if measure is not None and d in measure.stated()]
+        if both:
+            raise AmendmentContradicts(
+                change.change_id, f"both restates and clears {', '.join(both)}: do one"
+            )
+        try:
+            return change.measure.amended(measure, clear)
+        except ValueError:
+            raise AmendmentContradicts(
+                change.change_id,
+                f"would leave it stating nothing (it states {change.measure}): retract the "
+                "change instead",
+            ) from None
 
     def retract(self, change_id: UUID, reason: str, sources: Sources, *, event_id: UUID) -> None:
         """Withdraw an earlier change: it never should have been recorded."""
@@ -241,7 +266,7 @@ class Office(BaseAggregate[UUID]):
         amended = change.model_copy(
             update={
                 "effective": event.effective or change.effective,
-                "measure": event.measure or change.measure,
+                "measure": change.measure.amended(event.measure, event.clear),
             }
         )
         self.changes[event.change_id] = amended

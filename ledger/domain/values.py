@@ -14,7 +14,7 @@ Amounts are ASCII digits (``Amount``); dates are in ``ledger.domain.dates``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -363,6 +363,16 @@ class Measure(Value):
             "enforcement": self.enforcement,
         }
         return {name: value for name, value in values.items() if value is not None}
+
+    def amended(self, correction: Measure | None, clear: Iterable[Dimension] = ()) -> Measure:
+        """This measure corrected: the dimensions ``correction`` states replace these, those
+        in ``clear`` are no longer stated, the others stay. ``ValueError`` if none is left."""
+        stated: dict[Dimension, Admissibility | Inspection | Enforcement] = self.stated()
+        if correction is not None:
+            stated.update(correction.stated())
+        for dimension in clear:
+            stated.pop(dimension, None)
+        return Measure.model_validate(stated)
 
     def __str__(self) -> str:
         return ", ".join(f"{name} {value}" for name, value in self.stated().items())

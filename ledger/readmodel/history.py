@@ -7,6 +7,7 @@ the rule index: they are about what was recorded, not about the rules it implies
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -90,7 +91,8 @@ def log_event(position: int, office: str, event: OfficeEvent) -> LogEvent:
         type=type(event).__name__,
         event_id=event.event_id,
         recorded_at=event.recorded_at,
-        event_json=event.model_dump_json(),
+        # As stored: an event of an earlier version shows as it was written.
+        event_json=event.stored_json().decode(),
     )
 
 
@@ -109,7 +111,7 @@ def _entry(event: OfficeEvent, change_id: UUID | None) -> HistoryEntry:
         change_id=change_id,
         recorded_at=event.recorded_at,
         reported_on=reported_on(sources) if sources else None,
-        event=event.model_dump(mode="json"),
+        event=json.loads(event.stored_json()),
     )
 
 

@@ -151,7 +151,7 @@ class RuleProjection(Projection[RuleView]):
         amended = replace(
             last,
             rev=last.rev + 1,
-            measure=event.measure or last.measure,
+            measure=last.measure.amended(event.measure, event.clear),
             effective=effective,
             start=start,
             end=end,

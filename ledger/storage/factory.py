@@ -73,7 +73,7 @@ class PydanticMapper(Mapper[UUID]):
         if self.compressor:
             state = self.compressor.decompress(state)
         event_class: type[OfficeEvent] = resolve_topic(stored_event.topic)
-        event = event_class.model_validate_json(state)
+        event = event_class.from_stored(state)
         # The hash is over the stored bytes by definition: no need to serialise again.
         event.seal(event_hash(event_class.__name__, state))
         return cast("DomainEventProtocol[UUID]", event)

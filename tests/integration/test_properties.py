@@ -25,7 +25,11 @@ from hypothesis import strategies as st
 
 from ledger.bootstrap import Ledger
 from ledger.domain.dates import EffectiveDate
-from ledger.domain.errors import ChangeAlreadyRetracted, DirectionViolation
+from ledger.domain.errors import (
+    AmendmentContradicts,
+    ChangeAlreadyRetracted,
+    DirectionViolation,
+)
 from ledger.domain.events import ChangeAmended, ChangeRetracted, OfficeEvent, PolicyChanged
 from ledger.domain.values import DIMENSIONS, AdmissibilityKind, Enforcement, Inspection, Measure
 from ledger.readmodel.answers import RuleState, StateRequest, Verdict
@@ -117,13 +121,17 @@ scopes = st.builds(
 record_steps = st.tuples(
     st.just("record"), st.sampled_from(KINDS), scopes, measures(), effectives(), published_dates
 )
-amend_steps = st.sampled_from(("effective", "measure", "both")).flatmap(
+amend_steps = st.sampled_from(("effective", "measure", "both", "clear")).flatmap(
     lambda what: st.tuples(
         st.just("amend"),
         st.integers(0, 24),
-        st.none() if what == "measure" else effectives(),
-        st.none() if what == "effective" else measures(),
+        st.none() if what in ("measure", "clear") else effectives(),
+        st.none() if what in ("effective", "clear") else measures(),
         published_dates,
+        # Dimensions cleared: mostly none, sometimes one or two.
+        st.lists(st.sampled_from(DIMENSIONS), max_size=2, unique=True)
+        if what in ("clear", "both")
+        else st.just([]),
     )
 )
 retract_steps = st.tuples(st.just("retract"), st.integers(0, 24), published_dates)
@@ -192,13 +200,19 @@ def build_history(ledger: Ledger, steps: list[tuple[Any, ...]]) -> None:
         elif not changes:
             continue  # nothing to amend or retract yet
         elif action == "amend":
-            _, target, effective, measure, published = step
+            _, target, effective, measure, published, clear = step
             change_id, kind = changes[target % len(changes)]
             fields: dict[str, Any] = {}
             if effective is not None:
                 fields["effective"] = effective
             if measure is not None:
                 fields["measure"] = measure
+            if measure is not None:  # a dimension restated is not also cleared
+                clear = [d for d in clear if measure.get(d) is None]
+            if clear:
+                fields["clear"] = tuple(clear)
+            if not fields:
+                continue
             if change_id in retracted:
                 with pytest.raises(ChangeAlreadyRetracted):
                     amend(ledger, change_id, published=published, **fields)
@@ -208,6 +222,10 @@ def build_history(ledger: Ledger, steps: list[tuple[Any, ...]]) -> None:
                 amend(ledger, change_id, published=published, **fields)
             except DirectionViolation:
                 assert kind != "observed", "an observation has no direction to violate"
+                assert _stored(ledger) == stored, "a refused amendment stored something"
+                continue
+            except AmendmentContradicts:  # it would have cleared every dimension
+                assert clear, "only clearing can leave a change stating nothing"
                 assert _stored(ledger) == stored, "a refused amendment stored something"
                 continue
         else:
@@ -290,8 +308,18 @@ def visible_forms(events: list[OfficeEvent], knowing: Knowing) -> list[Form]:
         for correction in corrections[: last + 1]:
             if correction.effective is not None:
                 effective = correction.effective
+            # Each dimension an amendment restates replaces the change's; those it clears go;
+            # the others stay.
+            stated = {d: getattr(measure, d) for d in DIMENSIONS if getattr(measure, d) is not None}
             if correction.measure is not None:
-                measure = correction.measure
+                stated |= {
+                    d: getattr(correction.measure, d)
+                    for d in DIMENSIONS
+                    if getattr(correction.measure, d) is not None
+                }
+            for dimension in correction.clear:
+                stated.pop(dimension, None)
+            measure = Measure(**stated)
             event_ids.append(correction.event_id)
         forms.append(
             Form(

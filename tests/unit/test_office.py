@@ -344,7 +344,9 @@ class TestAmend:
     def test_an_amendment_that_changes_nothing_is_refused(self) -> None:
         office = new_office()
         change_id = record(office, TIGHTENED, limit(2), "2025-03-05")
-        with pytest.raises(NothingToAmend, match=f"amendment of change {change_id} must give"):
+        with pytest.raises(
+            NothingToAmend, match=f"amendment of change {change_id} must correct its effective date"
+        ):
             office.amend(change_id, "typo", SOURCES, event_id=uuid4())
 
     def test_an_amended_measure_replaces_the_measure_and_keeps_the_date(self) -> None:

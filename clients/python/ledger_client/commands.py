@@ -85,9 +85,12 @@ class Commands(Connection):
         sources: Sequence[Data],
         effective: Data | None = None,
         measure: Data | None = None,
+        clear: Sequence[str] = (),
         expected_version: int | None = None,
         request_id: str | None = None,
     ) -> Receipt:
+        """Correct a change: its ``effective`` date, the dimensions ``measure`` states (the
+        others stay as they were), the dimensions named in ``clear`` (no longer stated)."""
         return self.execute(
             "amend",
             request_id=request_id or new_request_id(),
@@ -96,6 +99,7 @@ class Commands(Connection):
             change_id=str(change_id),
             effective=effective,
             measure=measure,
+            clear=list(clear),
             reason=reason,
             sources=list(sources),
         )

@@ -36,6 +36,13 @@ class Traveller(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRAVELLER_DRIVER: _ClassVar[Traveller]
     TRAVELLER_CREW: _ClassVar[Traveller]
 
+class Dimension(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DIMENSION_UNSPECIFIED: _ClassVar[Dimension]
+    DIMENSION_ADMISSIBILITY: _ClassVar[Dimension]
+    DIMENSION_INSPECTION: _ClassVar[Dimension]
+    DIMENSION_ENFORCEMENT: _ClassVar[Dimension]
+
 class Inspection(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     INSPECTION_UNSPECIFIED: _ClassVar[Inspection]
@@ -122,6 +129,10 @@ TRAVELLER_OFFICIAL: Traveller
 TRAVELLER_RESIDENT: Traveller
 TRAVELLER_DRIVER: Traveller
 TRAVELLER_CREW: Traveller
+DIMENSION_UNSPECIFIED: Dimension
+DIMENSION_ADMISSIBILITY: Dimension
+DIMENSION_INSPECTION: Dimension
+DIMENSION_ENFORCEMENT: Dimension
 INSPECTION_UNSPECIFIED: Inspection
 INSPECTION_NONE: Inspection
 INSPECTION_LIGHT: Inspection
@@ -420,7 +431,7 @@ class RecordLooseningResponse(_message.Message):
         ...
 
 class AmendChangeRequest(_message.Message):
-    __slots__ = ('request_id', 'office', 'expected_version', 'change_id', 'effective', 'measure', 'reason', 'sources')
+    __slots__ = ('request_id', 'office', 'expected_version', 'change_id', 'effective', 'measure', 'reason', 'sources', 'clear')
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -429,6 +440,7 @@ class AmendChangeRequest(_message.Message):
     MEASURE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     SOURCES_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     office: str
     expected_version: int
@@ -437,8 +449,9 @@ class AmendChangeRequest(_message.Message):
     measure: Measure
     reason: str
     sources: _containers.RepeatedCompositeFieldContainer[Source]
+    clear: _containers.RepeatedScalarFieldContainer[Dimension]
 
-    def __init__(self, request_id: _Optional[str]=..., office: _Optional[str]=..., expected_version: _Optional[int]=..., change_id: _Optional[str]=..., effective: _Optional[_Union[EffectiveDate, _Mapping]]=..., measure: _Optional[_Union[Measure, _Mapping]]=..., reason: _Optional[str]=..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]]=...) -> None:
+    def __init__(self, request_id: _Optional[str]=..., office: _Optional[str]=..., expected_version: _Optional[int]=..., change_id: _Optional[str]=..., effective: _Optional[_Union[EffectiveDate, _Mapping]]=..., measure: _Optional[_Union[Measure, _Mapping]]=..., reason: _Optional[str]=..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]]=..., clear: _Optional[_Iterable[_Union[Dimension, str]]]=...) -> None:
         ...
 
 class AmendChangeResponse(_message.Message):
