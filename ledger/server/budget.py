@@ -32,10 +32,14 @@ _ITEM_BYTES = 40
 _CANDIDATE_BYTES = 40
 
 
+def _offices(request: Check) -> int:
+    """The offices a check or comparison is answered at (one named twice is answered once)."""
+    return len(set(request.offices)) if isinstance(request, CompareRequest) else 1
+
+
 def lookups(request: Check) -> int:
     """The rule lookups a check or comparison asks for."""
-    offices = len(set(request.offices)) if isinstance(request, CompareRequest) else 1
-    return offices * sum(len(hs_prefixes(item.goods)) for item in request.items)
+    return _offices(request) * sum(len(hs_prefixes(item.goods)) for item in request.items)
 
 
 def check_lookups(request: Check, limit: int) -> None:
@@ -47,7 +51,7 @@ def check_lookups(request: Check, limit: int) -> None:
     per_item = asked / items  # lookups of one item at every office asked about
     shape = f"{items} items"
     if isinstance(request, CompareRequest):
-        offices = len(set(request.offices))
+        offices = _offices(request)
         shape = f"{offices} offices x {items} items"
         per_item /= offices
         if per_item * items <= limit:  # all the items fit, at fewer offices a call
@@ -73,8 +77,7 @@ class AnswerBudget:
     items answered and says how many a call may hold."""
 
     def __init__(self, request: Check, shared: Shared, alive: Callable[[], bool]) -> None:
-        offices = len(set(request.offices)) if isinstance(request, CompareRequest) else 1
-        self.asked = offices * len(request.items)  # item answers, over every office
+        self.asked = _offices(request) * len(request.items)  # item answers, every office
         self.shared = shared
         self.alive = alive
         self.bytes = 0

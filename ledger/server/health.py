@@ -48,11 +48,6 @@ class ServingState:
         if stuck is not None:
             self.stuck(stuck)
 
-    @property
-    def fault(self) -> str | None:
-        """Why the server reports NOT_SERVING, if it does."""
-        return self._fault
-
     def storage_fault(self, error: StorageFault) -> None:
         """A write or read met a storage fault: NOT_SERVING until a write succeeds."""
         with self._lock:
