@@ -120,6 +120,7 @@ def check(
     office: str = DANDONG,
     known_at: Any = None,
     basis: str = "recorded",
+    known_at_position: int | None = None,
     **fields: Any,
 ) -> Any:
     """The single item's result of a worker's baggage check."""
@@ -128,6 +129,7 @@ def check(
         at=date.fromisoformat(at),
         known_at=known_at,
         basis=basis,
+        known_at_position=known_at_position,
         direction=fields.pop("direction", "outbound"),
         channel=fields.pop("channel", "personal-baggage"),
         traveller=fields.pop("traveller", "worker"),

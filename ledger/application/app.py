@@ -27,7 +27,7 @@ from ledger.domain.errors import (
     OfficeNotFound,
 )
 from ledger.domain.events import OfficeEvent
-from ledger.domain.office import Office, office_id
+from ledger.domain.office import Change, Office, office_id
 from ledger_api.commands import change_id_for
 
 if TYPE_CHECKING:
@@ -99,6 +99,11 @@ class LedgerApplication(Application[UUID]):
             return cast("Office", self.repository.get(office_id(code)))
         except AggregateNotFoundError:
             raise OfficeNotFound(code) from None
+
+    def change_at(self, code: str, change_id: UUID, version: int) -> Change | None:
+        """A change as it stood at the office's ``version`` (None before it was recorded)."""
+        office = cast("Office", self.repository.get(office_id(code), version=version))
+        return office.changes.get(change_id)
 
     def office_events(self, code: str) -> list[OfficeEvent]:
         """Every event of an office, in the order recorded."""

@@ -74,3 +74,7 @@ class LedgerStore(ABC):
     @abstractmethod
     def export_rows(self, after: int, limit: int) -> list[ExportRow]:
         """Up to ``limit`` events after position ``after``, as stored, without decoding."""
+
+    @abstractmethod
+    def positions_of(self, originator_id: UUID) -> list[int]:
+        """The log positions of an office's events, in the order of its versions."""

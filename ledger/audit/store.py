@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Protocol, cast
 from uuid import UUID
@@ -228,6 +228,8 @@ class _Audit:
                     )
                 mine = sorted(fresh.view.revisions_of_office(code), key=_key)
                 theirs = sorted(self.view.revisions_of_office(code), key=_key)
+                if not self.view.positions:  # schema version 1: kept without positions
+                    mine = [replace(r, position_from=0, position_until=None) for r in mine]
                 for a, b in zip(mine, theirs, strict=False):
                     if a != b:
                         self._find(

@@ -14,6 +14,7 @@ from typing import Self
 from uuid import UUID
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ledger.domain.dates import Day, EffectiveDate, KnownAt
 from ledger.domain.values import (
@@ -37,7 +38,9 @@ from ledger.domain.values import (
 from ledger.readmodel.model import Basis, Knowledge
 
 __all__ = [
+    "AsKnown",
     "Verdict",
+    "Standing",
     "CheckItem",
     "Question",
     "Check",
@@ -69,6 +72,22 @@ class Verdict(StrEnum):
         return list(Verdict).index(self)
 
 
+class Standing(StrEnum):
+    """Where an office stands in a comparison: ranked only when every answer is known."""
+
+    RANKED = "ranked"
+    UNCERTAIN = "uncertain"  # some item is UNCERTAIN, none NO_RULE
+    UNKNOWN = "unknown"  # some item has NO_RULE
+
+    @classmethod
+    def of(cls, verdicts: set[Verdict]) -> Standing:
+        if Verdict.NO_RULE in verdicts:
+            return cls.UNKNOWN
+        if Verdict.UNCERTAIN in verdicts:
+            return cls.UNCERTAIN
+        return cls.RANKED
+
+
 class CheckItem(Value):
     goods: Goods
     quantity: int = Field(default=1, ge=0, le=1_000_000_000)
@@ -82,16 +101,41 @@ class CheckItem(Value):
         return self
 
 
-class Question(Value):
-    """What every question asks: a valid time, and a knowledge time on a basis."""
+class AsKnown(Value):
+    """Knowledge: as known at a time on a basis, or as recorded up to a log position."""
 
-    at: Day
     known_at: KnownAt | None = None
     basis: Basis = Basis.RECORDED
+    known_at_position: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_knowledge(self) -> Self:
+        if self.known_at_position is None:
+            return self
+        if self.known_at is not None:
+            raise PydanticCustomError(
+                "knowledge_twice",
+                "known_at and known_at_position both say what was known: give one, a time "
+                "(known_at, e.g. 2025-03-20) or a log position (known_at_position, e.g. 4812)",
+            )
+        if self.basis is not Basis.RECORDED:
+            raise PydanticCustomError(
+                "position_basis",
+                "known_at_position counts the ledger's own log, so it asks on the recorded "
+                "basis: leave basis unset (or recorded), or ask with known_at on the reported "
+                "basis",
+            )
+        return self
 
     @property
     def knowledge(self) -> Knowledge:
-        return Knowledge.of(self.known_at, self.basis)
+        return Knowledge.of(self.known_at, self.basis, self.known_at_position)
+
+
+class Question(AsKnown):
+    """What every question asks: a valid time, and what was known."""
+
+    at: Day
 
 
 class StateRequest(Question):
@@ -162,13 +206,16 @@ class CheckResult(Value):
 
 
 class OfficeRanking(Value):
-    rank: int
+    rank: int  # 1 is the least restrictive; ties share a rank; 0 when not ranked
     office: str
     result: CheckResult
+    standing: Standing = Standing.RANKED
 
 
 class CompareResult(Value):
-    offices: tuple[OfficeRanking, ...]  # least restrictive first
+    """Ranked offices, least restrictive first; then the uncertain, then the unknown (by code)."""
+
+    offices: tuple[OfficeRanking, ...]
 
 
 class ScopeState(Value):

@@ -8,13 +8,15 @@ the rule index: they are about what was recorded, not about the rules it implies
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.domain.dates import Day, KnownAt
+from ledger.domain.dates import Day
 from ledger.domain.events import OfficeEvent
 from ledger.domain.values import OfficeCode, Value
+from ledger.readmodel.answers import AsKnown
 from ledger.readmodel.model import Basis, Knowledge
 from ledger.readmodel.projection import reported_on
 
@@ -33,14 +35,12 @@ class HistoryEntry(Value):
     event: dict[str, Any]
 
 
-class HistoryRequest(Value):
+class HistoryRequest(AsKnown):
     """An office's history, filtered on valid time and knowledge time."""
 
     office: OfficeCode
     valid_from: Day | None = None
     valid_to: Day | None = None
-    known_at: KnownAt | None = None
-    basis: Basis = Basis.RECORDED
 
 
 class LogEvent(Value):
@@ -55,19 +55,25 @@ class LogEvent(Value):
     event_json: str
 
 
-def history(events: list[OfficeEvent], request: HistoryRequest) -> list[HistoryEntry]:
+def history(
+    events: list[OfficeEvent], request: HistoryRequest, positions: Sequence[int] = ()
+) -> list[HistoryEntry]:
     """The office's ``events`` (in the order recorded), filtered on both time axes.
 
     Valid time keeps changes whose effective window (in any of its forms) meets
     ``valid_from..valid_to``, with their amendments and retractions; knowledge time keeps
-    events known at ``known_at`` on ``basis``.
+    events known at ``known_at`` on ``basis``, or, with ``known_at_position``, those at
+    ``positions`` (each event's log position, in the same order) up to it.
     """
+    if request.known_at_position is not None:
+        kept = sum(1 for position in positions if position <= request.known_at_position)
+        events = events[:kept]
     windows: dict[UUID, list[tuple[date, date]]] = {}
     for event in events:
         change_id = _change_of(event)
         if change_id is not None:
             windows.setdefault(change_id, []).extend(event.windows())
-    knowledge = Knowledge.of(request.known_at, request.basis)
+    knowledge = request.knowledge
     low, high = request.valid_from or date.min, request.valid_to or date.max
     entries = []
     for event in events:
@@ -117,7 +123,7 @@ def _entry(event: OfficeEvent, change_id: UUID | None) -> HistoryEntry:
 
 def _known(entry: HistoryEntry, knowledge: Knowledge) -> bool:
     """A registration cites no sources: on the REPORTED basis the office is simply there."""
-    if knowledge.at is None:
+    if knowledge.at is None:  # now, or up to a position (the events were cut there)
         return True
     if knowledge.basis is Basis.RECORDED:
         return entry.recorded_at <= knowledge.at

@@ -46,8 +46,10 @@ _REVISIONS_KEPT = 20_000
     _REPORTED_UNTIL,
     _CHANGE_HIGH,
     _CHANGE_LOW,
-) = range(9)
-_WIDTH = 9
+    _POSITION_FROM,
+    _POSITION_UNTIL,
+) = range(11)
+_WIDTH = 11
 
 
 def _scope(key: ScopeKey) -> Scope:
@@ -58,7 +60,7 @@ def _scope(key: ScopeKey) -> Scope:
 class DimensionTimeline:
     """The revisions of one scope that state one dimension, in rule order (window start, order
     recorded, revision), each kept as numbers: its window start in ``starts`` (for the
-    bisection) and the rest in ``rows`` (``_WIDTH`` numbers a revision). About 80 bytes a
+    bisection) and the rest in ``rows`` (``_WIDTH`` numbers a revision). About 96 bytes a
     revision, so that a ledger of millions of events fits in memory; only the revision a
     question chooses is read in full (``OfficeRules.governing``)."""
 
@@ -90,6 +92,8 @@ class DimensionTimeline:
                 min(entry.reported_until, OPEN),
                 _signed(entry.change >> 64),
                 _signed(entry.change & _LOW),
+                entry.position_from,
+                min(entry.position_until, OPEN),
             ),
         )
         if i and starts[i - 1] == entry.start and _order(rows, i - 1) == order:
@@ -109,7 +113,9 @@ class DimensionTimeline:
         day = at.toordinal()
         i = bisect_right(self.starts, day)
         rows = self.rows
-        if knowledge.at is None:  # known now: still current on the RECORDED basis
+        if knowledge.position is not None:  # as recorded up to a log position
+            since, until, instant = _POSITION_FROM, _POSITION_UNTIL, knowledge.position
+        elif knowledge.at is None:  # known now: still current on the RECORDED basis
             since, until, instant = None, _RECORDED_UNTIL, OPEN
         elif knowledge.basis is Basis.RECORDED:
             since, until, instant = _RECORDED_FROM, _RECORDED_UNTIL, knowledge.instant

@@ -38,10 +38,12 @@ class Basis(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Knowledge:
-    """ "As known at": a basis and an instant, or ``None`` for everything known now."""
+    """ "As known at": a basis and an instant, or ``None`` for everything known now; or a log
+    ``position``, what was recorded up to and including the event there (``at`` then None)."""
 
     basis: Basis = Basis.RECORDED
     at: datetime | None = None
+    position: int | None = None
 
     @property
     def instant(self) -> int:
@@ -52,9 +54,21 @@ class Knowledge:
             return micros(self.at)
         return self.at.date().toordinal()
 
+    @property
+    def now(self) -> bool:
+        """Everything known now: no instant, no position."""
+        return self.at is None and self.position is None
+
     @classmethod
-    def of(cls, known_at: date | datetime | None, basis: Basis = Basis.RECORDED) -> Knowledge:
+    def of(
+        cls,
+        known_at: date | datetime | None,
+        basis: Basis = Basis.RECORDED,
+        position: int | None = None,
+    ) -> Knowledge:
         """A date means the end of that day (UTC); naive datetimes are taken as UTC."""
+        if position is not None:
+            return cls(Basis.RECORDED, None, position)
         if known_at is None:
             return cls(basis)
         if not isinstance(known_at, datetime):
@@ -84,6 +98,10 @@ class Revision:
     reported_until: date | None
     event_ids: tuple[UUID, ...]
     sources: tuple[Source, ...]
+    # The log positions of the event that made this form and of the one that ended it: the
+    # same interval as recorded_from/until, counted in the log's own order.
+    position_from: int = 0
+    position_until: int | None = None
 
 
 # The rule index keeps each revision as numbers (an ``Entry``): times as microseconds since the
@@ -110,6 +128,8 @@ class Entry(NamedTuple):
     reported_until: int
     change: int  # the change id, as an integer
     dimensions: tuple[Dimension, ...]  # the dimensions the revision states
+    position_from: int = 0  # log positions; until: OPEN if still current
+    position_until: int = OPEN
 
     @classmethod
     def of(cls, revision: Revision) -> Entry:
@@ -124,6 +144,8 @@ class Entry(NamedTuple):
             OPEN if revision.reported_until is None else revision.reported_until.toordinal(),
             revision.change_id.int,
             tuple(revision.measure.stated()),
+            revision.position_from,
+            OPEN if revision.position_until is None else revision.position_until,
         )
 
 

@@ -136,6 +136,7 @@ class RuleProjection(Projection[RuleView]):
             reported_until=None,
             event_ids=(event.event_id,),
             sources=event.sources,
+            position_from=tracking.notification_id,
         )
         self._save(event, replace(office, changes=office.changes + 1), [revision], tracking)
 
@@ -144,7 +145,8 @@ class RuleProjection(Projection[RuleView]):
         office = self._office_after(event)
         revisions = self._revisions_of_change(event.change_id)
         reported = reported_on(event.sources)
-        closed = [self._close(revision, event.recorded_at, reported) for revision in revisions]
+        position = tracking.notification_id
+        closed = [self._close(r, event.recorded_at, reported, position) for r in revisions]
         last, first = revisions[-1], revisions[0]
         effective = event.effective or last.effective
         start, end = effective.window
@@ -162,6 +164,8 @@ class RuleProjection(Projection[RuleView]):
             reported_until=None,
             event_ids=(*last.event_ids, event.event_id),
             sources=(*last.sources, *event.sources),
+            position_from=position,
+            position_until=None,
         )
         self._save(event, office, [*closed, amended], tracking)
 
@@ -170,11 +174,12 @@ class RuleProjection(Projection[RuleView]):
         office = self._office_after(event)
         reported = reported_on(event.sources)
         revisions = self._revisions_of_change(event.change_id)
-        closed = [self._close(revision, event.recorded_at, reported) for revision in revisions]
+        position = tracking.notification_id
+        closed = [self._close(r, event.recorded_at, reported, position) for r in revisions]
         self._save(event, office, closed, tracking)
 
     @staticmethod
-    def _close(revision: Revision, recorded: datetime, reported: date) -> Revision:
+    def _close(revision: Revision, recorded: datetime, reported: date, position: int) -> Revision:
         """A later correction or retraction ends the knowledge interval of every earlier form.
 
         On the REPORTED basis a correction may cite a source older than the form it
@@ -183,6 +188,7 @@ class RuleProjection(Projection[RuleView]):
             revision,
             recorded_until=_earliest(revision.recorded_until, recorded),
             reported_until=_earliest(revision.reported_until, reported),
+            position_until=_earliest(revision.position_until, position),
         )
 
     @property

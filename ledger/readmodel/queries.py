@@ -40,6 +40,7 @@ from ledger.readmodel.answers import (
     RuleState,
     Ruling,
     ScopeState,
+    Standing,
     StateRequest,
     StateResult,
     Verdict,
@@ -118,13 +119,7 @@ class RuleQueries:
         results = [
             self._check(office, request, proceed) for office in dict.fromkeys(request.offices)
         ]
-        results.sort(key=lambda result: (_restrictiveness(result), result.office))
-        return CompareResult(
-            offices=tuple(
-                OfficeRanking(rank=rank, office=result.office, result=result)
-                for rank, result in enumerate(results, start=1)
-            )
-        )
+        return CompareResult(offices=_ranked(results))
 
     def _rules(self, office: str) -> OfficeRules:
         if office not in self._registered:
@@ -334,6 +329,28 @@ def _admit(rule: Admissibility | None, item: CheckItem, number: int) -> tuple[Ve
                 return Verdict.LIMIT_EXCEEDED, f"{item.value} {item.currency} exceeds {rule}"
             return Verdict.ALLOWED, f"{item.value} {item.currency} within {rule}"
     raise AssertionError(rule.kind)  # pragma: no cover - the match is exhaustive
+
+
+def _ranked(results: list[CheckResult]) -> tuple[OfficeRanking, ...]:
+    """Offices whose every answer is known, least restrictive first, equals sharing a rank
+    (1, 1, 3); then those with an uncertain answer, then those with an unknown one, by code:
+    an answer the ledger does not know is never ranked as less restrictive than a known one."""
+    groups: dict[Standing, list[CheckResult]] = {standing: [] for standing in Standing}
+    for result in results:
+        groups[Standing.of({item.verdict for item in result.items})].append(result)
+    ranked = sorted(groups.pop(Standing.RANKED), key=lambda r: (_restrictiveness(r), r.office))
+    rankings, rank, previous = [], 0, None
+    for place, result in enumerate(ranked, start=1):
+        restrictiveness = _restrictiveness(result)
+        if restrictiveness != previous:
+            rank, previous = place, restrictiveness
+        rankings.append(OfficeRanking(rank=rank, office=result.office, result=result))
+    for standing, unranked in groups.items():
+        rankings += [
+            OfficeRanking(rank=0, office=result.office, result=result, standing=standing)
+            for result in sorted(unranked, key=lambda r: r.office)
+        ]
+    return tuple(rankings)
 
 
 def _restrictiveness(result: CheckResult) -> tuple[int, int, int]:

@@ -14,7 +14,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from ledger.domain.chain import GENESIS
-from ledger.domain.errors import OfficeNotFound, PreconditionFailed, Unavailable
+from ledger.domain.errors import (
+    InvalidRequest,
+    OfficeNotFound,
+    PreconditionFailed,
+    Unavailable,
+)
 from ledger.domain.events import OfficeEvent, OfficeRegistered
 from ledger.readmodel.history import HistoryEntry, HistoryRequest, LogEvent, history, log_event
 from ledger.readmodel.model import Checkpoint, OfficeRow
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
     from ledger.application.ports import ExportRow
     from ledger.domain.office import Office
     from ledger.readmodel.answers import (
+        AsKnown,
         CheckRequest,
         CheckResult,
         CompareRequest,
@@ -36,7 +42,7 @@ if TYPE_CHECKING:
     from ledger.readmodel.index import RuleIndex
     from ledger.readmodel.view import RuleView
 
-__all__ = ["Reader", "DigestMismatch", "NotYet", "Stuck"]
+__all__ = ["Reader", "BeyondTheLog", "DigestMismatch", "NotYet", "Stuck"]
 
 
 class Reader:
@@ -113,16 +119,26 @@ class Reader:
     # Rules.
 
     def state(self, request: StateRequest) -> StateResult:
-        self.catch_up()
+        self._catch_up_for(request)
         return self.queries.state(request)
 
     def check(self, request: CheckRequest, proceed: Proceed = None) -> CheckResult:
-        self.catch_up()
+        self._catch_up_for(request)
         return self.queries.check(request, proceed)
 
     def compare(self, request: CompareRequest, proceed: Proceed = None) -> CompareResult:
-        self.catch_up()
+        self._catch_up_for(request)
         return self.queries.compare(request, proceed)
+
+    def _catch_up_for(self, request: AsKnown) -> None:
+        """Follow the log; a question as of a log position needs the read model to have
+        reached it (``NotYet`` otherwise: the server waits for it first, within bounds)."""
+        self.catch_up()
+        position = request.known_at_position
+        if position is not None:
+            self.within_log(position)
+            if position > self.index.position:
+                raise NotYet(position, self.index.position)
 
     # Offices and their histories.
 
@@ -139,7 +155,22 @@ class Reader:
 
     def history(self, request: HistoryRequest) -> list[HistoryEntry]:
         """The office's events in the order recorded, filtered on both time axes."""
-        return history(self.app.office_events(request.office), request)
+        events = self.app.office_events(request.office)
+        positions: list[int] = []
+        if request.known_at_position is not None:
+            self.within_log(request.known_at_position)
+            positions = self.app.store.positions_of(events[0].originator_id)
+        return history(events, request, positions)
+
+    def log_end(self) -> int:
+        """The position of the last event stored (by any process)."""
+        return self.app.recorder.max_notification_id() or 0
+
+    def within_log(self, position: int) -> None:
+        """Refuse a knowledge position beyond the end of the log (``BeyondTheLog``)."""
+        end = self.log_end()
+        if position > end:
+            raise BeyondTheLog(position, end)
 
     def log(self, after: int, limit: int) -> list[LogEvent]:
         """Up to ``limit`` events after global position ``after``, in log order."""
@@ -188,6 +219,20 @@ class Reader:
     def export(self, after: int, limit: int) -> list[ExportRow]:
         """Up to ``limit`` events after position ``after``, exactly as stored."""
         return self.app.store.export_rows(after, limit)
+
+
+class BeyondTheLog(InvalidRequest):
+    """A question asked as of a log position the log has not reached."""
+
+    def __init__(self, position: int, end: int) -> None:
+        super().__init__(
+            f"known_at_position {position} is beyond the end of the log, which is at position "
+            f"{end}: ask as of a position from 0 to {end} (a receipt's or a watch event's)"
+        )
+
+    @property
+    def fields(self) -> tuple[tuple[str, str], ...]:
+        return (("known_at_position", str(self)),)
 
 
 class DigestMismatch(PreconditionFailed):

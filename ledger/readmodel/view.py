@@ -22,6 +22,10 @@ __all__ = ["RuleView"]
 class RuleView(TrackingRecorder):
     """Offices, revisions and checkpoints, with the tracking position of the last event in them."""
 
+    # Whether revisions carry their log positions: not in a ledger of schema version 1 read
+    # as it is (``ledger.storage.identity``).
+    positions: bool = True
+
     @abstractmethod
     def save(
         self,

@@ -19,6 +19,7 @@ from ledger.readmodel.answers import (
     CompareRequest,
     CompareResult,
     ItemResult,
+    Standing,
     StateRequest,
 )
 from ledger.readmodel.model import OfficeRow
@@ -48,6 +49,8 @@ class Query:
     request: type[BaseModel] | None
     answer: Callable[[Reader, Any, Proceed], BaseModel | dict[str, Any]]
     role: Role = Role.READER
+    # Puts back into the reply (second) what the request (first) said as the caller wrote it.
+    as_written: Callable[[Any, Any], None] | None = None
 
 
 def office_data(row: OfficeRow) -> dict[str, Any]:
@@ -60,6 +63,7 @@ class Ranking(BaseModel):
     rank: int
     office: str
     items: tuple[ItemResult, ...]
+    standing: Standing
 
 
 class Rankings(BaseModel):
@@ -71,10 +75,23 @@ def _rankings(result: CompareResult) -> Rankings:
     (their rulings are converted once each, not dumped office by office)."""
     return Rankings.model_construct(
         rankings=tuple(
-            Ranking.model_construct(rank=r.rank, office=r.office, items=r.result.items)
+            Ranking.model_construct(
+                rank=r.rank, office=r.office, items=r.result.items, standing=r.standing
+            )
             for r in result.offices
         )
     )
+
+
+def _goods_of_check(request: Any, reply: Any) -> None:
+    """Each item's goods as the caller wrote them (``8471.30``; the ledger reads ``847130``)."""
+    for answered, asked in zip(reply.items, request.items, strict=True):
+        answered.item.goods = asked.goods
+
+
+def _goods_of_comparison(request: Any, reply: Any) -> None:
+    for ranking in reply.rankings:
+        _goods_of_check(request, ranking)
 
 
 QUERIES: dict[str, Query] = {
@@ -85,6 +102,10 @@ QUERIES: dict[str, Query] = {
         None, lambda read, _, __: {"offices": [office_data(o) for o in read.offices()]}
     ),
     "GetRuleState": Query(StateRequest, lambda read, r, _: read.state(r)),
-    "Check": Query(CheckRequest, Reader.check),
-    "CompareOffices": Query(CompareRequest, lambda read, r, go: _rankings(read.compare(r, go))),
+    "Check": Query(CheckRequest, Reader.check, as_written=_goods_of_check),
+    "CompareOffices": Query(
+        CompareRequest,
+        lambda read, r, go: _rankings(read.compare(r, go)),
+        as_written=_goods_of_comparison,
+    ),
 }

@@ -19,7 +19,14 @@ import grpc
 from google.protobuf.message import Message
 from pydantic import BaseModel, ValidationError
 
-from ledger.application.commands import BY_RPC, BY_VERB, COMMANDS, Command, CommandType
+from ledger.application.commands import (
+    BY_RPC,
+    BY_VERB,
+    COMMANDS,
+    AmendChange,
+    Command,
+    CommandType,
+)
 from ledger.bootstrap import Ledger
 from ledger.domain.errors import StorageFault
 from ledger.domain.values import Source
@@ -219,10 +226,13 @@ class PolicyLedgerServicer:
     ) -> Callable[[Message, grpc.ServicerContext], Message]:
         def run(request: Message, context: grpc.ServicerContext) -> Message:
             with self._refusals(context):
-                receipt = self.ledger.app.execute(_command(command, to_data(request)))
+                asked = _command(command, to_data(request))
+                receipt = self.ledger.app.execute(asked)
             self._wrote()
             message = reply()
             from_model(receipt, message.receipt)  # type: ignore[attr-defined]
+            if isinstance(message, pb.AmendChangeResponse) and isinstance(asked, AmendChange):
+                self._before_and_after(asked, receipt.office_version, message)
             return message
 
         return run
@@ -241,9 +251,24 @@ class PolicyLedgerServicer:
                 result = query.answer(self.reader, asked, budget)
             if self.serving is not None:
                 self.serving.read()
-            return self._reply(result, reply())
+            message = self._reply(result, reply())
+            if query.as_written is not None:
+                query.as_written(request, message)
+            return message
 
         return run
+
+    def _before_and_after(
+        self, amendment: AmendChange, version: int, reply: pb.AmendChangeResponse
+    ) -> None:
+        """The amended change as it stood before and after the amendment (at its office's
+        versions around it: the same for a retry that returns an earlier receipt)."""
+        app = self.ledger.app
+        for form, at in ((reply.before, version - 1), (reply.after, version)):
+            change = app.change_at(amendment.office, amendment.change_id, at)
+            if change is not None:
+                fields = {"kind", "scope", "measure", "effective"}
+                from_data(change.model_dump(mode="json", include=fields), form)
 
     def _caught_up(self, data: dict[str, Any], context: grpc.ServicerContext) -> dict[str, Any]:
         """Wait until the read model has the request's ``min_position``: within the call's
@@ -252,6 +277,9 @@ class PolicyLedgerServicer:
         position = data.pop("min_position", 0)
         if position < 0:
             raise Invalid([("min_position", "must be 0 or a position of the log")])
+        known = data.get("known_at_position")
+        if isinstance(known, int) and position < known <= self.reader.log_end():
+            position = known  # a question as of a position needs the read model there
         if position <= self.reader.index.position:
             return data
         release = self._waiters.take_or_refuse(context)

@@ -114,7 +114,10 @@ class LedgerFactory(InfrastructureFactory[Any], ABC):
 
     def rule_view(self) -> RuleView:
         """The read model's view (its tables are made when the database is opened)."""
-        return cast("RuleView", self.tracking_recorder(self.rule_view_class))
+        view = cast("RuleView", self.tracking_recorder(self.rule_view_class))
+        if self.state in (State.OLD, State.UNMARKED):  # read as it is, not migrated
+            view.positions = False
+        return view
 
     def data_version(self) -> DataVersion | None:
         """A cheap test for commits by others, where the database has one (None: ask it)."""

@@ -2,7 +2,7 @@
 written to it.
 
 A ledger's database holds a ``ledger_meta`` table of two rows, ``application`` =
-``customs-policy-ledger`` and ``schema_version`` = ``1``, written in the transaction that makes
+``customs-policy-ledger`` and ``schema_version`` = ``2``, written in the transaction that makes
 its tables. One table on both backends, read by one query, rather than SQLite's
 ``application_id``/``user_version`` pragmas plus a table for PostgreSQL: one mechanism to
 read, test and migrate, and it says in words what the database is to anyone who lists its
@@ -12,9 +12,20 @@ Opening a database, a backend looks at what it holds without writing (``Found``)
 ``judge`` says what it is: nothing yet (``NEW``: a ledger may be made there), a ledger of the
 code before the marker (``UNMARKED``: recognised by its tables and columns exactly, as
 ``SQLITE_V1`` and ``POSTGRES_V1`` record them; it gets the marker), a marked ledger of this
-schema version (``MARKED``), or something else, refused with ``NotALedger`` saying what was
-found. The backend then makes the tables and the marker under a lock, looking again first,
-so that servers started together on an empty database make one ledger between them.
+schema version (``MARKED``), a marked ledger of an earlier schema version (``OLD``), or
+something else, refused with ``NotALedger`` saying what was found. The backend then makes the
+tables and the marker under a lock, looking again first, so that servers started together on
+an empty database make one ledger between them.
+
+Schema versions, each a layout and a migration from the one before:
+
+1. the tables as first released (``SQLITE_V1``, ``POSTGRES_V1``);
+2. the read model's ``rule_revisions`` gain ``position_from`` and ``position_until``: the log
+   positions of the events that began and ended each form of a change, so that a question can
+   be asked as of a log position. Migrating adds the columns and empties the read model,
+   which the server then rebuilds from the log (``MIGRATE_TO_V2``); the log, the request ids
+   and the digest are untouched. Reading an ``OLD`` ledger without writing (``ledger audit
+   --store``) works on its tables as they are.
 """
 
 from __future__ import annotations
@@ -34,6 +45,9 @@ __all__ = [
     "INSERT_META",
     "SQLITE_V1",
     "POSTGRES_V1",
+    "SQLITE_V2",
+    "POSTGRES_V2",
+    "MIGRATE_TO_V2",
     "Layout",
     "Found",
     "State",
@@ -43,13 +57,14 @@ __all__ = [
 ]
 
 APPLICATION = "customs-policy-ledger"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_TABLE = "ledger_meta"
 # The marker's rows: what the database is, and the layout of its tables; and its statements,
 # with ``{table}`` and ``{p}`` (a parameter) in the backend's dialect.
 MARKER_ROWS = (("application", APPLICATION), ("schema_version", str(SCHEMA_VERSION)))
 CREATE_META = "CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 INSERT_META = "INSERT INTO {table} VALUES ({p}, {p})"
+UPDATE_VERSION = "UPDATE {table} SET value = {p} WHERE key = 'schema_version'"
 
 # A table's name → its columns, as "name TYPE" in the database's own words.
 Layout = Mapping[str, tuple[str, ...]]
@@ -125,6 +140,28 @@ POSTGRES_V1: Layout = {
 }
 
 
+def _with_positions(layout: Layout, revisions: str, integer: str) -> Layout:
+    extra = (f"position_from {integer}", f"position_until {integer}")
+    return {**layout, revisions: (*layout[revisions], *extra)}
+
+
+SQLITE_V2: Layout = _with_positions(SQLITE_V1, "rule_revisions", "INTEGER")
+POSTGRES_V2: Layout = _with_positions(POSTGRES_V1, "ledger_rule_revisions", "bigint")
+
+# From version 1 to 2, in one transaction with ``{revisions}``, ``{offices}``, ``{digests}``
+# and ``{tracking}`` the backend's tables and ``{integer}`` its integer type: the read model
+# is emptied, to be rebuilt from the log with the positions.
+MIGRATE_TO_V2 = (
+    "ALTER TABLE {revisions} ADD COLUMN position_from {integer} NOT NULL DEFAULT 0",
+    "ALTER TABLE {revisions} ADD COLUMN position_until {integer}",
+    "DELETE FROM {revisions}",
+    "DELETE FROM {offices}",
+    "DELETE FROM {digests}",
+    # The library's own row (``__migration__``) says its tracking table is migrated: it stays.
+    "DELETE FROM {tracking} WHERE application_name != '__migration__'",
+)
+
+
 class NotALedger(LedgerError):
     """The database named is not a ledger this code opens; nothing was written to it."""
 
@@ -135,6 +172,7 @@ class State(Enum):
     NEW = "new"  # it holds nothing: a ledger may be made there
     UNMARKED = "unmarked"  # a ledger of the code before the marker: it gets one
     MARKED = "marked"  # a ledger of this schema version
+    OLD = "old"  # a marked ledger of an earlier schema version: it is migrated
 
 
 @dataclass(frozen=True)
@@ -192,10 +230,12 @@ def _marked(meta: Mapping[str, str], where: str, fresh: str) -> State:
         said = f"names the application {application!r}" if application else "is not a ledger's"
         raise not_a_ledger(where, f"its {META_TABLE} table {said}", fresh)
     version = meta.get("schema_version", "")
+    if version == "1":
+        return State.OLD
     if version != str(SCHEMA_VERSION):
         raise NotALedger(
             f"{where} is a ledger of schema version {version or '(none)'}; this code reads "
-            f"version {SCHEMA_VERSION} only: open it with the release that wrote it, or a newer "
+            f"versions 1 to {SCHEMA_VERSION}: open it with the release that wrote it, or a newer "
             "one"
         )
     return State.MARKED

@@ -54,6 +54,11 @@ class MemoryLedgerRecorder(POPOApplicationRecorder, LedgerStore):
             for r in requests
         ]
 
+    def positions_of(self, originator_id: UUID) -> list[int]:
+        with self._database_lock:
+            index = self._stored_events_index.get(str(originator_id), {})
+            return [index[version] + 1 for version in sorted(index)]
+
     def export_rows(self, after: int, limit: int) -> list[ExportRow]:
         return [
             ExportRow(

@@ -19,6 +19,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, cast
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
@@ -47,7 +48,9 @@ from ledger.storage.identity import (
     INSERT_META,
     MARKER_ROWS,
     META_TABLE,
+    MIGRATE_TO_V2,
     POSTGRES_V1,
+    UPDATE_VERSION,
     Found,
     NotALedger,
     State,
@@ -138,6 +141,14 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerStore):
             curs.execute(sql)
             return [RequestRow(*row.values()) for row in curs.fetchall()]
 
+    def positions_of(self, originator_id: UUID) -> list[int]:
+        sql = SQL(
+            "SELECT notification_id FROM {} WHERE originator_id=%s ORDER BY originator_version"
+        ).format(Identifier(self.datastore.schema, self.events_table_name))
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(sql, (originator_id,))
+            return [row["notification_id"] for row in curs.fetchall()]
+
     def export_rows(self, after: int, limit: int) -> list[ExportRow]:
         sql = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
@@ -192,6 +203,7 @@ class PostgresRuleView(PostgresTrackingRecorder, SQLRuleView):
                 "scope text NOT NULL, measure text NOT NULL, effective text NOT NULL, "
                 "recorded_from text NOT NULL, recorded_until text, reported_from text NOT NULL, "
                 "reported_until text, event_ids text NOT NULL, sources text NOT NULL, "
+                "position_from bigint NOT NULL DEFAULT 0, position_until bigint, "
                 "PRIMARY KEY (change_id, rev))"
             ).format(revisions),
             SQL("CREATE INDEX IF NOT EXISTS {} ON {} (office)").format(
@@ -267,7 +279,9 @@ class PostgresLedgerFactory(LedgerFactory, PostgresFactory):
                     PostgresRuleView(
                         self.datastore, tracking_table_name=f"{prefix}_tracking"
                     ).create_table()
-                _mark(db, schema)
+                    _mark(db, schema)
+                else:
+                    _migrate(db, schema, self.env.name.lower(), state)
         return state  # closing the connection let go of the lock
 
     @property
@@ -322,6 +336,29 @@ def _mark(db: psycopg.Connection[Any], schema: str) -> None:
     with db.transaction(), db.cursor() as cursor:
         cursor.execute(SQL(CREATE_META).format(table=meta))
         cursor.executemany(SQL(INSERT_META).format(table=meta, p=SQL("%s")), MARKER_ROWS)
+
+
+def _migrate(db: psycopg.Connection[Any], schema: str, prefix: str, state: State) -> None:
+    """Bring a ledger of schema version 1 (marked, ``OLD``, or from before the marker,
+    ``UNMARKED``) to this version, marker included, in one transaction."""
+    meta = Identifier(schema, META_TABLE)
+    tables = {
+        name: Identifier(schema, f"{prefix}_{table}")
+        for name, table in (
+            ("revisions", "rule_revisions"),
+            ("offices", "offices"),
+            ("digests", "digests"),
+            ("tracking", "tracking"),
+        )
+    }
+    with db.transaction(), db.cursor() as cursor:
+        for statement in MIGRATE_TO_V2:
+            cursor.execute(SQL(statement).format(integer=SQL("bigint"), **tables))
+        if state is State.OLD:
+            cursor.execute(SQL(UPDATE_VERSION).format(table=meta, p=SQL("%s")), ("2",))
+        else:
+            cursor.execute(SQL(CREATE_META).format(table=meta))
+            cursor.executemany(SQL(INSERT_META).format(table=meta, p=SQL("%s")), MARKER_ROWS)
 
 
 def _found(db: psycopg.Connection[Any], schema: str, where: str) -> Found:

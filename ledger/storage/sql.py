@@ -41,14 +41,17 @@ STATEMENTS = {
     "put_office": "INSERT INTO {offices} VALUES ({p},{p},{p},{p},{p},{p}) ON CONFLICT (code) "
     "DO UPDATE SET name=excluded.name, crossings=excluded.crossings, version=excluded.version, "
     "registered_at=excluded.registered_at, changes=excluded.changes",
-    "put_revision": "INSERT INTO {revisions} VALUES "
-    "({p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p}) ON CONFLICT (change_id, rev) "
-    "DO UPDATE SET recorded_until=excluded.recorded_until, reported_until=excluded.reported_until",
+    "put_revision": "INSERT INTO {revisions} VALUES ("
+    + ",".join(["{p}"] * 16)
+    + ") ON CONFLICT (change_id, rev) "
+    "DO UPDATE SET recorded_until=excluded.recorded_until, reported_until=excluded.reported_until, "
+    "position_until=excluded.position_until",
     "office": "SELECT * FROM {offices} WHERE code={p}",
     "offices": "SELECT * FROM {offices} ORDER BY code",
     "revisions_of_office": "SELECT * FROM {revisions} WHERE office={p}",
     "entries_of_scope": "SELECT change_id, rev, seq, measure, effective, recorded_from, "
-    "recorded_until, reported_from, reported_until FROM {revisions} WHERE office={p} AND scope={p}",
+    "recorded_until, reported_from, reported_until, position_from, position_until "
+    "FROM {revisions} WHERE office={p} AND scope={p}",
     "revision": "SELECT * FROM {revisions} WHERE change_id={p} AND rev={p}",
     "revisions_of_change": "SELECT * FROM {revisions} WHERE change_id={p} ORDER BY rev",
     "latest_checkpoint": "SELECT position, root FROM {digests} ORDER BY position DESC LIMIT 1",
@@ -200,6 +203,8 @@ class SQLRuleView(RuleView):
             reported_until=_date_or_none(row["reported_until"]),
             event_ids=tuple(UUID(event_id) for event_id in json.loads(row["event_ids"])),
             sources=parsed(_SOURCES, row["sources"]),
+            position_from=row["position_from"] if self.positions else 0,
+            position_until=row["position_until"] if self.positions else None,
         )
 
     def _entry(self, row: Any) -> Entry:
@@ -218,6 +223,8 @@ class SQLRuleView(RuleView):
             OPEN if reported_until is None else date.fromisoformat(reported_until).toordinal(),
             int(row["change_id"].replace("-", ""), 16),
             self.parsed.dimensions(row["measure"]),
+            row["position_from"],
+            OPEN if row["position_until"] is None else row["position_until"],
         )
 
 
@@ -271,6 +278,8 @@ def _revision_row(revision: Revision) -> tuple[Any, ...]:
         _iso(revision.reported_until),
         json.dumps([str(event_id) for event_id in revision.event_ids]),
         _SOURCES.dump_json(revision.sources).decode(),
+        revision.position_from,
+        revision.position_until,
     )
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import (
@@ -46,7 +47,9 @@ from ledger.storage.identity import (
     INSERT_META,
     MARKER_ROWS,
     META_TABLE,
+    MIGRATE_TO_V2,
     SQLITE_V1,
+    UPDATE_VERSION,
     Found,
     NotALedger,
     State,
@@ -69,7 +72,12 @@ __all__ = [
     "SQLiteLedgerFactory",
 ]
 
-_TABLES = {"offices": "offices", "revisions": "rule_revisions", "digests": "digests"}
+_TABLES = {
+    "offices": "offices",
+    "revisions": "rule_revisions",
+    "digests": "digests",
+    "tracking": "tracking",
+}
 _CHUNK = 500  # request ids per query: SQLite limits the parameters of one statement
 _HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
 _FRESH = "a new file"  # where a new ledger may be made
@@ -121,6 +129,15 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerStore):
             c.execute(f"{REQUEST_ROWS} FROM request_ids ORDER BY position")
             return [RequestRow._make(row) for row in c.fetchall()]
 
+    def positions_of(self, originator_id: UUID) -> list[int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid FROM {self.events_table_name} WHERE originator_id=? "
+                "ORDER BY originator_version",
+                (originator_id.hex,),
+            )
+            return [row[0] for row in c.fetchall()]
+
     def export_rows(self, after: int, limit: int) -> list[ExportRow]:
         with self.datastore.transaction(commit=False) as c:
             _as_tuples(c)
@@ -145,8 +162,7 @@ class SQLiteRuleView(SQLiteTrackingRecorder, SQLRuleView):
     """The read model in the ledger's SQLite file, beside the events."""
 
     _statements: ClassVar[dict[str, str]] = {
-        name: template.format(p="?", tracking="tracking", **_TABLES)
-        for name, template in STATEMENTS.items()
+        name: template.format(p="?", **_TABLES) for name, template in STATEMENTS.items()
     }
 
     def _statement(self, name: str) -> str:
@@ -165,6 +181,7 @@ class SQLiteRuleView(SQLiteTrackingRecorder, SQLRuleView):
             "recorded_from TEXT NOT NULL, recorded_until TEXT, "
             "reported_from TEXT NOT NULL, reported_until TEXT, "
             "event_ids TEXT NOT NULL, sources TEXT NOT NULL, "
+            "position_from INTEGER NOT NULL DEFAULT 0, position_until INTEGER, "
             "PRIMARY KEY (change_id, rev))",
             "CREATE INDEX IF NOT EXISTS rule_revisions_by_office ON rule_revisions (office)",
             "CREATE INDEX IF NOT EXISTS rule_revisions_by_scope ON rule_revisions (office, scope)",
@@ -288,7 +305,12 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
                         cursor = SQLiteCursor(db.cursor())
                         SQLiteLedgerRecorder(self.datastore)._create_table(cursor)
                         SQLiteRuleView(self.datastore)._create_table(cursor)
-                    if state is not State.MARKED:
+                    if state in (State.UNMARKED, State.OLD):
+                        for statement in MIGRATE_TO_V2:
+                            db.execute(statement.format(integer="INTEGER", **_TABLES))
+                    if state is State.OLD:
+                        db.execute(UPDATE_VERSION.format(table=META_TABLE, p="?"), ("2",))
+                    elif state is not State.MARKED:
                         db.execute(CREATE_META.format(table=META_TABLE))
                         db.executemany(INSERT_META.format(table=META_TABLE, p="?"), MARKER_ROWS)
                     db.execute("COMMIT")

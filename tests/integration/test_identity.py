@@ -35,10 +35,14 @@ from ledger.storage.identity import (
     judge,
 )
 from tests.conftest import POSTGRES_URL
-from tests.support import limit, record, register
+from tests.support import amend, check, limit, record, register
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "ledger-2f2dd9f.sqlite"
-MARKER = [("application", APPLICATION), ("schema_version", "1")]
+MARKER = [("application", APPLICATION), ("schema_version", "2")]
+# A ledger of this version brought back to schema version 1's tables and marker.
+TO_V1 = "ALTER TABLE ledger_rule_revisions DROP COLUMN position_from, DROP COLUMN position_until"
+TO_V1_SQLITE = "ALTER TABLE rule_revisions DROP COLUMN position_from"
+VERSION_1 = "UPDATE ledger_meta SET value = '1' WHERE key = 'schema_version'"
 
 
 def opened_state(url: str) -> State:
@@ -146,7 +150,7 @@ class TestALedgerWrittenBeforeTheMarker:
     def test_a_postgres_ledger_without_the_marker_gets_it(self, postgres_url: str) -> None:
         with Ledger(Settings(database_url=postgres_url)) as ledger:
             register(ledger)
-        postgres_rows(postgres_url, "DROP TABLE ledger_meta")
+        postgres_rows(postgres_url, f"DROP TABLE ledger_meta; {TO_V1}")
         assert opened_state(postgres_url) is State.UNMARKED
         assert postgres_rows(postgres_url, "SELECT * FROM ledger_meta ORDER BY key") == MARKER
 
@@ -154,7 +158,7 @@ class TestALedgerWrittenBeforeTheMarker:
         self, postgres_url: str
     ) -> None:
         opened_state(postgres_url)
-        postgres_rows(postgres_url, "DROP TABLE ledger_meta; CREATE TABLE users (id int)")
+        postgres_rows(postgres_url, f"DROP TABLE ledger_meta; {TO_V1}; CREATE TABLE users (id int)")
         assert opened_state(postgres_url) is State.UNMARKED
 
 
@@ -196,9 +200,9 @@ class TestWhatIsRefused:
 
     def test_a_ledger_of_a_newer_schema_version(self, old_ledger: Path) -> None:
         opened_state(f"sqlite:///{old_ledger}")
-        sqlite_rows(old_ledger, "UPDATE ledger_meta SET value = '2' WHERE key = 'schema_version'")
+        sqlite_rows(old_ledger, "UPDATE ledger_meta SET value = '3' WHERE key = 'schema_version'")
         self.assert_refused(
-            old_ledger, "is a ledger of schema version 2; this code reads version 1"
+            old_ledger, "is a ledger of schema version 3; this code reads versions 1 to 2"
         )
 
     def test_a_marker_naming_another_application(self, foreign: Path) -> None:
@@ -254,6 +258,54 @@ class TestJudge:
         found = Found({f"t{n:02}": ("id integer",) for n in range(30)})
         with pytest.raises(NotALedger, match="t07 and 22 more, and no ledger marker"):
             judge(found, SQLITE_V1, "x", "y")
+
+
+class TestALedgerOfSchemaVersion1:
+    """Version 2 added the log positions of each revision to the read model: a ledger of
+    version 1 is migrated when a server opens it (the read model rebuilt), with the same
+    digest and answers, and then answers as of a position."""
+
+    @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+    def test_it_is_migrated_with_the_same_digest_and_answers(
+        self, backend: str, request: pytest.FixtureRequest
+    ) -> None:
+        url = str(request.getfixturevalue(f"{backend}_url"))
+        with Ledger(Settings(database_url=url)) as ledger:
+            register(ledger)
+            first = record(ledger, "tightened", limit(1), "2025-03-01")
+            amend(ledger, first.change_id, measure=limit(3))
+            before = (ledger.reader.digest(), check(ledger, "2025-03-20", quantity=2).verdict)
+        if backend == "sqlite":
+            path = url.removeprefix("sqlite:///")
+            sqlite_rows(path, f"{TO_V1_SQLITE}")
+            sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
+            sqlite_rows(path, VERSION_1)
+        else:
+            postgres_rows(url, f"{TO_V1}; {VERSION_1}")
+        assert opened_state(url) is State.OLD
+        with Ledger(Settings(database_url=url)) as ledger:
+            assert ledger.factory.state is State.MARKED
+            after = (ledger.reader.digest(), check(ledger, "2025-03-20", quantity=2).verdict)
+            assert after == before
+            # As recorded just before the amendment: the limit of one.
+            known = first.position
+            assert check(ledger, "2025-03-20", quantity=2, known_at_position=known).verdict == (
+                "LIMIT_EXCEEDED"
+            )
+        assert audit_store(Settings(database_url=url)).ok
+
+    def test_the_store_audit_reads_it_as_it_is(self, sqlite_url: str) -> None:
+        with Ledger(Settings(database_url=sqlite_url)) as ledger:
+            register(ledger)
+            record(ledger, "tightened", limit(1), "2025-03-01")
+        path = sqlite_url.removeprefix("sqlite:///")
+        sqlite_rows(path, TO_V1_SQLITE)
+        sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
+        sqlite_rows(path, VERSION_1)
+        assert audit_store(Settings(database_url=sqlite_url)).ok
+        assert sqlite_rows(path, "SELECT value FROM ledger_meta WHERE key = 'schema_version'") == [
+            ("1",)
+        ]
 
 
 class TestAFileGoneUnderTheLedger:

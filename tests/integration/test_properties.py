@@ -160,6 +160,8 @@ knowledge_times = st.one_of(
     st.tuples(st.just("reported"), st.dates(date(2024, 11, 1), date(2026, 1, 31))),
     # At an event's reported date, or the day before it.
     st.tuples(st.just("reported-edge"), st.integers(0, 60), st.booleans()),
+    # As recorded up to an event's log position, or the position before it.
+    st.tuples(st.just("position"), st.integers(0, 60), st.booleans()),
 )
 query_lists = st.lists(
     st.tuples(valid_times, knowledge_times, st.integers(0, 4)), min_size=3, max_size=10
@@ -272,8 +274,13 @@ class Knowing:
 
     basis: str
     at: datetime | date | None
+    # As recorded up to a log position: the position, and every event's.
+    position: int | None = None
+    positions: tuple[tuple[UUID, int], ...] = ()
 
     def knows(self, event: OfficeEvent) -> bool:
+        if self.position is not None:
+            return dict(self.positions)[event.event_id] <= self.position
         if self.at is None:
             return True
         if self.basis == "recorded":
@@ -443,7 +450,13 @@ def assert_rule_state(actual: RuleState, expected: Found, where: str) -> None:
 
 def assert_state(ledger: Ledger, forms: list[Form], at: date, knowing: Knowing) -> Any:
     result = ledger.reader.state(
-        StateRequest(office=OFFICE, at=at, known_at=knowing.at, basis=knowing.basis)
+        StateRequest(
+            office=OFFICE,
+            at=at,
+            known_at=knowing.at,
+            basis=knowing.basis,
+            known_at_position=knowing.position,
+        )
     )
     expected = expected_states(forms, at)
     actual = {_key(scope_state.scope): scope_state for scope_state in result.scopes}
@@ -461,7 +474,15 @@ def assert_state(ledger: Ledger, forms: list[Form], at: date, knowing: Knowing) 
 def assert_check(
     ledger: Ledger, forms: list[Form], at: date, knowing: Knowing, code: str, quantity: int
 ) -> Any:
-    result = check(ledger, at.isoformat(), code, quantity, known_at=knowing.at, basis=knowing.basis)
+    result = check(
+        ledger,
+        at.isoformat(),
+        code,
+        quantity,
+        known_at=knowing.at,
+        basis=knowing.basis,
+        known_at_position=knowing.position,
+    )
     before = resolve(forms, code, at, before=True)
     after = resolve(forms, code, at, before=False)
     outcomes = [
@@ -486,7 +507,7 @@ def assert_check(
 
 
 def resolve_queries(
-    events: list[OfficeEvent], queries: list[tuple[Any, Any, int]]
+    events: list[OfficeEvent], queries: list[tuple[Any, Any, int]], positions: list[int]
 ) -> list[tuple[date, Knowing, int]]:
     windows: list[tuple[date, date]] = []
     for event in events:
@@ -511,6 +532,11 @@ def resolve_queries(
             chosen = corrections if known[0] == "corrected" and corrections else events
             moment = chosen[index % len(chosen)].timestamp
             knowing = Knowing("recorded", moment - timedelta(microseconds=just_before))
+        elif known[0] == "position":
+            _, index, just_before = known
+            upto = positions[index % len(positions)] - just_before
+            ids = tuple(zip((e.event_id for e in events), positions, strict=True))
+            knowing = Knowing("recorded", None, upto, ids)
         elif known[0] == "reported" or not reported:
             day = known[1] if known[0] == "reported" else date(2025, 3, 1)
             knowing = Knowing("reported", day)
@@ -524,9 +550,13 @@ def resolve_queries(
 def answers(ledger: Ledger, queries: list[tuple[Any, Any, int]]) -> list[dict[str, Any]]:
     """Every query asked of the ledger and checked against the oracle; the answers dumped."""
     events = ledger.app.office_events(OFFICE)
+    positions = ledger.app.store.positions_of(events[0].originator_id)
     dumped = []
-    for at, knowing, quantity in resolve_queries(events, queries):
-        note(f"query: at={at} known_at={knowing.at!r} basis={knowing.basis} qty={quantity}")
+    for at, knowing, quantity in resolve_queries(events, queries, positions):
+        note(
+            f"query: at={at} known_at={knowing.at!r} basis={knowing.basis} "
+            f"position={knowing.position} qty={quantity}"
+        )
         forms = visible_forms(events, knowing)
         dumped.append(assert_state(ledger, forms, at, knowing).model_dump())
         for code in ITEM_CODES:

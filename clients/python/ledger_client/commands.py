@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_client.connection import Connection, new_request_id
-from ledger_client.models import Model, Receipt
+from ledger_client.models import Amended, Model, Receipt
 
 __all__ = ["Commands", "ImportResult"]
 
@@ -88,20 +88,24 @@ class Commands(Connection):
         clear: Sequence[str] = (),
         expected_version: int | None = None,
         request_id: str | None = None,
-    ) -> Receipt:
+    ) -> Amended:
         """Correct a change: its ``effective`` date, the dimensions ``measure`` states (the
-        others stay as they were), the dimensions named in ``clear`` (no longer stated)."""
-        return self.execute(
-            "amend",
-            request_id=request_id or new_request_id(),
-            office=office,
-            expected_version=expected_version,
-            change_id=str(change_id),
-            effective=effective,
-            measure=measure,
-            clear=list(clear),
-            reason=reason,
-            sources=list(sources),
+        others stay as they were), the dimensions named in ``clear`` (no longer stated). The
+        receipt comes with the change ``before`` and ``after`` the amendment."""
+        fields = {
+            "request_id": request_id or new_request_id(),
+            "office": office,
+            "expected_version": expected_version,
+            "change_id": str(change_id),
+            "effective": effective,
+            "measure": measure,
+            "clear": list(clear),
+            "reason": reason,
+            "sources": list(sources),
+        }
+        reply = self.send_for_reply("amend", fields)
+        return Amended.model_validate(
+            {**reply["receipt"], "before": reply.get("before"), "after": reply.get("after")}
         )
 
     def retract(

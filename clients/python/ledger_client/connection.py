@@ -210,10 +210,15 @@ class Connection:
     def send(self, command: str, data: Mapping[str, Any]) -> dict[str, Any]:
         """Send one command, named by its verb (``tighten``), with a command file's fields
         (a request id is generated unless given); the receipt's data."""
+        return dict(self.send_for_reply(command, data)["receipt"])
+
+    def send_for_reply(self, command: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """``send``, returning the whole reply's data: the receipt, and for an amendment the
+        change ``before`` and ``after`` it."""
         message = command_message(
             command, {**data, "request_id": data.get("request_id") or new_request_id()}
         )
-        return dict(self.call(_COMMANDS[command], getattr(message, command))["receipt"])
+        return self.call(_COMMANDS[command], getattr(message, command))
 
     def import_batch(
         self,

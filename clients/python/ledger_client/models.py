@@ -19,12 +19,15 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "Model",
     "Day",
     "Verdict",
     "Receipt",
+    "ChangeForm",
+    "Amended",
     "Crossing",
     "Source",
     "Scope",
@@ -51,7 +54,12 @@ def _day(value: Any) -> Any:
         return value
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    raise ValueError(f"{value!r} is not a date: expected YYYY-MM-DD, e.g. 2025-03-20")
+    # A custom error: its message as written, without pydantic's "Value error, " before it.
+    raise PydanticCustomError(
+        "date_format",
+        "{reason}",
+        {"reason": f"{value!r} is not a date: expected YYYY-MM-DD, e.g. 2025-03-20"},
+    )
 
 
 # A date: ``YYYY-MM-DD`` in ASCII digits (or a ``date``), nothing else.
@@ -119,6 +127,23 @@ class Measure(Model):
 class EffectiveDate(Model):
     on: Day
     precision: str = "day"
+
+
+class ChangeForm(Model):
+    """A change as it stood at one version of its office."""
+
+    kind: str
+    scope: Scope
+    measure: Measure
+    effective: EffectiveDate
+
+
+class Amended(Receipt):
+    """An amendment's receipt, with the change before and after it (None from a server
+    before these were sent)."""
+
+    before: ChangeForm | None = None
+    after: ChangeForm | None = None
 
 
 class Ruling(Model):

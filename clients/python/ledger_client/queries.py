@@ -1,7 +1,9 @@
 """Questions: offices, an office's history, rule states, checks, comparisons, the live log.
 
 Every question takes ``min_position``: it is answered only once the server has the event at
-that position (a receipt's, written through any server): read your own writes.
+that position (a receipt's, written through any server): read your own writes. Questions of
+the ledger's knowledge take ``known_at`` (a time, on ``basis``) or ``known_at_position`` (what
+was recorded up to and including the event at that log position), not both.
 """
 
 from __future__ import annotations
@@ -57,9 +59,12 @@ class CheckResult(Model):
 
 
 class OfficeRanking(Model):
-    rank: int
+    rank: int = 0  # 1 is the least restrictive; ties share a rank; 0: not ranked
     office: str
     items: tuple[ItemResult, ...] = ()
+    # "ranked", "uncertain" (an item is UNCERTAIN) or "unknown" (an item has NO_RULE); None
+    # from a server before standings.
+    standing: str | None = None
 
 
 class CompareResult(Model):
@@ -127,6 +132,7 @@ class Queries(Connection):
         valid_to: When = None,
         known_at: When = None,
         basis: str | None = None,
+        known_at_position: int | None = None,
         batch_size: int = 0,
         min_position: int = 0,
     ) -> Iterator[HistoryEvent]:
@@ -137,6 +143,7 @@ class Queries(Connection):
             "valid_to": _text(valid_to),
             "known_at": _text(known_at),
             "basis": basis,
+            "known_at_position": known_at_position,
             "batch_size": batch_size,
         }
         for reply in self.stream("GetHistory", request, timeout=self.timeout):
@@ -150,6 +157,7 @@ class Queries(Connection):
         *,
         known_at: When = None,
         basis: str | None = None,
+        known_at_position: int | None = None,
         min_position: int = 0,
     ) -> RuleStateResult:
         request = {
@@ -157,6 +165,7 @@ class Queries(Connection):
             "at": _text(at),
             "known_at": _text(known_at),
             "basis": basis,
+            "known_at_position": known_at_position,
             "min_position": min_position,
         }
         return RuleStateResult.model_validate(self.call("GetRuleState", request))
@@ -172,9 +181,11 @@ class Queries(Connection):
         traveller: str | None = None,
         known_at: When = None,
         basis: str | None = None,
+        known_at_position: int | None = None,
         min_position: int = 0,
     ) -> CheckResult:
         question = _question(at, direction, channel, items, traveller, known_at, basis)
+        question["known_at_position"] = known_at_position
         request = {**question, "office": office, "min_position": min_position}
         return CheckResult.model_validate(self.call("Check", request))
 
@@ -189,9 +200,11 @@ class Queries(Connection):
         traveller: str | None = None,
         known_at: When = None,
         basis: str | None = None,
+        known_at_position: int | None = None,
         min_position: int = 0,
     ) -> CompareResult:
         question = _question(at, direction, channel, items, traveller, known_at, basis)
+        question["known_at_position"] = known_at_position
         request = {**question, "offices": list(offices), "min_position": min_position}
         return CompareResult.model_validate(self.call("CompareOffices", request))
 

@@ -110,6 +110,13 @@ class CrossingMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CROSSING_MODE_BRIDGE: _ClassVar[CrossingMode]
     CROSSING_MODE_FERRY: _ClassVar[CrossingMode]
     CROSSING_MODE_AIR: _ClassVar[CrossingMode]
+
+class Standing(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    STANDING_UNSPECIFIED: _ClassVar[Standing]
+    STANDING_RANKED: _ClassVar[Standing]
+    STANDING_UNCERTAIN: _ClassVar[Standing]
+    STANDING_UNKNOWN: _ClassVar[Standing]
 DIRECTION_UNSPECIFIED: Direction
 DIRECTION_OUTBOUND: Direction
 DIRECTION_INBOUND: Direction
@@ -177,6 +184,10 @@ CROSSING_MODE_RAIL: CrossingMode
 CROSSING_MODE_BRIDGE: CrossingMode
 CROSSING_MODE_FERRY: CrossingMode
 CROSSING_MODE_AIR: CrossingMode
+STANDING_UNSPECIFIED: Standing
+STANDING_RANKED: Standing
+STANDING_UNCERTAIN: Standing
+STANDING_UNKNOWN: Standing
 
 class Scope(_message.Message):
     __slots__ = ('direction', 'channel', 'traveller', 'goods')
@@ -454,12 +465,30 @@ class AmendChangeRequest(_message.Message):
     def __init__(self, request_id: _Optional[str]=..., office: _Optional[str]=..., expected_version: _Optional[int]=..., change_id: _Optional[str]=..., effective: _Optional[_Union[EffectiveDate, _Mapping]]=..., measure: _Optional[_Union[Measure, _Mapping]]=..., reason: _Optional[str]=..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]]=..., clear: _Optional[_Iterable[_Union[Dimension, str]]]=...) -> None:
         ...
 
-class AmendChangeResponse(_message.Message):
-    __slots__ = ('receipt',)
-    RECEIPT_FIELD_NUMBER: _ClassVar[int]
-    receipt: Receipt
+class ChangeForm(_message.Message):
+    __slots__ = ('kind', 'scope', 'measure', 'effective')
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    MEASURE_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_FIELD_NUMBER: _ClassVar[int]
+    kind: ChangeKind
+    scope: Scope
+    measure: Measure
+    effective: EffectiveDate
 
-    def __init__(self, receipt: _Optional[_Union[Receipt, _Mapping]]=...) -> None:
+    def __init__(self, kind: _Optional[_Union[ChangeKind, str]]=..., scope: _Optional[_Union[Scope, _Mapping]]=..., measure: _Optional[_Union[Measure, _Mapping]]=..., effective: _Optional[_Union[EffectiveDate, _Mapping]]=...) -> None:
+        ...
+
+class AmendChangeResponse(_message.Message):
+    __slots__ = ('receipt', 'before', 'after')
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    receipt: Receipt
+    before: ChangeForm
+    after: ChangeForm
+
+    def __init__(self, receipt: _Optional[_Union[Receipt, _Mapping]]=..., before: _Optional[_Union[ChangeForm, _Mapping]]=..., after: _Optional[_Union[ChangeForm, _Mapping]]=...) -> None:
         ...
 
 class RetractChangeRequest(_message.Message):
@@ -525,7 +554,7 @@ class ImportCommandsResponse(_message.Message):
         ...
 
 class GetHistoryRequest(_message.Message):
-    __slots__ = ('office', 'valid_from', 'valid_to', 'known_at', 'basis', 'batch_size', 'min_position')
+    __slots__ = ('office', 'valid_from', 'valid_to', 'known_at', 'basis', 'batch_size', 'min_position', 'known_at_position')
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     VALID_FROM_FIELD_NUMBER: _ClassVar[int]
     VALID_TO_FIELD_NUMBER: _ClassVar[int]
@@ -533,6 +562,7 @@ class GetHistoryRequest(_message.Message):
     BASIS_FIELD_NUMBER: _ClassVar[int]
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
     MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_AT_POSITION_FIELD_NUMBER: _ClassVar[int]
     office: str
     valid_from: str
     valid_to: str
@@ -540,8 +570,9 @@ class GetHistoryRequest(_message.Message):
     basis: Basis
     batch_size: int
     min_position: int
+    known_at_position: int
 
-    def __init__(self, office: _Optional[str]=..., valid_from: _Optional[str]=..., valid_to: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., batch_size: _Optional[int]=..., min_position: _Optional[int]=...) -> None:
+    def __init__(self, office: _Optional[str]=..., valid_from: _Optional[str]=..., valid_to: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., batch_size: _Optional[int]=..., min_position: _Optional[int]=..., known_at_position: _Optional[int]=...) -> None:
         ...
 
 class HistoryEvent(_message.Message):
@@ -573,19 +604,21 @@ class GetHistoryResponse(_message.Message):
         ...
 
 class GetRuleStateRequest(_message.Message):
-    __slots__ = ('office', 'at', 'known_at', 'basis', 'min_position')
+    __slots__ = ('office', 'at', 'known_at', 'basis', 'min_position', 'known_at_position')
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
     KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
     BASIS_FIELD_NUMBER: _ClassVar[int]
     MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_AT_POSITION_FIELD_NUMBER: _ClassVar[int]
     office: str
     at: str
     known_at: str
     basis: Basis
     min_position: int
+    known_at_position: int
 
-    def __init__(self, office: _Optional[str]=..., at: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., min_position: _Optional[int]=...) -> None:
+    def __init__(self, office: _Optional[str]=..., at: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., min_position: _Optional[int]=..., known_at_position: _Optional[int]=...) -> None:
         ...
 
 class Ruling(_message.Message):
@@ -663,7 +696,7 @@ class CheckItem(_message.Message):
         ...
 
 class CheckRequest(_message.Message):
-    __slots__ = ('office', 'at', 'known_at', 'basis', 'direction', 'channel', 'traveller', 'items', 'min_position')
+    __slots__ = ('office', 'at', 'known_at', 'basis', 'direction', 'channel', 'traveller', 'items', 'min_position', 'known_at_position')
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
     KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
@@ -673,6 +706,7 @@ class CheckRequest(_message.Message):
     TRAVELLER_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_AT_POSITION_FIELD_NUMBER: _ClassVar[int]
     office: str
     at: str
     known_at: str
@@ -682,8 +716,9 @@ class CheckRequest(_message.Message):
     traveller: Traveller
     items: _containers.RepeatedCompositeFieldContainer[CheckItem]
     min_position: int
+    known_at_position: int
 
-    def __init__(self, office: _Optional[str]=..., at: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., direction: _Optional[_Union[Direction, str]]=..., channel: _Optional[_Union[Channel, str]]=..., traveller: _Optional[_Union[Traveller, str]]=..., items: _Optional[_Iterable[_Union[CheckItem, _Mapping]]]=..., min_position: _Optional[int]=...) -> None:
+    def __init__(self, office: _Optional[str]=..., at: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., direction: _Optional[_Union[Direction, str]]=..., channel: _Optional[_Union[Channel, str]]=..., traveller: _Optional[_Union[Traveller, str]]=..., items: _Optional[_Iterable[_Union[CheckItem, _Mapping]]]=..., min_position: _Optional[int]=..., known_at_position: _Optional[int]=...) -> None:
         ...
 
 class Outcome(_message.Message):
@@ -737,7 +772,7 @@ class CheckResponse(_message.Message):
         ...
 
 class CompareOfficesRequest(_message.Message):
-    __slots__ = ('offices', 'at', 'known_at', 'basis', 'direction', 'channel', 'traveller', 'items', 'min_position')
+    __slots__ = ('offices', 'at', 'known_at', 'basis', 'direction', 'channel', 'traveller', 'items', 'min_position', 'known_at_position')
     OFFICES_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
     KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
@@ -747,6 +782,7 @@ class CompareOfficesRequest(_message.Message):
     TRAVELLER_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_AT_POSITION_FIELD_NUMBER: _ClassVar[int]
     offices: _containers.RepeatedScalarFieldContainer[str]
     at: str
     known_at: str
@@ -756,20 +792,23 @@ class CompareOfficesRequest(_message.Message):
     traveller: Traveller
     items: _containers.RepeatedCompositeFieldContainer[CheckItem]
     min_position: int
+    known_at_position: int
 
-    def __init__(self, offices: _Optional[_Iterable[str]]=..., at: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., direction: _Optional[_Union[Direction, str]]=..., channel: _Optional[_Union[Channel, str]]=..., traveller: _Optional[_Union[Traveller, str]]=..., items: _Optional[_Iterable[_Union[CheckItem, _Mapping]]]=..., min_position: _Optional[int]=...) -> None:
+    def __init__(self, offices: _Optional[_Iterable[str]]=..., at: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., direction: _Optional[_Union[Direction, str]]=..., channel: _Optional[_Union[Channel, str]]=..., traveller: _Optional[_Union[Traveller, str]]=..., items: _Optional[_Iterable[_Union[CheckItem, _Mapping]]]=..., min_position: _Optional[int]=..., known_at_position: _Optional[int]=...) -> None:
         ...
 
 class OfficeRanking(_message.Message):
-    __slots__ = ('rank', 'office', 'items')
+    __slots__ = ('rank', 'office', 'items', 'standing')
     RANK_FIELD_NUMBER: _ClassVar[int]
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    STANDING_FIELD_NUMBER: _ClassVar[int]
     rank: int
     office: str
     items: _containers.RepeatedCompositeFieldContainer[ItemResult]
+    standing: Standing
 
-    def __init__(self, rank: _Optional[int]=..., office: _Optional[str]=..., items: _Optional[_Iterable[_Union[ItemResult, _Mapping]]]=...) -> None:
+    def __init__(self, rank: _Optional[int]=..., office: _Optional[str]=..., items: _Optional[_Iterable[_Union[ItemResult, _Mapping]]]=..., standing: _Optional[_Union[Standing, str]]=...) -> None:
         ...
 
 class CompareOfficesResponse(_message.Message):
