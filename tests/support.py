@@ -90,15 +90,20 @@ def amend(
 
 
 def retract(
-    ledger: Ledger, change_id: Any, *, office: str = DANDONG, published: str = "2025-04-01"
+    ledger: Ledger,
+    change_id: Any,
+    *,
+    office: str = DANDONG,
+    published: str | None = "2025-04-01",
 ) -> Any:
+    """A retraction citing a source published on ``published``; None: a clerical one."""
     return ledger.app.execute(
         RetractChange(
             request_id=request_id(),
             office=office,
             change_id=change_id,
-            reason="the report was wrong",
-            sources=(source(published),),
+            reason="the report was wrong" if published else "recorded against the wrong office",
+            sources=(source(published),) if published else (),
         )
     )
 

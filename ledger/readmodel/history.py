@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.domain.dates import Day
-from ledger.domain.events import OfficeEvent
+from ledger.domain.events import OfficeEvent, OfficeRegistered
 from ledger.domain.values import OfficeCode, Value
 from ledger.readmodel.answers import AsKnown
 from ledger.readmodel.model import Basis, Knowledge
@@ -122,9 +122,13 @@ def _entry(event: OfficeEvent, change_id: UUID | None) -> HistoryEntry:
 
 
 def _known(entry: HistoryEntry, knowledge: Knowledge) -> bool:
-    """A registration cites no sources: on the REPORTED basis the office is simply there."""
+    """On the REPORTED basis a registration (which cites no sources) is simply there, and a
+    clerical retraction (none either) is known from the day it was recorded."""
     if knowledge.at is None:  # now, or up to a position (the events were cut there)
         return True
     if knowledge.basis is Basis.RECORDED:
         return entry.recorded_at <= knowledge.at
-    return entry.reported_on is None or entry.reported_on <= knowledge.at.date()
+    if entry.reported_on is None:
+        registered = entry.type == OfficeRegistered.__name__
+        return registered or entry.recorded_at.date() <= knowledge.at.date()
+    return entry.reported_on <= knowledge.at.date()

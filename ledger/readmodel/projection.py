@@ -172,7 +172,8 @@ class RuleProjection(Projection[RuleView]):
     @_handle.register
     def _(self, event: ChangeRetracted, tracking: Tracking) -> None:
         office = self._office_after(event)
-        reported = reported_on(event.sources)
+        # A clerical retraction cites no source: the world learns of it when it is recorded.
+        reported = reported_on(event.sources) if event.sources else event.recorded_at.date()
         revisions = self._revisions_of_change(event.change_id)
         position = tracking.notification_id
         closed = [self._close(r, event.recorded_at, reported, position) for r in revisions]

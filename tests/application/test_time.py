@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from ledger.bootstrap import Ledger
 from ledger.readmodel.answers import Verdict
+from ledger.readmodel.history import HistoryRequest
 from tests.support import PROHIBITED, amend, check, limit, record, register, retract, state
 
 
@@ -162,6 +163,29 @@ class TestKnowledgeTime:
             check(any_ledger, "2025-03-20", known_at=date(2025, 4, 1), basis="reported").verdict
             is Verdict.ALLOWED
         )
+
+    def test_a_clerical_retraction_is_known_from_when_it_was_recorded(
+        self, any_ledger: Ledger
+    ) -> None:
+        # No source: on the reported basis it is known from the day the ledger recorded it.
+        ban = dandong_with_ban(any_ledger, on="2025-03-07")
+        withdrawal = retract(any_ledger, ban.change_id, published=None)
+        assert any_ledger.follower.stuck is None
+        assert check(any_ledger, "2025-03-20").verdict is Verdict.ALLOWED
+        before = withdrawal.recorded_at - timedelta(microseconds=1)
+        assert check(any_ledger, "2025-03-20", known_at=before).verdict is Verdict.PROHIBITED
+        recorded_on = withdrawal.recorded_at.date()
+        reported = {
+            day: check(any_ledger, "2025-03-20", known_at=day, basis="reported").verdict
+            for day in (recorded_on - timedelta(days=1), recorded_on)
+        }
+        assert list(reported.values()) == [Verdict.PROHIBITED, Verdict.ALLOWED]
+        history = any_ledger.reader.history(
+            HistoryRequest(
+                office="CN-DANDONG", known_at=recorded_on - timedelta(days=1), basis="reported"
+            )
+        )
+        assert "ChangeRetracted" not in [entry.type for entry in history]
 
     def test_a_correction_reported_before_the_change_it_corrects(self, any_ledger: Ledger) -> None:
         # An analyst back-fills: the correction cites an older source than the change. On the

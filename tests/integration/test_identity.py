@@ -294,6 +294,19 @@ class TestALedgerOfSchemaVersion1:
             )
         assert audit_store(Settings(database_url=url)).ok
 
+    def test_the_stored_fixture_of_version_1_is_migrated_and_the_original_left_alone(
+        self, tmp_path: Path
+    ) -> None:
+        fixture = FIXTURE.with_name("ledger-d103cf5.sqlite")
+        original = folder_state(fixture)
+        copy = tmp_path / fixture.name
+        shutil.copy(fixture, copy)
+        assert opened_state(f"sqlite:///{copy}") is State.OLD
+        assert sqlite_rows(copy, "SELECT * FROM ledger_meta ORDER BY key") == MARKER
+        positions = sqlite_rows(copy, "SELECT count(*) FROM rule_revisions WHERE position_from > 0")
+        assert positions[0][0] > 0
+        assert folder_state(fixture) == original
+
     def test_the_store_audit_reads_it_as_it_is(self, sqlite_url: str) -> None:
         with Ledger(Settings(database_url=sqlite_url)) as ledger:
             register(ledger)

@@ -1,11 +1,18 @@
-"""A ledger file written by earlier code keeps its meaning.
+"""Ledger files written by earlier code keep their meaning.
 
-``tests/fixtures/ledger-2f2dd9f.sqlite`` was written by the code at commit 2f2dd9f (the example
-ledger, then back-dated amendments, a retraction, a value limit cited by two sources and an
-office with a non-ASCII name), and ``ledger-2f2dd9f.answers.json.gz`` holds what that code
-answered about it: the digest, the store audit, every office's history, and rule states,
-checks and comparisons at dates around every window edge, as known now and as reported at
-several dates. Today's code must read the same file to exactly the same answers.
+Each fixture in ``tests/fixtures`` is a ledger file written by the code at the commit it is
+named after, and ``NAME.answers.json.gz`` what that code answered about it: the digest, the
+store audit, every office's history, and rule states, checks and comparisons at dates around
+every window edge, as known now and at several knowledge times. Today's code must read each
+file to exactly the same answers.
+
+- ``ledger-2f2dd9f``: before the package layout and the marker (schema version 1, unmarked):
+  the example ledger, back-dated amendments that replaced whole measures (``ChangeAmended``
+  version 1), a retraction, a value limit cited by two sources, a non-ASCII office name.
+- ``ledger-d103cf5``: schema version 1, marked, before the read model kept log positions:
+  amendments restating one dimension and clearing one (``ChangeAmended`` version 2), a
+  back-dated one, a source found by a reference rather than a URL, a retraction of an event
+  recorded against the wrong office (``tests/fixtures/write_ledger.py`` wrote it).
 """
 
 from __future__ import annotations
@@ -25,10 +32,19 @@ from ledger.readmodel.history import HistoryRequest
 from ledger.settings import Settings
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-STORED = FIXTURES / "ledger-2f2dd9f.sqlite"
-ANSWERS: dict[str, Any] = json.loads(
-    gzip.decompress((FIXTURES / "ledger-2f2dd9f.answers.json.gz").read_bytes())
-)
+
+
+@pytest.fixture(scope="module", params=["ledger-2f2dd9f", "ledger-d103cf5"])
+def name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def answers(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        gzip.decompress((FIXTURES / f"{name}.answers.json.gz").read_bytes())
+    )
+    return data
 
 
 def _answer(ask: Any) -> dict[str, Any]:
@@ -40,9 +56,9 @@ def _answer(ask: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    copy = tmp_path_factory.mktemp("stored") / STORED.name
-    shutil.copy(STORED, copy)
+def url(name: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    copy = tmp_path_factory.mktemp("stored") / f"{name}.sqlite"
+    shutil.copy(FIXTURES / f"{name}.sqlite", copy)
     return f"sqlite:///{copy}"
 
 
@@ -53,11 +69,13 @@ def stored(url: str) -> Any:
 
 
 class TestALedgerWrittenByEarlierCode:
-    def test_it_has_the_same_digest(self, stored: Ledger) -> None:
+    def test_it_has_the_same_digest(self, stored: Ledger, answers: dict[str, Any]) -> None:
         digest = stored.reader.digest()
-        assert f"{digest.position}:{digest.root}" == ANSWERS["digest"]
+        assert f"{digest.position}:{digest.root}" == answers["digest"]
 
-    def test_its_store_audit_holds_with_the_same_digest(self, stored: Ledger, url: str) -> None:
+    def test_its_store_audit_holds_with_the_same_digest(
+        self, stored: Ledger, answers: dict[str, Any], url: str
+    ) -> None:
         report = audit_store(Settings(database_url=url))
         assert report.ok, report.findings
         found = {
@@ -65,16 +83,18 @@ class TestALedgerWrittenByEarlierCode:
             "offices": report.offices,
             "digest": f"{report.digest.position}:{report.digest.root}",
         }
-        assert found == ANSWERS["audit"]
+        assert found == answers["audit"]
 
-    def test_every_office_has_the_same_history(self, stored: Ledger) -> None:
-        for office, expected in ANSWERS["history"].items():
+    def test_every_office_has_the_same_history(
+        self, stored: Ledger, answers: dict[str, Any]
+    ) -> None:
+        for office, expected in answers["history"].items():
             entries = stored.reader.history(HistoryRequest(office=office))
             assert [e.model_dump(mode="json") for e in entries] == expected
 
-    def test_every_rule_state_is_the_same(self, stored: Ledger) -> None:
-        assert len(ANSWERS["states"]) > 100
-        for asked in ANSWERS["states"]:
+    def test_every_rule_state_is_the_same(self, stored: Ledger, answers: dict[str, Any]) -> None:
+        assert len(answers["states"]) > 100
+        for asked in answers["states"]:
             request = StateRequest(
                 office=asked["office"],
                 at=asked["at"],
@@ -83,16 +103,18 @@ class TestALedgerWrittenByEarlierCode:
             )
             assert _answer(lambda request=request: stored.reader.state(request)) == asked["result"]
 
-    def test_every_check_is_the_same(self, stored: Ledger) -> None:
-        assert len(ANSWERS["checks"]) > 500
-        for asked in ANSWERS["checks"]:
+    def test_every_check_is_the_same(self, stored: Ledger, answers: dict[str, Any]) -> None:
+        assert len(answers["checks"]) > 500
+        for asked in answers["checks"]:
             request = CheckRequest(office=asked["office"], **asked["request"])
             assert _answer(lambda request=request: stored.reader.check(request)) == asked["result"]
 
-    def test_every_comparison_has_the_same_answers_in_the_same_order(self, stored: Ledger) -> None:
+    def test_every_comparison_has_the_same_answers_in_the_same_order(
+        self, stored: Ledger, answers: dict[str, Any]
+    ) -> None:
         """Each office's answers are the same. Since issue 13 an office whose answer is unknown
         or uncertain is listed after the ranked ones, unranked: the ranked keep their order."""
-        for asked in ANSWERS["compares"]:
+        for asked in answers["compares"]:
             request = CompareRequest(**asked["request"])
             found = _answer(lambda request=request: stored.reader.compare(request))
             expected = asked["result"]
