@@ -15,7 +15,8 @@ STUBS := clients/python/ledger_api
 PROTOL := $(TOOLS)/protol/bin/protol
 NODE_INSTALLED := $(TOOLS)/node_modules/.installed
 EXAMPLE := examples/dandong-2025.jsonl
-LISTEN ?= 127.0.0.1:50051
+# Where `make run` serves: LISTEN=HOST:PORT, else LEDGER_LISTEN, else the default.
+LISTEN ?= $(or $(LEDGER_LISTEN),127.0.0.1:50051)
 
 .PHONY: install generate node test test-long lint run story bench bench-quick clean
 
@@ -95,11 +96,12 @@ bench-quick: $(INSTALLED)
 # the first start only, when the ledger is empty. Ctrl-C stops it.
 run: $(INSTALLED)
 	@echo "Starting the ledger on $(LISTEN). In another terminal, try:"
+	$(if $(filter-out 127.0.0.1:50051,$(LISTEN)),@echo "  export LEDGER_SERVER=$(LISTEN)")
 	@echo "  $(BIN)/ledger offices"
 	@echo "  $(BIN)/ledger check --office CN-DANDONG --at 2025-03-20 --direction outbound --channel personal-baggage --traveller worker --item 8516.60:1"
 	@echo "  $(BIN)/ledger compare --office CN-DANDONG --office CN-HUNCHUN --office CN-CHANGBAI --at 2025-04-28 --direction outbound --channel cargo-road --traveller trader --item electronics"
 	@echo "  make story   (the whole seed story)"
-	LEDGER_LISTEN=$(LISTEN) $(BIN)/ledger serve --example $(EXAMPLE)
+	$(BIN)/ledger serve --listen $(LISTEN) --example $(EXAMPLE)
 
 # The seed story's questions, asked of a running server (`make run` in another terminal).
 story:

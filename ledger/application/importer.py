@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from ledger.application.app import BatchRefused
 from ledger.application.commands import BY_VERB, Command, Receipt
-from ledger.domain.errors import LedgerError
+from ledger.domain.errors import LedgerError, plain
 from ledger_api.commands import read_lines, read_object
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def _command(verb: str, data: Mapping[str, Any]) -> Command:
 
 def _describe(error: Any) -> str:
     location = ".".join(str(part) for part in error["loc"]) or "line"
-    return f"{location}: {error['msg']}"
+    return f"{location}: {plain(error)}"
 
 
 class ImportRefused(LedgerError):

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ledger.cli import render
-from ledger.cli.options import JsonOption, Refused
+from ledger.cli import parse, render
+from ledger.cli.failures import Refused, Usage
+from ledger.cli.options import JsonOption
 from ledger.tokens import Role, new_token, token_line
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from ledger.domain.errors import LedgerError
 
 __all__ = ["COMMANDS", "token_app"]
 
@@ -28,22 +34,72 @@ def serve(
             help="Import this JSONL file when starting on an empty ledger.",
         ),
     ] = None,
+    listen: Annotated[
+        str | None,
+        typer.Option(
+            help="HOST:PORT to bind, e.g. 127.0.0.1:50051 (port 0: any free one); overrides "
+            "LEDGER_LISTEN.",
+            show_default=False,
+        ),
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="The database: sqlite:///PATH, postgresql://USER:PASSWORD@HOST:PORT/DATABASE "
+            "or memory://; overrides LEDGER_DATABASE_URL.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Run the gRPC server (LEDGER_LISTEN, LEDGER_DATABASE_URL) until SIGTERM or SIGINT."""
+    """Run the gRPC server (--listen or LEDGER_LISTEN, --database or LEDGER_DATABASE_URL) until
+    SIGTERM or SIGINT."""
     from pydantic import ValidationError
 
     from ledger.domain.errors import LedgerError
     from ledger.server.serve import serve as run_server
-    from ledger.settings import Settings
+    from ledger.settings import ConfigError, Settings
 
+    # The flags given override the variables: they are the settings' own arguments.
+    flags: dict[str, Any] = {
+        "listen": None if listen is None else parse.listen(listen),
+        "database_url": database,
+    }
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
-        settings = Settings()
+        settings = Settings(**{name: value for name, value in flags.items() if value is not None})
         if example is not None:
             settings = settings.model_copy(update={"example": str(example)})
         run_server(settings)
-    except (ValidationError, LedgerError, RuntimeError, OSError) as error:
-        raise Refused(str(error)) from None
+    except ValidationError as error:
+        raise Usage(_settings_refused(error)) from None
+    except ConfigError as error:
+        raise Usage(str(error)) from None
+    except LedgerError as error:
+        raise _store_refused(error) from None
+    except (RuntimeError, OSError) as error:  # the address taken, a file unreadable
+        raise Usage(str(error)) from None
+
+
+def _settings_refused(error: ValidationError) -> str:
+    """Settings refused, in plain words, each named by its flag and its variable."""
+    from ledger.domain.errors import plain
+
+    flags = {"listen": "--listen", "database_url": "--database"}
+    lines = []
+    for detail in error.errors():
+        name = str(detail["loc"][0]) if detail["loc"] else ""
+        variable = f"LEDGER_{name.upper()}"
+        where = f"{flags[name]} ({variable})" if name in flags else variable
+        lines.append(f"{where}: {plain(detail)}")
+    return "\n".join(lines)
+
+
+def _store_refused(error: LedgerError) -> Refused:
+    """The database named cannot be used: out of reach now (exit status 4), or not a ledger
+    this version can open (2, as a bad option is)."""
+    from ledger.domain.errors import Unavailable
+
+    return Refused(str(error), "UNAVAILABLE" if isinstance(error, Unavailable) else "USAGE")
 
 
 def rebuild() -> None:
@@ -56,7 +112,7 @@ def rebuild() -> None:
         with Ledger(Settings()) as ledger:
             replayed = ledger.rebuild()
     except LedgerError as error:  # not a ledger, or out of reach: say so plainly
-        raise Refused(str(error)) from None
+        raise _store_refused(error) from None
     render.console.print(f"read model rebuilt from {replayed} events")
 
 
@@ -72,7 +128,10 @@ def token_new(
     """A fresh random token, and the line for the server's LEDGER_TOKENS_FILE (its hash only)."""
     name = name.strip()
     if ";" in name or "\n" in name:
-        raise Refused("--name: one line, without ; (it separates the entries of LEDGER_TOKENS)")
+        raise Usage(
+            "--name: one line, without ; (it separates the entries of LEDGER_TOKENS), "
+            'e.g. "analyst desk"'
+        )
     token = new_token()
     line = token_line(role, token, name)
     if as_json:

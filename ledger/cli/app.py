@@ -9,12 +9,16 @@ refuses with the commands it has).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Annotated
 
 import typer
 
 from ledger.cli import admin, ask, record, trail
 
-__all__ = ["app", "COMMANDS"]
+__all__ = ["app", "COMMANDS", "DISTRIBUTION"]
+
+# The distribution that installs the ``ledger`` command, whose version --version prints.
+DISTRIBUTION = "customs-policy-ledger"
 
 COMMANDS: dict[str, Callable[..., None]] = {
     name: command
@@ -34,7 +38,7 @@ def app(argv: Sequence[str]) -> typer.Typer:
         suggest_commands=False,  # click suggests a close name itself: once is enough
     )
     # A callback makes the application a group even with one command registered.
-    ledger.callback()(_no_options)
+    ledger.callback()(_options)
     asked = next((word for word in argv if not word.startswith("-")), None)
     named = asked in COMMANDS or asked in _GROUPS
     for name, command in COMMANDS.items():
@@ -46,5 +50,24 @@ def app(argv: Sequence[str]) -> typer.Typer:
     return ledger
 
 
-def _no_options() -> None:
-    """The application's own options are only --help and shell completion."""
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version(DISTRIBUTION)
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            installed = "unknown (not installed)"
+        print(f"ledger {installed}")
+        raise typer.Exit()
+
+
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The application's own options: --version, --help and shell completion."""

@@ -1,18 +1,26 @@
 """Questions: offices, check, compare, state, history, watch.
 
 Each asks the server through a plain-data connection and draws the reply; ``--json`` prints the
-client library's model of the same reply (loaded only then).
+client library's model of the same reply (loaded only then), events without the event-sourcing
+library's bookkeeping.
+
+A question asked ``--known-at`` a time before the ledger had recorded anything of an office
+(on the recorded basis) answers as if nothing were known, which is right but surprising: the
+command says so on standard error, and that ``--basis reported`` asks by the sources' dates
+(not with ``--json``: a script reads the answer, and standard error holds only its errors).
 """
 
 from __future__ import annotations
 
 import json
 from contextlib import suppress
-from typing import Annotated
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
 
 import typer
 
-from ledger.cli import parse, render
+from ledger.cli import changes, parse, render, tables
+from ledger.cli.failures import FAILED_CHECK, Usage
 from ledger.cli.options import (
     AtOption,
     BasisOption,
@@ -22,6 +30,7 @@ from ledger.cli.options import (
     ItemOption,
     JsonOption,
     KnownAtOption,
+    KnownAtPositionOption,
     OfficeOption,
     ServerOption,
     TravellerOption,
@@ -29,8 +38,16 @@ from ledger.cli.options import (
     connects,
 )
 from ledger_api.convert import to_data
+from ledger_client.connection import Connection
+from ledger_client.errors import LedgerClientError
 
 __all__ = ["COMMANDS"]
+
+# Verdicts that refuse an item, for --fail-on-refusal (plain data's form of the enum).
+_REFUSALS = frozenset({"prohibited", "limit-exceeded"})
+# What the event-sourcing library stores in every event for itself: the history's and the
+# watch's own fields (office, office_version, recorded_at) say it.
+_BOOKKEEPING = frozenset({"originator_topic", "originator_id", "originator_version", "timestamp"})
 
 
 @connects
@@ -42,8 +59,10 @@ def offices(server: ServerOption = "127.0.0.1:50051", as_json: JsonOption = Fals
         from ledger_client.queries import Office
 
         render.print_json([Office.model_validate(row).model_dump(mode="json") for row in rows])
+    elif not rows:
+        render.console.print(render.shown(tables.NO_OFFICES), highlight=False)
     else:
-        render.console.print(render.offices_table(rows))
+        render.console.print(tables.offices_table(rows))
 
 
 @connects
@@ -56,22 +75,36 @@ def check(
     traveller: TravellerOption = "any",
     known_at: KnownAtOption = None,
     basis: BasisOption = "recorded",
+    known_at_position: KnownAtPositionOption = None,
+    fail_on_refusal: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-refusal",
+            help="Exit with status 1 when an item is PROHIBITED or LIMIT_EXCEEDED (as "
+            "`opa eval --fail`); the output is the same.",
+        ),
+    ] = False,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
     """Was this allowed at that office on that date, as known then?"""
     question = parse.question(at, direction, channel, traveller, item, known_at, basis)
+    question |= _as_of(known_at, known_at_position)
     with connect(server) as connection:
         result = connection.call("Check", {**question, "office": office})
+        began = _records_began(connection, [office], None if as_json else known_at, basis)
     if as_json:
         from ledger_client.queries import CheckResult
 
         render.print_json(CheckResult.model_validate(result))
     else:
-        title = f"{result['office']} on {parse.day(at)}" + (
-            f", as known at {known_at} ({basis})" if known_at else ""
+        title = f"{result['office']} on {parse.day(at)}" + _as_known(
+            known_at, basis, known_at_position
         )
-        render.console.print(render.check_table(title, result))
+        render.console.print(tables.check_table(title, result))
+    _hint(began, known_at)
+    if fail_on_refusal and any(i["verdict"] in _REFUSALS for i in result.get("items", ())):
+        raise typer.Exit(FAILED_CHECK)
 
 
 @connects
@@ -84,20 +117,30 @@ def compare(
     traveller: TravellerOption = "any",
     known_at: KnownAtOption = None,
     basis: BasisOption = "recorded",
+    known_at_position: KnownAtPositionOption = None,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
-    """The same check across offices, least restrictive first."""
+    """The same check across offices, least restrictive first; offices whose answer is unknown
+    or uncertain after them, unranked."""
     question = parse.question(at, direction, channel, traveller, item, known_at, basis)
+    question |= _as_of(known_at, known_at_position)
     with connect(server) as connection:
         result = connection.call("CompareOffices", {**question, "offices": office})
+        began = _records_began(connection, office, None if as_json else known_at, basis)
     if as_json:
         from ledger_client.queries import CompareResult
 
         render.print_json(CompareResult.model_validate(result))
     else:
-        title = f"{direction} {channel} {traveller} on {parse.day(at)}, least restrictive first"
-        render.console.print(render.compare_table(title, result))
+        title = (
+            f"{direction} {channel} {traveller} on {parse.day(at)}"
+            + _as_known(known_at, basis, known_at_position)
+            + ": least restrictive first; offices whose answer is unknown or uncertain are "
+            "listed after, unranked"
+        )
+        render.console.print(tables.compare_table(title, result))
+    _hint(began, known_at)
 
 
 @connects
@@ -106,19 +149,28 @@ def state(
     at: AtOption,
     known_at: KnownAtOption = None,
     basis: BasisOption = "recorded",
+    known_at_position: KnownAtPositionOption = None,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
     """Every scope's rule at an office on a date, as known then."""
-    request = {"office": office, "at": parse.day(at), "known_at": known_at, "basis": basis}
+    request: dict[str, object] = {
+        "office": office,
+        "at": parse.day(at),
+        "known_at": known_at,
+        "basis": basis,
+        **_as_of(known_at, known_at_position),
+    }
     with connect(server) as connection:
         result = connection.call("GetRuleState", request)
+        began = _records_began(connection, [office], None if as_json else known_at, basis)
     if as_json:
         from ledger_client.queries import RuleStateResult
 
         render.print_json(RuleStateResult.model_validate(result))
     else:
-        render.console.print(render.state_table(result))
+        render.console.print(tables.state_table(result))
+    _hint(began, known_at)
 
 
 @connects
@@ -128,29 +180,31 @@ def history(
     valid_to: DateOption = None,
     known_at: KnownAtOption = None,
     basis: BasisOption = "recorded",
+    known_at_position: KnownAtPositionOption = None,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
-    """Everything recorded for an office, with its sources, filtered on both time axes."""
+    """Everything recorded for an office, filtered on both time axes: each change by its short
+    id (what amend and retract take), what it says, from when, on whose word, and what became
+    of it."""
     request = {
         "office": office,
         "valid_from": parse.day(valid_from),
         "valid_to": parse.day(valid_to),
         "known_at": known_at,
         "basis": basis,
+        **_as_of(known_at, known_at_position),
     }
     with connect(server) as connection:
-        events = [
-            to_data(event)
-            for reply in connection.stream("GetHistory", request, timeout=connection.timeout)
-            for event in reply.events
-        ]
+        events = changes.history(connection, request)
+        began = _records_began(connection, [office], None if as_json else known_at, basis)
     if as_json:
         from ledger_client.queries import HistoryEvent
 
         render.print_json([_with_event(HistoryEvent, event) for event in events])
     else:
-        render.console.print(render.history_table(office, events))
+        render.console.print(tables.history_table(office, events))
+    _hint(began, known_at)
 
 
 @connects
@@ -158,32 +212,127 @@ def watch(
     after: Annotated[
         int, typer.Option(help="Start after this global position (0: the beginning).")
     ] = 0,
-    count: Annotated[int | None, typer.Option(help="Stop after this many events.")] = None,
+    count: Annotated[
+        int | None, typer.Option(help="Stop after this many events (of those shown).")
+    ] = None,
+    office: Annotated[
+        list[str] | None, typer.Option("--office", help="Only this office's events (repeat).")
+    ] = None,
+    type_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--type",
+            help="Only events of this type (repeat): registered, observed, tightened, "
+            "loosened, amended, retracted, or the type's name (PolicyTightened).",
+        ),
+    ] = None,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
     """Follow the log: past events, then new ones as they are recorded (Ctrl-C stops)."""
     if as_json:
         from ledger_client.queries import WatchEvent
+    offices = {code.upper() for code in office or ()}
+    types = {changes.event_type(text) for text in type_ or ()}
     seen = 0
     with connect(server) as connection, suppress(KeyboardInterrupt):
         for reply in connection.stream("Watch", {"after_position": after}):
             for event in reply.events:
+                if (offices and event.office.upper() not in offices) or (
+                    types and event.type not in types
+                ):
+                    continue
                 data = to_data(event)
                 if as_json:
                     print(json.dumps(_with_event(WatchEvent, data)), flush=True)
                 else:
-                    render.console.print(render.watch_line(data))
+                    render.console.print(tables.watch_line(data))
                 seen += 1
                 if count is not None and seen >= count:
                     return
 
 
+def _as_of(known_at: str | None, position: int | None) -> dict[str, int]:
+    """The request's log position, if asked; with --known-at too, a usage error."""
+    if position is None:
+        return {}
+    if known_at is not None:
+        raise Usage(
+            "--known-at and --known-at-position both say what was known: give one, a time "
+            "(--known-at 2025-03-20) or a log position (--known-at-position 4811)"
+        )
+    return {"known_at_position": position}
+
+
+def _as_known(known_at: str | None, basis: str, position: int | None) -> str:
+    """How a title says what was known: at a time on a basis, or up to a position."""
+    if position is not None:
+        return f", as recorded up to position {position}"
+    return f", as known at {known_at} ({basis})" if known_at else ""
+
+
 def _with_event(model: type, data: dict[str, object]) -> dict[str, object]:
-    """An event's JSON as the client library has it, with its content decoded."""
+    """An event's JSON as the client library has it, with its content decoded, less the
+    event-sourcing library's bookkeeping (its own ids, versions and timestamp: the event's
+    office, version and recorded time are beside it)."""
     event = model.model_validate(data)  # type: ignore[attr-defined]
     dumped: dict[str, object] = event.model_dump(mode="json", exclude={"event_json"})
-    return {**dumped, "event": event.event}
+    content = {key: value for key, value in event.event.items() if key not in _BOOKKEEPING}
+    return {**dumped, "event": content}
+
+
+def _known_at(text: str) -> datetime | None:
+    """A knowledge time as the ledger reads it: a date is the end of that day, UTC."""
+    try:
+        return datetime.combine(date.fromisoformat(text), time.max, UTC)
+    except ValueError:
+        pass
+    try:
+        instant = datetime.fromisoformat(text.upper())
+    except ValueError:
+        return None
+    return instant if instant.utcoffset() is not None else None
+
+
+def _records_began(
+    connection: Connection, offices: list[str], known_at: str | None, basis: str
+) -> dict[str, datetime]:
+    """The offices asked about that the ledger registered only after ``known_at`` (recorded
+    basis), with when: one more call, and only when a knowledge time is given."""
+    instant = None if known_at is None or basis != "recorded" else _known_at(known_at)
+    if instant is None:
+        return {}
+    try:
+        if len(offices) == 1:
+            found: list[dict[str, Any]] = [
+                connection.call("GetOffice", {"office": offices[0]})["office"]
+            ]
+        else:
+            found = connection.call("ListOffices").get("offices", [])
+    except LedgerClientError:
+        return {}  # a hint is not worth a failure
+    asked = set(offices)
+    return {
+        row["code"]: row["registered_at"]
+        for row in found
+        if row["code"] in asked and row["registered_at"] > instant
+    }
+
+
+def _hint(began: dict[str, datetime], known_at: str | None) -> None:
+    """Say that a knowledge time lies before everything recorded of the offices asked."""
+    if not began:
+        return
+    codes = ", ".join(began)
+    first = min(began.values())
+    them = "it" if len(began) == 1 else "them"
+    render.errors.print(
+        f"hint: nothing had been recorded for {render.shown(codes)} by "
+        f"{render.shown(known_at)}: the ledger's records of {them} begin at "
+        f"{first:%Y-%m-%d %H:%M:%S} UTC. --known-at is the ledger's own time (--basis "
+        "recorded); --basis reported asks by the sources' publication dates.",
+        highlight=False,
+    )
 
 
 COMMANDS = {

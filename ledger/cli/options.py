@@ -1,13 +1,10 @@
-"""What the commands share: their options, the connection to a server, and refusals.
+"""What the commands share: their options, the connection to a server, and how they fail.
 
 A command that talks to a server takes the connection options (``--token``, ``--tls`` and the
 ``--tls-*`` files) besides its own, by the ``connects`` decorator, and opens its connection with
-``connect``: refusals by the server, and bad input caught before sending, end the command
-with a message on standard error and exit status 2.
+``connect``.
 
-A write whose call fails without the ledger's decision (the connection dropped, the deadline
-passed, the server failed: ``unanswered``) may or may not have been stored: the command says
-so, and how to send it again under the same request id, and exits with status 3.
+How commands fail, and their exit statuses, is ``ledger.cli.failures``.
 """
 
 from __future__ import annotations
@@ -25,17 +22,14 @@ from typing import Annotated, Any, NamedTuple, TypeVar, overload
 import click
 import typer
 
-from ledger.cli.render import errors, shown_lines
+from ledger.cli import parse
+from ledger.cli.failures import Refused, Unreachable, Usage, errors_as_json, reset_errors
 from ledger_api.convert import enum_value
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_client.connection import Connection
 from ledger_client.errors import LedgerClientError
 
 __all__ = [
-    "Refused",
-    "OutcomeUnknown",
-    "Unreachable",
-    "unanswered",
     "connects",
     "connect",
     "ServerOption",
@@ -44,7 +38,12 @@ __all__ = [
     "DAY",
     "AtOption",
     "DateOption",
+    "KNOWN_AT",
     "KnownAtOption",
+    "KnownAtPositionOption",
+    "EFFECTIVE",
+    "OnOption",
+    "OptionalOnOption",
     "BasisOption",
     "DirectionOption",
     "ChannelOption",
@@ -79,19 +78,68 @@ class _Day(click.ParamType):  # type: ignore[type-arg]  # generic only from clic
         try:
             return datetime.strptime(text, "%Y-%m-%d")
         except ValueError:
-            self.fail(f"{text} is not a day of the calendar, e.g. 2025-03-20", param, ctx)
+            self.fail(
+                f"{text} is not a day of the calendar: expected YYYY-MM-DD, e.g. 2025-03-20",
+                param,
+                ctx,
+            )
 
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 DAY = _Day()
 AtOption = Annotated[datetime, typer.Option("--at", click_type=DAY, help="Valid time.")]
 DateOption = Annotated[datetime | None, typer.Option(click_type=DAY)]
+
+
+class _Checked(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.3
+    """Text in a form ``check`` accepts (it raises ``ValueError`` saying what is wrong), kept
+    as text: the server reads it."""
+
+    def __init__(self, name: str, check: Callable[[str], object]) -> None:
+        self.name = name
+        self.check = check
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value)
+        try:
+            self.check(text)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+        return text
+
+
+KNOWN_AT = _Checked("DATE|TIMESTAMP", parse.known_at)
+EFFECTIVE = _Checked("YYYY-MM-DD|YYYY-MM|YYYY-Qn|YYYY", parse.period)
 KnownAtOption = Annotated[
     str | None,
     typer.Option(
         "--known-at",
-        help="Knowledge time: a date (the end of that day, UTC) or an RFC 3339 timestamp.",
+        click_type=KNOWN_AT,
+        help="Knowledge time: a date (the end of that day, UTC) or an RFC 3339 timestamp with "
+        "its offset, e.g. 2025-03-20 or 2025-03-20T12:00:00+00:00.",
     ),
+]
+KnownAtPositionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--known-at-position",
+        min=0,
+        help="Knowledge as of a log position: what the ledger had recorded up to and including "
+        "the event there (a receipt's or a watch event's position), e.g. 4811. Not with "
+        "--known-at.",
+        show_default=False,
+    ),
+]
+_ON_HELP = (
+    "a day (YYYY-MM-DD), or a month (2025-04), a quarter (2018-Q2) or a year (2018) when known "
+    "only so precisely: the precision follows, unless --precision narrows a month"
+)
+OnOption = Annotated[
+    str, typer.Option("--on", click_type=EFFECTIVE, help=f"Effective date: {_ON_HELP}.")
+]
+OptionalOnOption = Annotated[
+    str | None,
+    typer.Option("--on", click_type=EFFECTIVE, help=f"The corrected date: {_ON_HELP}."),
 ]
 ItemOption = Annotated[
     list[str],
@@ -138,59 +186,6 @@ BasisOption = Annotated[
 ]
 
 
-class Refused(typer.Exit):
-    """A refusal, printed to standard error; the exit status is 2."""
-
-    def __init__(self, message: str) -> None:
-        # The message may quote what a caller sent or the ledger holds: shown, not applied.
-        errors.print(f"[red]error:[/red] {shown_lines(message)}", highlight=False, markup=True)
-        super().__init__(code=2)
-
-
-class Unreachable(typer.Exit):
-    """No server at the address: nothing was sent. The exit status is 4."""
-
-    def __init__(self, target: str, error: LedgerClientError) -> None:
-        errors.print(
-            f"[red]error:[/red] no ledger server at {shown_lines(target)} — start one with "
-            "`make run` (or `ledger serve`), or point LEDGER_SERVER (or --server) at one "
-            f"({shown_lines(error.message)})",
-            highlight=False,
-            markup=True,
-        )
-        super().__init__(code=4)
-
-
-class OutcomeUnknown(typer.Exit):
-    """A write that may or may not have been stored (``doubt`` says what), printed to standard
-    error with how to ``retry`` it safely; the exit status is 3."""
-
-    def __init__(self, error: LedgerClientError, doubt: str, retry: str) -> None:
-        why = f"{error.code.name}: {error.message}" if error.message else error.code.name
-        errors.print(
-            f"[red]error:[/red] the outcome is unknown: the server did not answer "
-            f"({shown_lines(why)}), so {shown_lines(doubt)}.\n{shown_lines(retry)}",
-            highlight=False,
-            markup=True,
-        )
-        super().__init__(code=3)
-
-
-@contextmanager
-def unanswered(doubt: str, retry: str) -> Iterator[None]:
-    """Inside, a write the ledger refused goes on to ``connect`` (exit status 2: nothing was
-    stored); one whose call failed without the ledger's decision ends the command with
-    ``OutcomeUnknown``."""
-    try:
-        yield
-    except LedgerClientError as error:
-        # A connection refused now may follow an attempt that reached a server before (the
-        # client retries): for a write, only the ledger's own refusal says nothing was stored.
-        if error.refused:
-            raise
-        raise OutcomeUnknown(error, doubt, retry) from None
-
-
 class Reach(NamedTuple):
     """How to reach the server, besides its address: a token, and TLS."""
 
@@ -235,16 +230,18 @@ _reached: ContextVar[Reach] = ContextVar("reach")
 
 def connects(command: Callable[..., None]) -> Callable[..., None]:
     """A command that talks to a server: it takes the connection options too (typer reads
-    them from the signature), and ``connect`` connects with them. Declared once here rather
-    than repeated on every command."""
+    them from the signature), and ``connect`` connects with them; its errors are JSON when
+    it is given ``--json``. Declared once here rather than repeated on every command."""
 
     @functools.wraps(command)
     def run(**options: Any) -> None:
         chosen = {name: options.pop(name) for name in _REACH_OPTIONS}
         reset = _reached.set(_reach(**chosen))
+        as_json = errors_as_json(bool(options.get("as_json", False)))
         try:
             command(**options)
         finally:
+            reset_errors(as_json)
             _reached.reset(reset)
 
     own = inspect.signature(command, eval_str=True)
@@ -265,8 +262,9 @@ def connect(server: str, kind: type[C]) -> AbstractContextManager[C]: ...
 
 
 def connect(server: str, kind: type[Connection] = Connection) -> AbstractContextManager[Any]:
-    """A connection (``kind``: ``Connection`` for plain data, ``LedgerClient`` for models) whose
-    refusals, and bad input caught before sending, exit with status 2."""
+    """A connection (``kind``: ``Connection`` for plain data, ``LedgerClient`` for models)
+    whose refusals exit with status 3, bad input caught before sending with 2, and a server
+    not there or not answering with 4."""
     return _connect(server, kind)
 
 
@@ -283,15 +281,13 @@ def _connect(server: str, kind: type[Connection]) -> Iterator[Connection]:
             client_key=reach.tls_key,
         )
     except (OSError, ValueError) as error:
-        raise Refused(str(error)) from None
+        raise Usage(str(error)) from None
     with opened as connection:
         try:
             yield connection
         except LedgerClientError as error:
             if error.unreachable:
                 raise Unreachable(connection.target, error) from None
-            lines = [f"{error.code.name}: {error.message}"]
-            lines += [f"  {f}: {text}" for f, text in error.fields if f not in error.message]
-            raise Refused("\n".join(lines)) from None
+            raise Refused.by_ledger(error) from None
         except ValueError as error:
-            raise Refused(str(error)) from None
+            raise Usage(str(error)) from None

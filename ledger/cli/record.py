@@ -5,12 +5,14 @@ Each write goes out under a request id, which the ledger stores once: a command'
 file's, derived from its ``ref`` or its content. So when the server does not answer (the
 connection dropped, the server died), the command says the outcome is unknown and how to send
 the same write again, and a retry stores whatever was not stored, once.
+
+A change is named by its id or a unique prefix of it, as ``ledger history`` shows it
+(``ledger.cli.changes``). An amendment's receipt comes with the change before and after it.
 """
 
 from __future__ import annotations
 
 import shlex
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,17 +20,17 @@ import click
 import typer
 from click.core import ParameterSource
 
-from ledger.cli import parse, render
+from ledger.cli import changes, parse, render
+from ledger.cli.failures import OutcomeUnknown, Refused, Usage, unanswered
 from ledger.cli.options import (
-    DAY,
     ChannelOption,
     DirectionOption,
     ExpectedVersionOption,
     JsonOption,
     OfficeOption,
+    OnOption,
+    OptionalOnOption,
     OptionalSourceOption,
-    OutcomeUnknown,
-    Refused,
     RequestIdOption,
     ServerOption,
     SourceOption,
@@ -36,10 +38,9 @@ from ledger.cli.options import (
     choice,
     connect,
     connects,
-    unanswered,
 )
 from ledger_api.ledger.v1 import ledger_pb2 as pb
-from ledger_client.connection import command_message, new_request_id
+from ledger_client.connection import Connection, command_message, new_request_id
 from ledger_client.errors import LedgerClientError
 
 __all__ = ["COMMANDS"]
@@ -55,7 +56,35 @@ EnforcementOption = Annotated[str | None, typer.Option(click_type=choice(pb.Enfo
 PrecisionOption = Annotated[
     str, typer.Option(click_type=choice(pb.Precision), help="How precisely the date is known.")
 ]
-ChangeOption = Annotated[str, typer.Option(help="The change id.")]
+ChangeOption = Annotated[
+    str,
+    typer.Option(
+        help="The change id, or a unique prefix of it (at least 4 hex digits), as "
+        "`ledger history` shows it."
+    ),
+]
+# The method that sends each command, by its verb: the one whose request is the command's.
+_REQUESTS = {
+    method.input_type.full_name: method.name
+    for method in pb.DESCRIPTOR.services_by_name["PolicyLedger"].methods
+}
+_RPCS = {
+    verb: _REQUESTS[field.message_type.full_name]
+    for verb, field in pb.Command.DESCRIPTOR.fields_by_name.items()
+    if field.message_type is not None
+}
+
+
+def _change(connection: Connection, office: str, text: str) -> str:
+    """The change ``text`` names at ``office`` (a prefix is looked up; see ``changes``): one
+    the office does not have is refused as the ledger refuses an unknown id; an ambiguous
+    prefix is the caller's to lengthen."""
+    try:
+        return changes.resolve(connection, office, text)
+    except changes.UnknownChange as unknown:
+        raise Refused(str(unknown), "NOT_FOUND") from None
+    except changes.AmbiguousChange as ambiguous:
+        raise Usage(str(ambiguous)) from None
 
 
 def _send(server: str, verb: str, data: dict[str, Any], as_json: bool) -> None:
@@ -69,14 +98,21 @@ def _send(server: str, verb: str, data: dict[str, Any], as_json: bool) -> None:
         "a retry of a stored one with its first receipt."
     )
     doubt = "the command may have been stored, or not"
-    with connect(server) as connection, unanswered(doubt, retry):
-        receipt = connection.send(verb, {**data, "request_id": request_id})
+    with connect(server) as connection:
+        if data.get("change_id"):
+            data = {**data, "change_id": _change(connection, data["office"], data["change_id"])}
+        message = command_message(verb, {**data, "request_id": request_id})
+        with unanswered(doubt, retry):
+            reply = connection.call(_RPCS[verb], getattr(message, verb))
+    receipt = reply["receipt"]
     if as_json:
         from ledger_client.models import Receipt
 
         render.print_json(Receipt.model_validate(receipt))
-    else:
-        render.console.print(render.receipt_line(receipt))
+        return
+    render.console.print(render.receipt_line(receipt))
+    if "before" in reply and "after" in reply:
+        render.console.print(render.amendment_table(reply["before"], reply["after"]))
 
 
 @connects
@@ -105,7 +141,7 @@ def record(
     direction: DirectionOption,
     channel: ChannelOption,
     goods: Annotated[str, typer.Option(help="An HS code or a category.")],
-    on: Annotated[datetime, typer.Option(click_type=DAY, help="Effective date.")],
+    on: OnOption,
     source: SourceOption,
     traveller: TravellerOption = "any",
     precision: PrecisionOption = "day",
@@ -128,7 +164,7 @@ def record(
             "goods": goods,
         },
         "measure": parse.measure(admissibility, inspection, enforcement) or {},
-        "effective": {"on": parse.day(on), "precision": precision},
+        "effective": parse.effective(on, precision),
         "sources": [parse.source(text) for text in source],
         "note": note,
         "expected_version": expected_version,
@@ -143,7 +179,7 @@ def amend(
     change: ChangeOption,
     reason: Annotated[str, typer.Option(help="Why the change is corrected.")],
     source: SourceOption,
-    on: Annotated[datetime | None, typer.Option(click_type=DAY, help="The corrected date.")] = None,
+    on: OptionalOnOption = None,
     precision: PrecisionOption = "day",
     admissibility: AdmissibilityOption = None,
     inspection: InspectionOption = None,
@@ -167,7 +203,7 @@ def amend(
         "change_id": change,
         "reason": reason,
         "sources": [parse.source(text) for text in source],
-        "effective": None if on is None else {"on": parse.day(on), "precision": precision},
+        "effective": parse.effective(on, precision),
         "measure": parse.measure(admissibility, inspection, enforcement),
         "clear": list(clear or ()),
         "expected_version": expected_version,

@@ -1,4 +1,6 @@
-"""What the CLI prints: tables for people, JSON for machines.
+"""What the CLI prints: the consoles, text from the ledger made safe, JSON for machines, and
+the words a change is told in (its scope, measure, effective window, sources). The questions'
+tables are in ``ledger.cli.tables``.
 
 Tables are drawn from a reply's plain data (``ledger_client.connection``: enum values as
 ``personal-baggage``, fields left out when unset); JSON is the client's models of the same
@@ -13,9 +15,12 @@ escape sequences) or a bidirectional control as it is, but its escape (``\\x1b``
 
 from __future__ import annotations
 
+import calendar
 import json
+import os
 import re
 import sys
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -23,6 +28,8 @@ from rich.highlighter import JSONHighlighter
 from rich.markup import escape
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from pydantic import BaseModel
     from rich.table import Table
 
@@ -33,16 +40,19 @@ __all__ = [
     "shown",
     "shown_lines",
     "print_json",
-    "format_goods",
-    "receipt_line",
-    "check_table",
-    "compare_table",
-    "state_table",
-    "history_table",
-    "offices_table",
-    "watch_line",
-    "checks_table",
+    "table",
     "verdict",
+    "format_goods",
+    "scope_text",
+    "admissible_text",
+    "measure_text",
+    "window",
+    "effective_text",
+    "source_text",
+    "receipt_line",
+    "amendment_rows",
+    "amendment_table",
+    "checks_table",
 ]
 
 Data = dict[str, Any]
@@ -63,8 +73,9 @@ _SPECIAL = r"\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _UNPRINTABLE = re.compile(rf"[\x00-\x1f{_SPECIAL}]")
 _UNPRINTABLE_IN_JSON = re.compile(f"[{_SPECIAL}]")
 
-# Piped output is not wrapped at 80 columns: tables stay one line per row.
-console = Console(width=None if sys.stdout.isatty() else 160)
+# Piped output is 160 columns wide unless COLUMNS says otherwise (rich reads it): tables wrap
+# their cells to the width, and ids fold rather than being cut.
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 errors = Console(stderr=True)
 
 
@@ -101,13 +112,17 @@ def print_json(value: BaseModel | list[Any] | dict[str, Any]) -> None:
     console.print(highlighted, soft_wrap=True)
 
 
-def _table(title: str, *columns: str) -> Table:
+def table(title: str, *columns: str, whole: dict[str, int] | None = None) -> Table:
+    """A table whose cells wrap to the console's width; a word too long for its column is
+    folded onto the next line, never cut. The ``whole`` columns (ids, office codes) are kept
+    at least as wide as given, the longest of their values, so none is broken across lines."""
     from rich.table import Table
 
-    table = Table(title=shown(title))
+    drawn = Table(title=shown(title))
+    widths = whole or {}
     for column in columns:
-        table.add_column(column)
-    return table
+        drawn.add_column(column, overflow="fold", min_width=widths.get(column))
+    return drawn
 
 
 def verdict(value: str) -> str:
@@ -123,6 +138,84 @@ def format_goods(goods: str) -> str:
     return ".".join([goods[:4], goods[4:6], *([goods[6:]] if len(goods) > 6 else [])])
 
 
+def scope_text(scope: Data) -> str:
+    """``outbound/personal-baggage/worker/8516.60`` (plain text: pass it through ``shown``)."""
+    parts = [str(scope.get(key) or "any") for key in ("direction", "channel", "traveller")]
+    return "/".join([*parts, format_goods(str(scope.get("goods", "")))])
+
+
+def admissible_text(admissibility: Data) -> str:
+    """``at most 2``, ``at most 500 USD``, ``prohibited``, ``allowed``."""
+    if admissibility.get("quantity") is not None:
+        return f"at most {admissibility['quantity']}"
+    if admissibility.get("amount"):
+        return f"at most {admissibility['amount']} {admissibility['currency']}"
+    return str(admissibility["kind"])
+
+
+def measure_text(measure: Data | None, clear: Iterable[str] = ()) -> str:
+    """What a measure states, ``at most 1; thorough inspection; confiscation``, and the
+    dimensions an amendment clears (``clears inspection``); ``-`` for nothing."""
+    measure = measure or {}
+    parts = []
+    if measure.get("admissibility"):
+        parts.append(admissible_text(measure["admissibility"]))
+    inspection, enforcement = measure.get("inspection"), measure.get("enforcement")
+    if inspection:
+        parts.append("no inspection" if inspection == "none" else f"{inspection} inspection")
+    if enforcement:
+        parts.append("no enforcement" if enforcement == "none" else str(enforcement))
+    parts += [f"clears {dimension}" for dimension in clear]
+    return "; ".join(parts) or "-"
+
+
+def window(on: str, precision: str) -> tuple[date, date]:
+    """The first and last day on which a change dated ``on`` to ``precision`` may have taken
+    effect (as the ledger reads it: early March is 2025-03-01..2025-03-10)."""
+    day = date.fromisoformat(on)
+    last = calendar.monthrange(day.year, day.month)[1]
+    if precision == "early-month":
+        return day.replace(day=1), day.replace(day=10)
+    if precision == "mid-month":
+        return day.replace(day=11), day.replace(day=20)
+    if precision == "late-month":
+        return day.replace(day=21), day.replace(day=last)
+    if precision == "month":
+        return day.replace(day=1), day.replace(day=last)
+    if precision == "quarter":
+        first = 3 * ((day.month - 1) // 3) + 1
+        end = date(day.year, first + 2, 1)
+        return date(day.year, first, 1), end.replace(
+            day=calendar.monthrange(end.year, end.month)[1]
+        )
+    if precision == "year":
+        return date(day.year, 1, 1), date(day.year, 12, 31)
+    return day, day
+
+
+def effective_text(effective: Data | None) -> str:
+    """An effective date as its window: ``2025-03-20``, ``2025-03-01..03-10 (early-month)``;
+    ``-`` for none."""
+    if not effective or not effective.get("on"):
+        return "-"
+    precision = str(effective.get("precision") or "day")
+    try:
+        start, end = window(str(effective["on"]), precision)
+    except ValueError:  # not a date this CLI reads: as the ledger sent it
+        return f"{effective['on']} ({precision})"
+    if start == end:
+        return start.isoformat()
+    return f"{start}..{end:%m-%d} ({precision})"
+
+
+def source_text(source: Data) -> str:
+    """``Daily NK 2025-03-19 B2``: who, when, and how reliable (a source may have a URL, a
+    reference in words, or both; neither is shown here)."""
+    return " ".join(
+        str(source[key]) for key in ("publisher", "published", "grade") if source.get(key)
+    )
+
+
 def receipt_line(receipt: Data) -> str:
     return (
         f"recorded {shown(receipt['change_id'])} at {shown(receipt['office'])} "
@@ -131,140 +224,33 @@ def receipt_line(receipt: Data) -> str:
     )
 
 
-def check_table(title: str, result: Data) -> Table:
-    table = _table(title, "item", "verdict", "inspection", "enforcement", "because", "sources")
-    for item in result.get("items", ()):
-        asked = item["item"]
-        table.add_row(
-            shown(f"{format_goods(asked['goods'])} x{asked.get('quantity', 1)}"),
-            verdict(item["verdict"]),
-            shown(item.get("inspection", "-")),
-            shown(item.get("enforcement", "-")),
-            _because(item),
-            "\n".join(
-                shown(f"{s['publisher']} {s['published']} {s['grade']}") for s in item["sources"]
-            ),
-        )
-    return table
+def amendment_rows(before: Data, after: Data) -> list[tuple[str, str, str]]:
+    """An amended change before and after, line by line (plain text: pass it through
+    ``shown``): ``("measure", "at most 1; ...; confiscation", "at most 1; ...; fine")``,
+    and ``unchanged`` where the amendment left the line as it was."""
+    rows = []
+    for label, text in (("measure", measure_text), ("effective", effective_text)):
+        was, now = text(before.get(label)), text(after.get(label))
+        rows.append((label, was, "unchanged" if now == was else now))
+    return rows
 
 
-def _because(item: Data) -> str:
-    reasons = []
-    for candidate in item.get("candidates", ()):
-        rulings = candidate.get("rulings", ())
-        rule = next((r for r in rulings if r["dimension"] == "admissibility"), None)
-        where = ""
-        if rule is not None:
-            effective = rule["effective"]
-            where = f" ({rule['kind']} from {effective['on']}, {effective['precision']})"
-        reasons.append(shown(candidate.get("reason", "") + where))
-    return "\n".join(reasons)
+def amendment_table(before: Data, after: Data) -> Table:
+    """``amendment_rows`` as a grid: label, before, arrow, after."""
+    from rich.table import Table
 
-
-def compare_table(title: str, result: Data) -> Table:
-    table = _table(title, "rank", "office", "verdicts", "inspection", "enforcement")
-    for ranking in result.get("rankings", ()):
-        items = ranking.get("items", ())
-        table.add_row(
-            str(ranking["rank"]),
-            shown(ranking["office"]),
-            ", ".join(verdict(i["verdict"]) for i in items),
-            shown(", ".join(i.get("inspection", "-") for i in items)),
-            shown(", ".join(i.get("enforcement", "-") for i in items)),
-        )
-    return table
-
-
-def state_table(result: Data) -> Table:
-    table = _table(
-        f"{result['office']} on {result['at']}",
-        "scope",
-        "admissibility",
-        "inspection",
-        "enforcement",
-    )
-    for scope in result.get("scopes", ()):
-        s = scope["scope"]
-        uncertain = scope.get("uncertain", False)
-        for number, rule in enumerate(scope.get("states", ())):
-            label = shown(
-                f"{s['direction']}/{s['channel']}/{s['traveller']}/{format_goods(s['goods'])}"
-            )
-            if uncertain:
-                label = (
-                    (label + "  [magenta]uncertain:[/] not yet in force")
-                    if number == 0
-                    else "  if in force"
-                )
-            admissible = rule.get("admissibility")
-            table.add_row(
-                label,
-                "-" if admissible is None else shown(_admissible_text(admissible)),
-                shown(rule.get("inspection", "-")),
-                shown(rule.get("enforcement", "-")),
-            )
-    return table
-
-
-def _admissible_text(admissibility: Data) -> str:
-    if admissibility.get("quantity") is not None:
-        return f"at most {admissibility['quantity']}"
-    if admissibility.get("amount"):
-        return f"at most {admissibility['amount']} {admissibility['currency']}"
-    return str(admissibility["kind"])
-
-
-def history_table(office: str, events: list[Data]) -> Table:
-    table = _table(f"history of {office}", "v", "event", "recorded", "reported", "what")
-    for entry in events:
-        table.add_row(
-            str(entry["office_version"]),
-            shown(entry["type"]),
-            entry["recorded_at"].strftime("%Y-%m-%d %H:%M:%S"),
-            shown(entry.get("reported_on", "")),
-            what(json.loads(entry["event_json"])),
-        )
-    return table
-
-
-def offices_table(offices: list[Data]) -> Table:
-    table = _table("offices", "code", "name", "version", "changes", "crossings")
-    for row in offices:
-        crossings = ", ".join(f"{c['counterpart']} ({c['mode']})" for c in row.get("crossings", ()))
-        table.add_row(
-            shown(row["code"]),
-            shown(row["name"]),
-            str(row["version"]),
-            str(row.get("changes", 0)),
-            shown(crossings),
-        )
-    return table
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, was, now in amendment_rows(before, after):
+        grid.add_row(label, shown(was), "→", shown(now))
+    return grid
 
 
 def checks_table(title: str, checks: dict[str, bool]) -> Table:
-    table = _table(title, "check", "result")
+    drawn = table(title, "check", "result")
     for name, passed in checks.items():
-        table.add_row(name, "[green]holds[/]" if passed else "[bold red]broken[/]")
-    return table
-
-
-def watch_line(event: Data) -> str:
-    return (
-        f"{event['position']:>8} {shown(event['office']):<14} v{event['office_version']:<4} "
-        f"{shown(event['type']):<18} {what(json.loads(event['event_json']))}"
-    )
-
-
-def what(event: Data) -> str:
-    """An event in a few words: its scope, its date, and its reason, note or name (as rich
-    markup that prints them, ``shown``)."""
-    scope = event.get("scope")
-    effective = event.get("effective")
-    parts = [
-        f"{scope['direction']}/{scope['channel']}/{scope['traveller']}/{format_goods(scope['goods'])}"
-        if scope
-        else "",
-        f"from {effective['on']} ({effective['precision']})" if effective else "",
-        str(event.get("reason") or event.get("note") or event.get("name") or ""),
-    ]
-    return shown(" ".join(part for part in parts if part))
+        drawn.add_row(name, "[green]holds[/]" if passed else "[bold red]broken[/]")
+    return drawn

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ledger.cli import render
-from ledger.cli.options import JsonOption, Refused, ServerOption, connect, connects
+from ledger.cli import parse, render
+from ledger.cli.failures import AuditFailed, Refused, Usage
+from ledger.cli.options import JsonOption, ServerOption, connect, connects
 
 if TYPE_CHECKING:
     from ledger_client.audit import ExportedEvent
@@ -50,9 +51,10 @@ def audit(
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
-    """Replay the whole history and check nobody rewrote it; exit status 0 only if all holds."""
+    """Replay the whole history and check nobody rewrote it; exit status 0 only if all holds,
+    5 if it does not."""
     if store == remote:
-        raise Refused("say where to audit: --store (the database) or --remote (a server)")
+        raise Usage("say where to audit: --store (the database) or --remote (a server)")
     if store:
         _audit_store(expect_digest, as_json)
     else:
@@ -63,11 +65,11 @@ def _audit_store(expect_digest: str | None, as_json: bool) -> None:
     from rich.progress import Progress
 
     from ledger.audit.store import audit_store
-    from ledger.domain.errors import LedgerError
+    from ledger.domain.errors import LedgerError, Unavailable
     from ledger.settings import Settings
 
     if expect_digest is not None:
-        raise Refused("--expect-digest checks a server's log: use it with --remote")
+        raise Usage("--expect-digest checks a server's log: use it with --remote")
     with Progress(console=render.errors, transient=True) as progress:
         task = progress.add_task("replaying the store", total=None)
         try:
@@ -75,7 +77,10 @@ def _audit_store(expect_digest: str | None, as_json: bool) -> None:
                 Settings(), lambda done, total: progress.update(task, completed=done, total=total)
             )
         except LedgerError as error:
-            raise Refused(str(error)) from None
+            # Not a ledger, a newer one (exit status 2, as a bad option), or a database out of
+            # reach (4): the store named, not the audit, failed.
+            code = "UNAVAILABLE" if isinstance(error, Unavailable) else "USAGE"
+            raise Refused(str(error), code) from None
     if as_json:
         render.print_json(report)
     else:
@@ -104,7 +109,8 @@ def _audit_store(expect_digest: str | None, as_json: bool) -> None:
         if report.findings_total > 20:
             render.console.print(f"... and {report.findings_total - 20} more")
     if not report.ok:
-        raise typer.Exit(code=1)
+        broken = ", ".join(check for check, held in report.checks.items() if not held)
+        raise AuditFailed(f"the store audit failed ({broken}): {report.findings_total} findings")
 
 
 def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: bool) -> None:
@@ -114,10 +120,10 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
     from ledger_client.audit import Digest
     from ledger_client.client import LedgerClient
 
-    try:
-        pinned = None if expect_digest is None else Digest.parse(expect_digest)
-    except ValueError as error:
-        raise Refused(f"--expect-digest: expected POSITION:ROOT ({error})") from None
+    pinned = None
+    if expect_digest is not None:
+        position, root = parse.digest(expect_digest)
+        pinned = Digest(position=position, root=root)
     events: list[ExportedEvent] = []
     with connect(server, LedgerClient) as client:
         with Progress(console=render.errors, transient=True) as progress:
@@ -158,7 +164,8 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
         for problem in [*result.problems, *problems][:20]:
             render.console.print(f"[red]problem[/]: {render.shown(problem)}", highlight=False)
     if not ok:
-        raise typer.Exit(code=1)
+        found = len(result.problems) + len(problems)
+        raise AuditFailed(f"the remote audit of {server} found {found} problems")
 
 
 COMMANDS = {"digest": digest, "audit": audit}

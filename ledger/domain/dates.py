@@ -131,8 +131,13 @@ class EffectiveDate(BaseModel):
     def _date_lies_in_its_window(self) -> Self:
         start, end = self.window
         if not start <= self.on <= end:
-            raise ValueError(
-                f"{self.on} is not in the {self.precision.value} window {start}..{end}"
+            holds = next(part for part in _PARTS if _window(self.on, part)[1] >= self.on)
+            raise _refuse(
+                "effective_window",
+                f"{self.on} is not in the {self.precision.value} window {start}..{end}: "
+                f"{self.precision.value} covers {_PARTS[self.precision]} of a month, and "
+                f"{self.on} is {holds.value}; give a day in the window, e.g. {start}, or "
+                f"precision {holds.value}",
             )
         return self
 
@@ -144,6 +149,15 @@ class EffectiveDate(BaseModel):
     def __str__(self) -> str:
         start, end = self.window
         return str(start) if start == end else f"{start}..{end} ({self.precision.value})"
+
+
+# The precisions narrower than a month, and the days each covers: a date can fall outside
+# only these windows.
+_PARTS = {
+    Precision.EARLY_MONTH: "days 1-10",
+    Precision.MID_MONTH: "days 11-20",
+    Precision.LATE_MONTH: "days 21 to the end",
+}
 
 
 @lru_cache(maxsize=65536)

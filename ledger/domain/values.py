@@ -159,7 +159,9 @@ class CrossingMode(StrEnum):
 @lru_cache(maxsize=1024)  # pycountry's look-up is slow, and the same codes come back
 def _check_currency(code: str) -> str:
     if pycountry.currencies.get(alpha_3=code) is None:
-        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+        raise _refuse(
+            "currency_code", f"{code!r} is not an ISO 4217 currency code, e.g. USD, CNY or EUR"
+        )
     return code
 
 
@@ -171,12 +173,24 @@ _OFFICE_CODE = re.compile(r"^([A-Z]{2})-[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 @lru_cache(maxsize=16384)
 def _check_office_code(code: str) -> str:
     match = _OFFICE_CODE.match(code)
+    if match is None and _OFFICE_CODE.match(code.upper()):
+        raise _refuse(
+            "office_code",
+            f"{code!r} is not an office code: expected COUNTRY-NAME in capitals: did you mean "
+            f"{code.upper()}?",
+        )
     if match is None:
-        raise ValueError(
-            f"{code!r} is not an office code: expected COUNTRY-NAME in capitals, e.g. CN-DANDONG"
+        raise _refuse(
+            "office_code",
+            f"{code!r} is not an office code: expected COUNTRY-NAME in capitals (a two-letter "
+            "country code, a hyphen, then letters and digits), e.g. CN-DANDONG",
         )
     if pycountry.countries.get(alpha_2=match.group(1)) is None:
-        raise ValueError(f"{code!r} does not start with an ISO 3166-1 alpha-2 country code")
+        raise _refuse(
+            "office_code",
+            f"{code!r} does not start with an ISO 3166-1 alpha-2 country code: expected two "
+            "capitals such as CN or KP, then a hyphen and the name, e.g. CN-DANDONG",
+        )
     return code
 
 
@@ -187,7 +201,7 @@ Goods = Annotated[str, Field(max_length=MAX_CODE_LENGTH), AfterValidator(normali
 def _check_text(text: str) -> str:
     # PostgreSQL cannot store U+0000 in text: refused here, before anything is written.
     if "\x00" in text:
-        raise ValueError("must not contain the NUL character (U+0000)")
+        raise _refuse("text_character", "U+0000 (the NUL character) cannot be stored: remove it")
     return text
 
 
@@ -289,9 +303,17 @@ class Admissibility(Value):
         wants_quantity = self.kind is AdmissibilityKind.QUANTITY_LIMIT
         wants_value = self.kind is AdmissibilityKind.VALUE_LIMIT
         if wants_quantity != (self.quantity is not None):
-            raise ValueError("quantity is required for a quantity-limit, and only for one")
+            raise _refuse(
+                "admissibility_limit",
+                "quantity is required for a quantity-limit, and only for one: e.g. "
+                "quantity-limit with quantity 2",
+            )
         if wants_value != (self.amount is not None) or wants_value != (self.currency is not None):
-            raise ValueError("amount and currency are required for a value-limit, and only for one")
+            raise _refuse(
+                "admissibility_limit",
+                "amount and currency are required for a value-limit, and only for one: e.g. "
+                "value-limit with amount 500.00 and currency USD",
+            )
         return self
 
     def compare(self, other: Admissibility) -> int | None:
@@ -350,8 +372,10 @@ class Measure(Value):
     @model_validator(mode="after")
     def _states_something(self) -> Self:
         if self.admissibility is None and self.inspection is None and self.enforcement is None:
-            raise ValueError(
-                "a measure states at least one of admissibility, inspection, enforcement"
+            raise _refuse(
+                "measure_empty",
+                "a measure states at least one of admissibility, inspection, enforcement, "
+                "e.g. inspection rigorous",
             )
         return self
 
@@ -400,8 +424,11 @@ class Source(Value):
     def _not_in_the_future(cls, published: date) -> date:
         # A day of slack: "today" somewhere on Earth is tomorrow in UTC.
         if published > datetime.now(UTC).date() + ONE_DAY:
-            raise ValueError(
-                f"{published} is in the future: a source cannot be cited before it is published"
+            raise _refuse(
+                "published_future",
+                f"{published} is in the future: a source cannot be cited before it is "
+                "published; give the day it was published, e.g. "
+                f"{datetime.now(UTC).date().isoformat()}",
             )
         return published
 

@@ -7,7 +7,7 @@ caller sends should surface as ``UNKNOWN`` or ``INTERNAL``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -27,9 +27,11 @@ from ledger.domain.errors import (
     InvalidRequest,
     LedgerError,
     NotFound,
+    OfficeNotFound,
     PreconditionFailed,
     StorageFault,
     Unavailable,
+    plain,
 )
 from ledger.storage.faults import storage_fault
 
@@ -64,7 +66,8 @@ class Invalid(Exception):
 
 
 def violations(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
-    """pydantic's errors as (field path, message); paths use the proto's field names."""
+    """pydantic's errors as (field path, message); paths use the proto's field names, messages
+    are plain words (``ledger.domain.errors.plain``)."""
     details = error.errors()
     found = []
     for detail in details:
@@ -75,7 +78,7 @@ def violations(error: ValidationError, prefix: str = "") -> list[tuple[str, str]
             if part == "":
                 continue
             path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-        found.append((path or "request", detail["msg"]))
+        found.append((path or "request", plain(detail)))
     return found
 
 
@@ -126,10 +129,13 @@ def _has_inner(loc: tuple[Any, ...], details: list[Any]) -> bool:
 
 @contextmanager
 def refusals(
-    context: grpc.ServicerContext, on_fault: Callable[[StorageFault], None] | None = None
+    context: grpc.ServicerContext,
+    on_fault: Callable[[StorageFault], None] | None = None,
+    offices: Callable[[], Iterable[str]] | None = None,
 ) -> Iterator[None]:
     """Turn the ledger's refusals into statuses, and the database's faults into theirs
-    (``on_fault`` hears of each); anything else is a bug and stays INTERNAL."""
+    (``on_fault`` hears of each); anything else is a bug and stays INTERNAL. An office not
+    found is told the nearest of the registered ``offices``' codes, when one is near."""
     try:
         yield
     except ValidationError as error:
@@ -140,6 +146,8 @@ def refusals(
     except LedgerError as error:
         if isinstance(error, StorageFault) and on_fault is not None:
             on_fault(error)
+        if isinstance(error, OfficeNotFound) and offices is not None:
+            error = error.suggesting(offices())
         abort(context, _code(error), str(error), error.fields)
     except (PersistenceError, sqlite3.Error) as error:
         fault = storage_fault(error)

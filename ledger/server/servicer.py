@@ -202,7 +202,11 @@ class PolicyLedgerServicer:
         return grpc.method_handlers_generic_handler(SERVICE.full_name, handlers)
 
     def _refusals(self, context: grpc.ServicerContext) -> AbstractContextManager[None]:
-        return refusals(context, self._fault)
+        return refusals(context, self._fault, self._office_codes)
+
+    def _office_codes(self) -> list[str]:
+        """The registered offices' codes: an office not found is told the nearest."""
+        return [row.code for row in self.reader.view.list_offices()]
 
     def _fault(self, error: StorageFault) -> None:
         if self.serving is not None:

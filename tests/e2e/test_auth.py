@@ -257,7 +257,7 @@ class TestTheCli:
 
     def test_the_cli_without_a_token_is_refused(self, secured: Secured) -> None:
         status, out, err = run_cli(secured.server.address, "offices")
-        assert status == 2
+        assert status == 3
         assert "UNAUTHENTICATED" in err
         assert "CN-DANDONG" not in out
 
@@ -265,7 +265,7 @@ class TestTheCli:
         status, _, err = run_cli(
             secured.server.address, "digest", "--token", secured.tokens["recorder"]
         )
-        assert status == 2
+        assert status == 3
         assert "PERMISSION_DENIED" in err
         assert "needs the auditor role" in err
 

@@ -15,6 +15,16 @@ from tests.e2e.support import WORKER_BAGGAGE, log_end, new_office, source
 
 DANDONG = "CN-DANDONG"
 NEVER = (grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL)
+# pydantic's and Python's words: a refusal is said in the ledger's own (issue 13, point 9).
+LIBRARY_WORDING = (
+    "Value error,",
+    "String should",
+    "Input should",
+    "Field required",
+    "cannot be interpreted",
+    "invalid literal",
+    "For further information",
+)
 
 
 @dataclass(frozen=True)
@@ -260,6 +270,8 @@ class TestRefusals:
         if refusal.field is not None:
             assert refusal.field in [field for field, _ in error.fields], error.fields
             assert all(description for _, description in error.fields)
+        for text in (error.message, *(description for _, description in error.fields)):
+            assert not any(wording in text for wording in LIBRARY_WORDING), text
         assert log_end(shared_client) == end
         assert {o.code: o.version for o in shared_client.list_offices()} == versions
 

@@ -134,7 +134,7 @@ class TestTls:
 
     def test_the_cli_without_tls_is_refused(self, tls: TlsServer) -> None:
         status, _, err = run_cli(tls.address, "offices", "--token", tls.token, timeout=60)
-        assert status == 2
+        assert status == 4
         assert "UNAVAILABLE" in err or "DEADLINE_EXCEEDED" in err
 
 

@@ -31,7 +31,7 @@ def test_a_write_that_reached_no_server_still_says_how_to_retry_it() -> None:
     # so a write is never told "nothing stored" by the transport, only by the ledger.
     address = f"127.0.0.1:{_free_port()}"
     status, _, err = run_cli(address, "register", "--office", "CN-NOWHERE", "--name", "Nowhere")
-    assert status == 3, err
+    assert status == 4, err
     assert "outcome is unknown" in err and "--request-id" in err
 
 

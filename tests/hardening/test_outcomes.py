@@ -60,7 +60,7 @@ COMMANDS = OFFICES + OBSERVATIONS
 # well inside the seconds it takes to receive, check and apply the batch.
 WORKING_TICKS = 20
 WAIT = 120.0
-EXIT_UNKNOWN = 3
+EXIT_UNKNOWN = 4
 
 
 def _command_file(folder: Path) -> Path:

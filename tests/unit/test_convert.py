@@ -84,3 +84,27 @@ def test_receipts_with_times_are_the_same_either_way() -> None:
         fast, plain = both(receipt, pb.Receipt)
         assert fast == plain
         assert fast.recorded_at.ToDatetime(tzinfo=UTC) == receipt.recorded_at
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "said"),
+    [
+        (
+            {"items": [{"goods": "85", "quantity": "two"}]},
+            pb.CheckRequest(),
+            "items[0].quantity: 'two' is not a whole number: expected digits, e.g. 2",
+        ),
+        (
+            {"expected_version": "x"},
+            pb.AmendChangeRequest(),
+            "expected_version: 'x' is not a whole number: expected digits, e.g. 2",
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_said_in_words(
+    data: dict[str, object], message: Message, said: str
+) -> None:
+    # Not protobuf's "'str' object cannot be interpreted as an integer".
+    with pytest.raises(ValueError) as raised:
+        from_data(data, message)
+    assert str(raised.value) == said

@@ -140,8 +140,22 @@ def from_data(data: dict[str, Any], message: Message) -> Message:
             try:
                 setattr(message, key, _wire(kind, numbers, value))
             except (ValueError, TypeError) as error:
-                raise ValueError(f"{key}: {error}") from None
+                raise ValueError(
+                    f"{key}: {_expected(getattr(message, key), value, error)}"
+                ) from None
     return message
+
+
+def _expected(default: Any, value: Any, error: Exception) -> str:
+    """What a scalar field takes, in words (its default's type says which it is), rather
+    than protobuf's "'str' object cannot be interpreted as an integer"."""
+    if isinstance(default, bool):
+        return f"{value!r} is not true or false: expected true or false"
+    if isinstance(default, int):
+        return f"{value!r} is not a whole number: expected digits, e.g. 2"
+    if isinstance(default, float):
+        return f"{value!r} is not a number: expected digits, e.g. 2.5"
+    return str(error)
 
 
 class Shared:
