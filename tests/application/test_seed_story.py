@@ -57,14 +57,21 @@ class TestSeedStory:
             )
         )
         order = [(entry.office, entry.rank, entry.standing.value) for entry in ranking.offices]
-        # No office's rules say whether electronics may cross by road: none is ranked.
+        # Changbai and Hunchun tie (allowed, light inspection, on an informant's word); no
+        # rule says whether electronics may leave Dandong by road: unknown, after them.
         assert order == [
-            ("CN-CHANGBAI", 0, "unknown"),
+            ("CN-CHANGBAI", 1, "ranked"),
+            ("CN-HUNCHUN", 1, "ranked"),
             ("CN-DANDONG", 0, "unknown"),
-            ("CN-HUNCHUN", 0, "unknown"),
         ]
-        dandong = ranking.offices[1].result.items[0]
-        hunchun = ranking.offices[2].result.items[0]
+        dandong = ranking.offices[2].result.items[0]
+        hunchun = ranking.offices[1].result.items[0]
+        assert hunchun.verdict.value == "ALLOWED"
+        # Allowed on an informant's word (a reference, no URL); inspection on Daily NK's.
+        assert {source.publisher: source.url is None for source in hunchun.sources} == {
+            "Daily NK source in China": True,
+            "Daily NK": False,
+        }
         assert dandong.inspection is not None and dandong.inspection.value == "rigorous"
         assert hunchun.inspection is not None and hunchun.inspection.value == "light"
 

@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "dandong-2025.jsonl"
 # The console script installed next to this interpreter (the venv's ``ledger``).
 LEDGER = str(Path(sys.executable).parent / "ledger")
-SEED_EVENTS = 9  # lines of the example file: three registrations, six changes
+SEED_EVENTS = 13  # lines of the example file: three registrations, nine changes, a retraction
 STARTUP_SECONDS = 15.0
 STOP_SECONDS = 15.0
 

@@ -81,10 +81,11 @@ class TestOffices:
     ) -> None:
         offices = shared_client.list_offices()
         assert [o.code for o in offices] == [CHANGBAI, DANDONG, HUNCHUN]
+        # A retraction is not a change: Changbai's five events hold three.
         assert {o.code: (o.version, o.changes) for o in offices} == {
-            CHANGBAI: (2, 1),
+            CHANGBAI: (5, 3),
             DANDONG: (5, 4),
-            HUNCHUN: (2, 1),
+            HUNCHUN: (3, 2),
         }
 
     def test_get_office_gives_its_name_crossings_and_version(
@@ -152,7 +153,12 @@ class TestRecordingChanges:
             note="one console per parcel",
         )
         assert [r.office_version for r in (observed, tightened, loosened)] == [2, 3, 4]
-        assert [r.position for r in (observed, tightened, loosened)] == [11, 12, 13]
+        first = SEED_EVENTS + 2  # after the example and the office's registration
+        assert [r.position for r in (observed, tightened, loosened)] == [
+            first,
+            first + 1,
+            first + 2,
+        ]
         assert len({observed.change_id, tightened.change_id, loosened.change_id}) == 3
         assert verdict("2025-02-01") is Verdict.ALLOWED
         assert verdict("2025-04-01") is Verdict.PROHIBITED
@@ -254,7 +260,8 @@ class TestImportCommands:
         result = client.import_commands(self.batch(code, "whole"), chunk=2)
         assert result.stored == 3
         assert [r.office_version for r in result.receipts] == [1, 2, 3]
-        assert [r.position for r in result.receipts] == [10, 11, 12]
+        first = SEED_EVENTS + 1
+        assert [r.position for r in result.receipts] == [first, first + 1, first + 2]
         assert client.get_office(code).version == 3
 
     def test_sending_the_same_batch_again_stores_nothing_and_returns_the_first_receipts(
@@ -454,7 +461,7 @@ class TestCheckSeedStory:
 
 
 class TestCompareOffices:
-    def test_hunchun_and_changbai_rank_before_dandong_for_trader_electronics_by_road(
+    def test_hunchun_and_changbai_share_rank_1_and_dandong_is_unknown_for_trader_electronics(
         self, shared_client: LedgerClient
     ) -> None:
         result = shared_client.compare(
@@ -465,9 +472,9 @@ class TestCompareOffices:
             traveller="trader",
             items=[{"goods": "electronics"}],
         )
-        ranked = [(r.rank, r.office) for r in result.rankings]
-        assert ranked[-1] == (3, DANDONG)
-        assert {office for _, office in ranked[:2]} == {HUNCHUN, CHANGBAI}
+        ranked = [(r.rank, r.office, r.standing) for r in result.rankings]
+        assert ranked == [(1, CHANGBAI, "ranked"), (1, HUNCHUN, "ranked"), (0, DANDONG, "unknown")]
+        assert {r.items[0].verdict.value for r in result.rankings} == {"ALLOWED", "NO_RULE"}
         inspection = {r.office: r.items[0].inspection for r in result.rankings}
         assert inspection == {HUNCHUN: "light", CHANGBAI: "light", DANDONG: "rigorous"}
 
@@ -487,7 +494,10 @@ class TestWatchCatchUp:
     def test_a_watch_sends_at_most_batch_size_events_per_message(
         self, shared_client: LedgerClient
     ) -> None:
-        call = shared_client.stub.Watch(pb.WatchRequest(after_position=2, batch_size=3), timeout=5)
+        after = SEED_EVENTS - 7  # seven events to send: 3, 3, then 1
+        call = shared_client.stub.Watch(
+            pb.WatchRequest(after_position=after, batch_size=3), timeout=5
+        )
         try:
             sizes = [len(next(call).events) for _ in range(3)]
         finally:

@@ -132,9 +132,14 @@ def assert_event_named_first(report: AuditReport, position: int) -> None:
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example ledger, then an observation, its amendment, a ban and its retraction."""
-    path = tmp_path_factory.mktemp("pristine") / "ledger.sqlite"
+    folder = tmp_path_factory.mktemp("pristine")
+    path = folder / "ledger.sqlite"
+    # The story's first nine lines: the positions below are this layout's, whatever the
+    # example file gains later.
+    story = folder / "story.jsonl"
+    story.write_text("".join(EXAMPLE.read_text().splitlines(keepends=True)[:9]))
     with Ledger(settings_of(path)) as ledger:
-        import_file(ledger.app, EXAMPLE)
+        import_file(ledger.app, story)
         observed = record(
             ledger, "observed", limit(2), "2025-05-01", scope=INBOUND, note="two sets at most"
         )

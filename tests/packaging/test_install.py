@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.support import REPO, start_server
+from tests.e2e.support import REPO, SEED_EVENTS, start_server
 
 pytestmark = pytest.mark.packaging
 
@@ -87,7 +87,7 @@ class TestTheClientAlone:
         finally:
             server.stop()
         assert ran.returncode == 0, ran.stderr
-        assert ran.stdout.split() == ["PROHIBITED", "9"]
+        assert ran.stdout.split() == ["PROHIBITED", str(SEED_EVENTS)]
 
 
 class TestTheWholeLedger:

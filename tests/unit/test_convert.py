@@ -105,6 +105,6 @@ def test_a_value_of_the_wrong_kind_is_said_in_words(
     data: dict[str, object], message: Message, said: str
 ) -> None:
     # Not protobuf's "'str' object cannot be interpreted as an integer".
-    with pytest.raises(ValueError) as raised:
+    with pytest.raises(ValueError, match="is not a whole number") as raised:
         from_data(data, message)
     assert str(raised.value) == said
