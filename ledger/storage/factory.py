@@ -87,8 +87,10 @@ class LedgerFactory(InfrastructureFactory[Any], ABC):
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
+        # Without it, nothing is written: an older ledger is read as it is, not migrated.
+        self.writes = strtobool(self.env.get("CREATE_TABLE") or "yes")
         try:
-            self.state = self.open_ledger(create=strtobool(self.env.get("CREATE_TABLE") or "yes"))
+            self.state = self.open_ledger(create=self.writes)
         except BaseException:
             self.close()
             raise
@@ -115,8 +117,8 @@ class LedgerFactory(InfrastructureFactory[Any], ABC):
     def rule_view(self) -> RuleView:
         """The read model's view (its tables are made when the database is opened)."""
         view = cast("RuleView", self.tracking_recorder(self.rule_view_class))
-        if self.state in (State.OLD, State.UNMARKED):  # read as it is, not migrated
-            view.positions = False
+        if not self.writes and self.state in (State.OLD, State.UNMARKED):
+            view.positions = False  # read as it is, not migrated: no positions yet
         return view
 
     def data_version(self) -> DataVersion | None:

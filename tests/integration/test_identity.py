@@ -273,7 +273,9 @@ class TestALedgerOfSchemaVersion1:
         with Ledger(Settings(database_url=url)) as ledger:
             register(ledger)
             first = record(ledger, "tightened", limit(1), "2025-03-01")
-            amend(ledger, first.change_id, measure=limit(3))
+            amended = amend(ledger, first.change_id, measure=limit(3))
+            # A second correction: the first form's end must stay at the first correction.
+            amend(ledger, first.change_id, measure=limit(4))
             before = (ledger.reader.digest(), check(ledger, "2025-03-20", quantity=2).verdict)
         if backend == "sqlite":
             path = url.removeprefix("sqlite:///")
@@ -282,16 +284,27 @@ class TestALedgerOfSchemaVersion1:
             sqlite_rows(path, VERSION_1)
         else:
             postgres_rows(url, f"{TO_V1}; {VERSION_1}")
-        assert opened_state(url) is State.OLD
-        with Ledger(Settings(database_url=url)) as ledger:
-            assert ledger.factory.state is State.MARKED
+        with Ledger(Settings(database_url=url)) as ledger:  # the server that migrates it
+            assert ledger.factory.state is State.OLD
             after = (ledger.reader.digest(), check(ledger, "2025-03-20", quantity=2).verdict)
             assert after == before
-            # As recorded just before the amendment: the limit of one.
-            known = first.position
-            assert check(ledger, "2025-03-20", quantity=2, known_at_position=known).verdict == (
-                "LIMIT_EXCEEDED"
-            )
+            # As recorded up to the tightening: the limit of one; up to the first correction,
+            # three; the forms' log positions were rebuilt by the migration.
+            verdicts = [
+                check(ledger, "2025-03-20", quantity=q, known_at_position=p).verdict
+                for p, q in ((first.position, 2), (amended.position, 3), (amended.position, 4))
+            ]
+            assert verdicts == ["LIMIT_EXCEEDED", "ALLOWED", "LIMIT_EXCEEDED"]
+            # A correction written after the migration reads the forms back from the tables.
+            last = amend(ledger, first.change_id, measure=limit(5))
+            forms = ledger.view.revisions_of_change(first.change_id)
+            assert [(r.position_from, r.position_until) for r in forms] == [
+                (first.position, amended.position),
+                (amended.position, amended.position + 1),
+                (amended.position + 1, last.position),
+                (last.position, None),
+            ]
+        assert opened_state(url) is State.MARKED
         assert audit_store(Settings(database_url=url)).ok
 
     def test_the_stored_fixture_of_version_1_is_migrated_and_the_original_left_alone(
