@@ -143,6 +143,31 @@ class TestKnowledgeTime:
         assert reported("2025-05-09") is Verdict.ALLOWED
         assert reported("2025-05-10") is Verdict.PROHIBITED
 
+    def test_a_back_dated_correction_as_recorded_up_to_each_position(
+        self, any_ledger: Ledger
+    ) -> None:
+        ban = dandong_with_ban(any_ledger, on="2025-05-01", precision="day")
+        correction = amend(
+            any_ledger, ban.change_id, effective={"on": "2025-04-01"}, published="2025-05-10"
+        )
+        retraction = retract(any_ledger, ban.change_id)
+
+        def as_recorded_up_to(position: int, at: str = "2025-04-15") -> Verdict:
+            return check(any_ledger, at, known_at_position=position).verdict
+
+        # Before the ban, at it, at the back-dated correction, at the retraction.
+        assert as_recorded_up_to(ban.position - 1) is Verdict.ALLOWED
+        assert as_recorded_up_to(ban.position) is Verdict.ALLOWED  # from May, then
+        assert as_recorded_up_to(ban.position, "2025-05-02") is Verdict.PROHIBITED
+        assert as_recorded_up_to(correction.position - 1) is Verdict.ALLOWED
+        assert as_recorded_up_to(correction.position) is Verdict.PROHIBITED  # from April, now
+        assert as_recorded_up_to(retraction.position - 1) is Verdict.PROHIBITED
+        assert as_recorded_up_to(retraction.position) is Verdict.ALLOWED
+        # The same as the recorded times of those events.
+        for receipt in (ban, correction, retraction):
+            by_time = check(any_ledger, "2025-04-15", known_at=receipt.recorded_at).verdict
+            assert by_time is as_recorded_up_to(receipt.position)
+
     def test_an_amended_measure_cites_both_events(self, any_ledger: Ledger) -> None:
         ban = dandong_with_ban(any_ledger, on="2025-03-07")
         correction = amend(any_ledger, ban.change_id, measure={**PROHIBITED, "enforcement": "fine"})
