@@ -24,6 +24,7 @@ from ledger.application.ports import ExportRow
 from ledger.audit.report import AuditReport, Digest, Finding, NothingToAudit
 from ledger.bootstrap import Ledger
 from ledger.domain.events import EVENTS
+from ledger.readmodel.model import Revision
 from ledger.readmodel.view import RuleView
 from ledger.settings import Settings
 from ledger.storage import environment
@@ -200,6 +201,7 @@ class _Audit:
     def _compare_read_model(self, stored: list[ExportRow], verifier: ChainVerifier) -> bool:
         """Rebuild the projection from the same events, in memory, and compare."""
         found = self.total
+        positions = [row.position for row in stored]  # the rebuild's 1, 2, 3, ... in the log
         with Ledger(Settings(database_url="memory://")) as fresh:
             try:
                 fresh.app.recorder.insert_events([stored_event(row) for row in stored])
@@ -226,7 +228,8 @@ class _Audit:
                         f"rebuilt {_row(rebuilt.get(code))}",
                         office=code,
                     )
-                mine = sorted(fresh.view.revisions_of_office(code), key=_key)
+                mine = [_at(r, positions) for r in fresh.view.revisions_of_office(code)]
+                mine.sort(key=_key)
                 theirs = sorted(self.view.revisions_of_office(code), key=_key)
                 if not self.view.positions:  # schema version 1: kept without positions
                     mine = [replace(r, position_from=0, position_until=None) for r in mine]
@@ -251,6 +254,18 @@ class _Audit:
                     f"the read model is at position {position}, the log at {verifier.position}",
                 )
         return self.total == found
+
+
+def _at(revision: Revision, positions: list[int]) -> Revision:
+    """A revision of the rebuild, with the log's own positions: the rebuild numbers the events
+    1, 2, 3, ..., and the log may have gaps (PostgreSQL's sequence skips a number when a
+    write loses a race)."""
+    until = revision.position_until
+    return replace(
+        revision,
+        position_from=positions[revision.position_from - 1],
+        position_until=None if until is None else positions[until - 1],
+    )
 
 
 def _key(revision: Any) -> tuple[str, int]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
@@ -17,12 +18,14 @@ from ledger.application.app import LedgerApplication, VersionConflict
 from ledger.application.commands import RecordChange
 from ledger.application.importer import import_file
 from ledger.application.ports import RequestRecord
+from ledger.audit.store import audit_store
 from ledger.bootstrap import Ledger
 from ledger.domain.dates import EffectiveDate
 from ledger.domain.values import Measure, Scope, Source
 from ledger.readmodel.answers import Verdict
 from ledger.settings import Settings
 from ledger.storage import environment
+from tests.conftest import POSTGRES_URL
 from tests.support import (
     DANDONG,
     PROHIBITED,
@@ -285,3 +288,37 @@ class TestStoreAuditOnPostgres:
         tampered = audit_store(settings)
         assert not tampered.ok
         assert tampered.findings[0].position == 2
+
+
+class TestGapsInTheLog:
+    """PostgreSQL's sequence skips a number when a write loses a race or is rolled back: the
+    read model keeps the log's own positions, and the store audit's rebuild (which numbers
+    the events it replays 1, 2, 3, ...) compares them as the log has them."""
+
+    def test_positions_after_a_gap_are_the_logs_and_the_audit_holds(
+        self, postgres_url: str
+    ) -> None:
+        with Ledger(Settings(database_url=postgres_url)) as ledger:
+            register(ledger)
+            schema = postgres_url.rsplit("schema=", 1)[1]
+            with psycopg.connect(POSTGRES_URL) as db:
+                sequence = db.execute(
+                    "SELECT pg_get_serial_sequence(%s, 'notification_id')",
+                    (f'"{schema}".ledger_events',),
+                ).fetchone()
+                assert sequence is not None and sequence[0]
+                for _ in range(5):  # five positions no event will have
+                    db.execute(f"SELECT nextval('{sequence[0]}')")
+            ban = record(ledger, "tightened", PROHIBITED, "2025-03-01")
+            correction = amend(ledger, ban.change_id, measure=limit(1))
+            assert correction.position == ban.position + 1 >= 7
+            forms = ledger.view.revisions_of_change(ban.change_id)
+            assert [(f.position_from, f.position_until) for f in forms] == [
+                (ban.position, correction.position),
+                (correction.position, None),
+            ]
+            assert check(ledger, "2025-03-20", known_at_position=ban.position).verdict == (
+                Verdict.PROHIBITED
+            )
+        report = audit_store(Settings(database_url=postgres_url))
+        assert report.ok, report.findings
