@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from ledger.application.app import LedgerApplication
+from ledger.readmodel.effective import EffectiveIndex
 from ledger.readmodel.follower import ProjectionFollower
 from ledger.readmodel.index import RuleIndex
 from ledger.readmodel.projection import RuleProjection
 from ledger.readmodel.reader import Reader
+from ledger.readmodel.upcoming import ServerClock
 from ledger.settings import Settings
 from ledger.storage import environment
 
@@ -38,10 +40,12 @@ class Ledger:
         self.factory = cast("LedgerFactory", self.app.factory)
         self.view = self.factory.rule_view()
         self.index = RuleIndex(self.view, budget=settings.index_revisions)
-        self.projection = RuleProjection(self.view, self.index)
+        self.effective = EffectiveIndex(self.view)
+        self.projection = RuleProjection(self.view, self.index, self.effective)
         self.changes = self.factory.data_version()
         self.follower = ProjectionFollower(self.app, self.projection, self.changes)
-        self.reader = Reader(self.app, self.follower, self.view, self.index)
+        clock = ServerClock(settings.today, settings.today_file)
+        self.reader = Reader(self.app, self.follower, self.view, self.index, clock)
         self.app.on_saved.append(self.follower.catch_up)
         self.app.on_saved.append(self.reader.announce)
         self.follower.catch_up()  # events saved while no process was following
@@ -53,6 +57,7 @@ class Ledger:
 
     def rebuild(self) -> int:
         """Replay the whole log into a fresh read model; returns the events replayed."""
+        self.effective.clear()
         return self.follower.rebuild()
 
     def close(self) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "ConfigError"]
@@ -97,6 +99,43 @@ class Settings(BaseSettings):
         description="rule revisions kept in memory at most; the offices asked about least "
         "recently are dropped first and read again when needed",
     )
+
+    # The server's date, against which rules take effect (ListUpcoming's default first date,
+    # WatchEffective's notices): today's UTC date, unless fixed, or read from a file at each
+    # look, so that a test moves the clock without restarting the server. Not both.
+    today: date | None = Field(
+        default=None, description="the server's date, fixed: YYYY-MM-DD; default: today (UTC)"
+    )
+    today_file: Path | None = Field(
+        default=None,
+        description="a file holding the server's date (YYYY-MM-DD), read again at each look",
+    )
+
+    @field_validator("today", mode="before")
+    @classmethod
+    def _today_is_a_day(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        try:
+            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value, re.ASCII):
+                return date.fromisoformat(value)
+        except ValueError:
+            pass
+        raise ValueError(f"{value!r} is not a date: expected YYYY-MM-DD, e.g. 2025-06-01")
+
+    @field_validator("today_file", mode="before")
+    @classmethod
+    def _today_once(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if value is not None and info.data.get("today") is not None:
+            raise ValueError(
+                "LEDGER_TODAY fixes the server's date and LEDGER_TODAY_FILE reads it from a "
+                "file: give one of them"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod

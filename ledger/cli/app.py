@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli import admin, ask, record, trail
+from ledger.cli import admin, ask, follow, record, trail
 
 __all__ = ["app", "COMMANDS", "DISTRIBUTION"]
 
@@ -22,7 +22,7 @@ DISTRIBUTION = "customs-policy-ledger"
 
 COMMANDS: dict[str, Callable[..., None]] = {
     name: command
-    for group in (record, ask, trail, admin)
+    for group in (record, ask, follow, trail, admin)
     for name, command in group.COMMANDS.items()
 }
 _GROUPS = {"token": admin.token_app}

@@ -1,4 +1,5 @@
-"""Questions: offices, check, compare, state, history, watch.
+"""Questions: offices, check, compare, state, history (following the log and the calendar is
+``ledger.cli.follow``).
 
 Each asks the server through a plain-data connection and draws the reply; ``--json`` prints the
 client library's model of the same reply (loaded only then), events without the event-sourcing
@@ -12,8 +13,6 @@ command says so on standard error, and that ``--basis reported`` asks by the sou
 
 from __future__ import annotations
 
-import json
-from contextlib import suppress
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
@@ -37,7 +36,6 @@ from ledger.cli.options import (
     connect,
     connects,
 )
-from ledger_api.convert import to_data
 from ledger_client.connection import Connection
 from ledger_client.errors import LedgerClientError
 
@@ -45,9 +43,6 @@ __all__ = ["COMMANDS"]
 
 # Verdicts that refuse an item, for --fail-on-refusal (plain data's form of the enum).
 _REFUSALS = frozenset({"prohibited", "limit-exceeded"})
-# What the event-sourcing library stores in every event for itself: the history's and the
-# watch's own fields (office, office_version, recorded_at) say it.
-_BOOKKEEPING = frozenset({"originator_topic", "originator_id", "originator_version", "timestamp"})
 
 
 @connects
@@ -201,55 +196,10 @@ def history(
     if as_json:
         from ledger_client.queries import HistoryEvent
 
-        render.print_json([_with_event(HistoryEvent, event) for event in events])
+        render.print_json([render.event_json(HistoryEvent, event) for event in events])
     else:
         render.console.print(tables.history_table(office, events))
     _hint(began, known_at)
-
-
-@connects
-def watch(
-    after: Annotated[
-        int, typer.Option(help="Start after this global position (0: the beginning).")
-    ] = 0,
-    count: Annotated[
-        int | None, typer.Option(help="Stop after this many events (of those shown).")
-    ] = None,
-    office: Annotated[
-        list[str] | None, typer.Option("--office", help="Only this office's events (repeat).")
-    ] = None,
-    type_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--type",
-            help="Only events of this type (repeat): registered, observed, tightened, "
-            "loosened, amended, retracted, or the type's name (PolicyTightened).",
-        ),
-    ] = None,
-    server: ServerOption = "127.0.0.1:50051",
-    as_json: JsonOption = False,
-) -> None:
-    """Follow the log: past events, then new ones as they are recorded (Ctrl-C stops)."""
-    if as_json:
-        from ledger_client.queries import WatchEvent
-    offices = {code.upper() for code in office or ()}
-    types = {changes.event_type(text) for text in type_ or ()}
-    seen = 0
-    with connect(server) as connection, suppress(KeyboardInterrupt):
-        for reply in connection.stream("Watch", {"after_position": after}):
-            for event in reply.events:
-                if (offices and event.office.upper() not in offices) or (
-                    types and event.type not in types
-                ):
-                    continue
-                data = to_data(event)
-                if as_json:
-                    print(json.dumps(_with_event(WatchEvent, data)), flush=True)
-                else:
-                    render.console.print(tables.watch_line(data))
-                seen += 1
-                if count is not None and seen >= count:
-                    return
 
 
 def _as_of(known_at: str | None, position: int | None) -> dict[str, int]:
@@ -269,16 +219,6 @@ def _as_known(known_at: str | None, basis: str, position: int | None) -> str:
     if position is not None:
         return f", as recorded up to position {position}"
     return f", as known at {known_at} ({basis})" if known_at else ""
-
-
-def _with_event(model: type, data: dict[str, object]) -> dict[str, object]:
-    """An event's JSON as the client library has it, with its content decoded, less the
-    event-sourcing library's bookkeeping (its own ids, versions and timestamp: the event's
-    office, version and recorded time are beside it)."""
-    event = model.model_validate(data)  # type: ignore[attr-defined]
-    dumped: dict[str, object] = event.model_dump(mode="json", exclude={"event_json"})
-    content = {key: value for key, value in event.event.items() if key not in _BOOKKEEPING}
-    return {**dumped, "event": content}
 
 
 def _known_at(text: str) -> datetime | None:
@@ -341,5 +281,4 @@ COMMANDS = {
     "compare": compare,
     "state": state,
     "history": history,
-    "watch": watch,
 }

@@ -40,6 +40,8 @@ __all__ = [
     "shown",
     "shown_lines",
     "print_json",
+    "event_json",
+    "BOOKKEEPING",
     "table",
     "verdict",
     "format_goods",
@@ -254,3 +256,18 @@ def checks_table(title: str, checks: dict[str, bool]) -> Table:
     for name, passed in checks.items():
         drawn.add_row(name, "[green]holds[/]" if passed else "[bold red]broken[/]")
     return drawn
+
+
+# The event-sourcing library's bookkeeping in an event's JSON: its own ids, versions and
+# timestamp (the event's office, version and recorded time are beside it).
+BOOKKEEPING = frozenset({"originator_topic", "originator_id", "originator_version", "timestamp"})
+
+
+def event_json(model: type, data: dict[str, object]) -> dict[str, object]:
+    """An event's JSON as the client library has it, with its content decoded, less the
+    event-sourcing library's bookkeeping (its own ids, versions and timestamp: the event's
+    office, version and recorded time are beside it)."""
+    event = model.model_validate(data)  # type: ignore[attr-defined]
+    dumped: dict[str, object] = event.model_dump(mode="json", exclude={"event_json"})
+    content = {key: value for key, value in event.event.items() if key not in BOOKKEEPING}
+    return {**dumped, "event": content}

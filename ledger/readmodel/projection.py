@@ -2,7 +2,7 @@
 
 ``RuleProjection`` has one handler per event type and writes what it computes together with
 its tracking position, in one transaction per run of events; it also keeps the rule index
-current. ``ledger.readmodel.follower`` feeds it the log.
+current, and the index of effective edges. ``ledger.readmodel.follower`` feeds it the log.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ledger.domain.events import (
     PolicyChanged,
 )
 from ledger.domain.office import office_id
+from ledger.readmodel.effective import EffectiveIndex
 from ledger.readmodel.index import RuleIndex
 from ledger.readmodel.model import Checkpoint, OfficeRow, Revision
 from ledger.readmodel.view import RuleView
@@ -67,9 +68,13 @@ class RuleProjection(Projection[RuleView]):
 
     name = "rules"
 
-    def __init__(self, view: RuleView, index: RuleIndex) -> None:
+    def __init__(
+        self, view: RuleView, index: RuleIndex, effective: EffectiveIndex | None = None
+    ) -> None:
         super().__init__(view)
         self.index = index
+        # The edges of every change's window (``Reader.upcoming``), kept current likewise.
+        self.effective = effective if effective is not None else EffectiveIndex(view)
         self._codes: dict[UUID, str] = {}
         self._batch: _Batch | None = None
 
@@ -96,6 +101,7 @@ class RuleProjection(Projection[RuleView]):
         )
         for revisions, position in batch.applied:
             self.index.apply(revisions, position)
+            self.effective.apply(revisions, position)
 
     @singledispatchmethod
     def _handle(self, domain_event: Any, tracking: Tracking) -> None:

@@ -24,8 +24,20 @@ from ledger.domain.events import OfficeEvent, OfficeRegistered
 from ledger.readmodel.history import HistoryEntry, HistoryRequest, LogEvent, history, log_event
 from ledger.readmodel.model import Checkpoint, OfficeRow
 from ledger.readmodel.queries import Abandoned, Proceed, RuleQueries
+from ledger.readmodel.upcoming import (
+    Cursor,
+    EffectiveEdge,
+    EffectiveNotice,
+    ServerClock,
+    UpcomingRequest,
+    UpcomingResult,
+    WatchEffectiveRequest,
+    page_token,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from ledger.application.app import LedgerApplication
     from ledger.application.ports import ExportRow
     from ledger.domain.office import Office
@@ -38,6 +50,7 @@ if TYPE_CHECKING:
         StateRequest,
         StateResult,
     )
+    from ledger.readmodel.effective import EffectiveIndex
     from ledger.readmodel.follower import ProjectionFollower, StuckAt
     from ledger.readmodel.index import RuleIndex
     from ledger.readmodel.view import RuleView
@@ -54,11 +67,13 @@ class Reader:
         follower: ProjectionFollower,
         view: RuleView,
         index: RuleIndex,
+        clock: ServerClock | None = None,
     ) -> None:
         self.app = app
         self.follower = follower
         self.view = view
         self.index = index
+        self.clock = clock or ServerClock()  # the server's date: today (UTC) unless set
         self.queries = RuleQueries(index, view)
         self._saved = threading.Condition()
 
@@ -189,6 +204,80 @@ class Reader:
         if code is None:  # registered after the catch-up above, by another process
             code = cast("Office", self.app.repository.get(event.originator_id)).code
         return code
+
+    # Valid time: rules taking effect.
+
+    def upcoming(self, request: UpcomingRequest) -> UpcomingResult:
+        """One page of the edges between two dates (the first, unless given: the server's
+        date), of the changes as known now, at the offices asked (none: every office)."""
+        first, last = request.window(None if request.from_date else self.clock.today())
+        offices = self.offices_asked(request.offices)
+        self.catch_up()
+        effective = self.follower.projection.effective
+        with effective.lock:
+            self._sync(effective)
+            found = effective.between(
+                first.toordinal(), last.toordinal(), offices, request.after, request.size + 1
+            )
+        page = found[: request.size]
+        return UpcomingResult.model_construct(
+            edges=tuple(EffectiveEdge.of(key, effective.revision(form)) for key, form in page),
+            next_page_token=page_token(page[-1][0]) if len(found) > len(page) else "",
+        )
+
+    def effective_start(self, request: WatchEffectiveRequest) -> Cursor:
+        """Where a watch of effective dates starts: the request's resume point, or the
+        server's date and the read model's position now."""
+        self.offices_asked(request.offices)
+        if request.after_date is not None:
+            return request.start(request.after_date, self.log_end())
+        self.catch_up()
+        return request.start(self.clock.today(), self.index.position)
+
+    def effective_due(
+        self, offices: Collection[str] | None, cursor: Cursor
+    ) -> tuple[list[EffectiveNotice], Cursor]:
+        """The notices a watch at ``cursor`` sends now, and its cursor after them: moved to
+        the server's date (never back) and the read model's position. A cursor beyond the read
+        model's position (resumed from a server further on) waits for it."""
+        today = max(self.clock.today(), cursor.day)
+        self.catch_up()
+        effective = self.follower.projection.effective
+        with effective.lock:
+            self._sync(effective)
+            if effective.position < cursor.position:
+                return [], cursor
+            due = effective.due(offices, cursor.day.toordinal(), cursor.position, today.toordinal())
+            reached = Cursor(today, effective.position)
+        notices = [
+            EffectiveNotice.model_construct(
+                edge=EffectiveEdge.of(found.key, effective.revision(found.form)), late=found.late
+            )
+            for found in due
+        ]
+        return notices, reached
+
+    def offices_asked(self, codes: Collection[str]) -> frozenset[str] | None:
+        """The offices a question names (None: every office); ``OfficeNotFound`` for one not
+        registered."""
+        if not codes:
+            return None
+        registered = {row.code for row in self.view.list_offices()}
+        for code in codes:
+            if code not in registered:
+                raise OfficeNotFound(code)
+        return frozenset(codes)
+
+    def _sync(self, effective: EffectiveIndex) -> None:
+        """Bring the index of edges to the read model's position (hold its lock; catch up
+        before taking it: the projection takes it to apply what it projects)."""
+        effective.sync(self.index.position, self._offices_written)
+
+    def _offices_written(self, after: int, upto: int) -> set[str]:
+        """The offices of the events after position ``after``, up to ``upto``."""
+        notifications = self.app.recorder.select_notifications(after + 1, upto - after, stop=upto)
+        codes = {self.follower.projection.office_code(n.originator_id) for n in notifications}
+        return {code for code in codes if code}
 
     # The audit trail.
 

@@ -25,6 +25,7 @@ from ledger.readmodel.answers import (
 from ledger.readmodel.model import OfficeRow
 from ledger.readmodel.queries import Proceed
 from ledger.readmodel.reader import Reader
+from ledger.readmodel.upcoming import UpcomingRequest
 from ledger.tokens import Role
 
 __all__ = ["Query", "QUERIES", "OfficeRequest", "PinnedDigest", "office_data"]
@@ -108,4 +109,5 @@ QUERIES: dict[str, Query] = {
         lambda read, r, go: _rankings(read.compare(r, go)),
         as_written=_goods_of_comparison,
     ),
+    "ListUpcoming": Query(UpcomingRequest, lambda read, r, _: read.upcoming(r)),
 }

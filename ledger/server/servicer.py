@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -32,6 +33,7 @@ from ledger.domain.errors import StorageFault
 from ledger.domain.values import Source
 from ledger.readmodel.answers import Check, Ruling
 from ledger.readmodel.history import HistoryRequest
+from ledger.readmodel.upcoming import Cursor, WatchEffectiveRequest
 from ledger.server.budget import AnswerBudget, check_lookups
 from ledger.server.errors import Invalid, refusals, violations
 from ledger.server.limits import LongCalls
@@ -61,6 +63,11 @@ _PAGE_BYTES = 4 * 1024 * 1024
 # A watch with nothing to send re-reads the log this often (in seconds): saves by this
 # process wake it at once, saves by another process sharing the database within this delay.
 _WATCH_POLL = 0.25
+# A watch of effective dates looks at the server's date at least this often (in seconds), and
+# at once when an event is saved; with nothing to announce, it tells a new resume point when
+# the date moves, and when only the log position moved, at most this often.
+_EFFECTIVE_TICK = 1.0
+_EFFECTIVE_QUIET = 5.0
 
 # The role each method needs: commands record, questions and the live log read, the audit
 # trail is the auditor's. A method missing here is refused to every token (``TokenAuth``).
@@ -70,6 +77,7 @@ ROLES: dict[str, Role] = {
     "ImportCommands": Role.RECORDER,
     "GetHistory": Role.READER,
     "Watch": Role.READER,
+    "WatchEffective": Role.READER,
     "Ping": Role.READER,
     "GetDigest": Role.AUDITOR,
     "VerifyDigest": Role.AUDITOR,
@@ -368,6 +376,47 @@ class PolicyLedgerServicer:
                     self.reader.wait_for_events(position, _WATCH_POLL)
         finally:
             release()
+
+    def WatchEffective(
+        self, request: pb.WatchEffectiveRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.WatchEffectiveResponse]:
+        with self._refusals(context):
+            asked = _validate(WatchEffectiveRequest, to_data(request))
+            cursor = self.reader.effective_start(asked)
+        offices = frozenset(asked.offices) or None
+        release = self._watches.take_or_refuse(context)
+        try:
+            sent: Cursor | None = None
+            sent_at = 0.0
+            while context.is_active() and not self.stopping.is_set():
+                end = self.reader.log_end()
+                before = cursor
+                with self._refusals(context):
+                    notices, cursor = self.reader.effective_due(offices, cursor)
+                now = time.monotonic()
+                moved = sent is None or cursor.day != sent.day
+                quiet = now - sent_at < _EFFECTIVE_QUIET
+                if notices or moved or (cursor != sent and not quiet):
+                    yield from self._effective_replies(notices, before, cursor)
+                    sent, sent_at = cursor, now
+                self.reader.wait_for_events(end, _EFFECTIVE_TICK)
+        finally:
+            release()
+
+    def _effective_replies(
+        self, notices: list[Any], before: Cursor, after: Cursor
+    ) -> Iterator[pb.WatchEffectiveResponse]:
+        """The notices of one tick in replies of bounded size; the last carries the new resume
+        point, the others the one before the tick (resuming there misses nothing)."""
+        messages = [from_model(notice, pb.EffectiveNotice(), self._shared) for notice in notices]
+        pages = list(_pages(messages, MAX_BATCH, lambda message: message.ByteSize())) or [[]]
+        for number, page in enumerate(pages, 1):
+            cursor = after if number == len(pages) else before
+            yield pb.WatchEffectiveResponse(
+                notices=page,
+                resume_date=cursor.day.isoformat(),
+                resume_position=cursor.position,
+            )
 
     def GetDigest(
         self, request: pb.GetDigestRequest, context: grpc.ServicerContext

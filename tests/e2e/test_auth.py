@@ -41,6 +41,8 @@ NEEDS = {
     "Check": "reader",
     "CompareOffices": "reader",
     "Watch": "reader",
+    "ListUpcoming": "reader",
+    "WatchEffective": "reader",
     "RegisterOffice": "recorder",
     "RecordObservation": "recorder",
     "RecordTightening": "recorder",

@@ -491,6 +491,34 @@ QUERIES = {
         pb.WatchRequest,
         {"after_position": (POSITION, ODD_INT64), "batch_size": (BATCH, ODD_BATCH)},
     ),
+    "ListUpcoming": Shape(
+        pb.ListUpcomingRequest,
+        {
+            "offices": (
+                st.lists(OFFICE, max_size=3),
+                st.one_of(
+                    st.lists(st.one_of(OFFICE, ODD_OFFICE), max_size=4),
+                    st.sampled_from((501, 5000)).map(lambda size: ["CN-DANDONG"] * size),
+                ),
+            ),
+            "from_date": (PAST, ODD_DATE),
+            "to_date": (PAST, ODD_DATE),
+            "page_size": (BATCH, ODD_BATCH),
+            "page_token": (st.just(""), TEXT),
+            "min_position": (MIN_POSITION, ODD_MIN_POSITION),
+        },
+    ),
+    "WatchEffective": Shape(
+        pb.WatchEffectiveRequest,
+        {
+            "offices": (
+                st.lists(OFFICE, max_size=3),
+                st.lists(st.one_of(OFFICE, ODD_OFFICE), max_size=4),
+            ),
+            "after_date": (PAST, ODD_DATE),
+            "after_position": (POSITION, ODD_INT64),
+        },
+    ),
     "Ping": Shape(pb.PingRequest, {}),
     "GetDigest": Shape(pb.GetDigestRequest, {}),
     "VerifyDigest": Shape(
@@ -601,7 +629,7 @@ def send(
         function = getattr(target.stub, rpc)
         if method.client_streaming:
             request = iter(request)
-    if rpc == "Watch":
+    if rpc in ("Watch", "WatchEffective"):  # they never end by themselves
         return _first_of_watch(function(request, timeout=timeout))
     if method.server_streaming:
         return _answer(lambda: tuple(function(request, timeout=timeout)))

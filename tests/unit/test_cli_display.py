@@ -527,7 +527,7 @@ class TestHistoryTable:
 
 
 def test_watch_and_history_json_leave_out_the_librarys_bookkeeping() -> None:
-    from ledger.cli.ask import _with_event
+    from ledger.cli.render import event_json
     from ledger_client.queries import WatchEvent
 
     stored = {
@@ -549,7 +549,7 @@ def test_watch_and_history_json_leave_out_the_librarys_bookkeeping() -> None:
         "recorded_at": datetime(2025, 4, 1, tzinfo=UTC),
         "event_json": json.dumps(stored),
     }
-    shown = _with_event(WatchEvent, data)
+    shown = event_json(WatchEvent, data)
     assert shown["event"] == {
         "event_id": CHANGE,
         "prev_hash": "0" * 64,

@@ -71,6 +71,8 @@ _WHERE = {
             "Measure",
             "Outcome",
             "Receipt",
+            "Amended",
+            "ChangeForm",
             "Ruling",
             "RuleState",
             "Scope",
@@ -83,6 +85,9 @@ _WHERE = {
         [
             "CheckResult",
             "CompareResult",
+            "EffectiveEdge",
+            "EffectiveNotice",
+            "Upcoming",
             "HistoryEvent",
             "Office",
             "OfficeRanking",
@@ -95,6 +100,11 @@ _WHERE = {
 }
 __all__ = [
     "Admissibility",
+    "Amended",
+    "ChangeForm",
+    "EffectiveEdge",
+    "EffectiveNotice",
+    "Upcoming",
     "CheckItem",
     "CheckResult",
     "CompareResult",

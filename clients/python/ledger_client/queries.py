@@ -1,4 +1,6 @@
-"""Questions: offices, an office's history, rule states, checks, comparisons, the live log.
+"""Questions: offices, an office's history, rule states, checks, comparisons, the live log,
+and rules taking effect (the changes whose window starts or ends between two dates; notices
+as the server's date reaches them).
 
 Every question takes ``min_position``: it is answered only once the server has the event at
 that position (a receipt's, written through any server): read your own writes. Questions of
@@ -9,7 +11,7 @@ was recorded up to and including the event at that log position), not both.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -18,10 +20,14 @@ from ledger_api.convert import to_data
 from ledger_client.connection import Connection
 from ledger_client.models import (
     Crossing,
+    Day,
+    EffectiveDate,
     ItemResult,
+    Measure,
     Model,
     RuleState,
     Scope,
+    Source,
 )
 
 __all__ = [
@@ -34,6 +40,10 @@ __all__ = [
     "RuleStateResult",
     "HistoryEvent",
     "WatchEvent",
+    "EffectiveEdge",
+    "Upcoming",
+    "EffectiveNotice",
+    "effective_notices",
 ]
 
 Data = dict[str, Any]
@@ -111,6 +121,66 @@ class WatchEvent(Model):
     def event(self) -> dict[str, Any]:
         decoded: dict[str, Any] = json.loads(self.event_json)
         return decoded
+
+
+class EffectiveEdge(Model):
+    """A change reaching an edge of its effective window, as known now (amended, not
+    retracted)."""
+
+    office: str
+    # "starts": the window's first day, from when the change may be in force; "certain": its
+    # last, from when it certainly is (a day-precise change has both on its day).
+    edge: str
+    on: Day
+    change_id: UUID
+    kind: str
+    scope: Scope
+    measure: Measure
+    effective: EffectiveDate
+    sources: tuple[Source, ...] = ()
+    position: int = 0  # of the event that made this form: the change, or its latest amendment
+
+
+class Upcoming(Model):
+    """One page of edges, by date, office, change, then starts before certain."""
+
+    edges: tuple[EffectiveEdge, ...] = ()
+    next_page_token: str = ""  # empty on the last page
+
+
+class EffectiveNotice(Model):
+    """The server's date reached an edge (``late``: the change was recorded after it had).
+
+    Resume after this notice with ``after_date=resume_date, after_position=resume_position``:
+    nothing is sent twice, nothing is missed (a notice not the last of its reply carries the
+    reply before's point: resuming there sends the rest of its reply again)."""
+
+    edge: EffectiveEdge
+    late: bool = False
+    resume_date: Day
+    resume_position: int = 0
+
+
+def effective_notices(
+    replies: Iterable[Any], after_date: When = None, after_position: int = 0
+) -> Iterator[EffectiveNotice]:
+    """The notices of ``WatchEffective``'s replies (messages), each with its resume point;
+    ``after_date`` and ``after_position``: where the watch started, if given."""
+    start = _text(after_date)
+    previous = None if start is None else {"date": start, "position": after_position}
+    for reply in replies:
+        here = {"date": reply.resume_date, "position": reply.resume_position}
+        count = len(reply.notices)
+        for number, notice in enumerate(reply.notices, 1):
+            point = here if number == count or previous is None else previous
+            yield EffectiveNotice.model_validate(
+                {
+                    **to_data(notice),
+                    "resume_date": point["date"],
+                    "resume_position": point["position"],
+                }
+            )
+        previous = here
 
 
 class Queries(Connection):
@@ -217,6 +287,49 @@ class Queries(Connection):
         for reply in self.stream("Watch", request, timeout=timeout):
             for event in reply.events:
                 yield WatchEvent.model_validate(to_data(event))
+
+    def upcoming(
+        self,
+        from_date: When,
+        to_date: When,
+        *,
+        offices: Sequence[str] = (),
+        page_size: int = 0,
+        page_token: str | None = None,
+        min_position: int = 0,
+    ) -> Upcoming:
+        """One page of the changes whose window starts or ends (is certain) from ``from_date``
+        (None: the server's date) to ``to_date`` (at most 10 years on), at ``offices`` (none:
+        every office). ``page_token``: the previous page's ``next_page_token``."""
+        request = {
+            "offices": list(offices),
+            "from_date": _text(from_date),
+            "to_date": _text(to_date),
+            "page_size": page_size,
+            "page_token": page_token,
+            "min_position": min_position,
+        }
+        return Upcoming.model_validate(self.call("ListUpcoming", request))
+
+    def watch_effective(
+        self,
+        offices: Sequence[str] = (),
+        *,
+        after_date: When = None,
+        after_position: int = 0,
+        timeout: float | None = None,
+    ) -> Iterator[EffectiveNotice]:
+        """A notice each time the server's date reaches a change's window start or end, from
+        ``after_date`` and ``after_position`` (a notice's resume point; None: from now), until
+        ``timeout`` (None: until the caller stops iterating or the server stops). A change
+        recorded after its date had passed comes at once, ``late``."""
+        request = {
+            "offices": list(offices),
+            "after_date": _text(after_date),
+            "after_position": after_position,
+        }
+        replies = self.stream("WatchEffective", request, timeout=timeout)
+        yield from effective_notices(replies, after_date, after_position)
 
 
 def _question(

@@ -117,6 +117,12 @@ class Standing(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STANDING_RANKED: _ClassVar[Standing]
     STANDING_UNCERTAIN: _ClassVar[Standing]
     STANDING_UNKNOWN: _ClassVar[Standing]
+
+class Edge(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EDGE_UNSPECIFIED: _ClassVar[Edge]
+    EDGE_STARTS: _ClassVar[Edge]
+    EDGE_CERTAIN: _ClassVar[Edge]
 DIRECTION_UNSPECIFIED: Direction
 DIRECTION_OUTBOUND: Direction
 DIRECTION_INBOUND: Direction
@@ -188,6 +194,9 @@ STANDING_UNSPECIFIED: Standing
 STANDING_RANKED: Standing
 STANDING_UNCERTAIN: Standing
 STANDING_UNKNOWN: Standing
+EDGE_UNSPECIFIED: Edge
+EDGE_STARTS: Edge
+EDGE_CERTAIN: Edge
 
 class Scope(_message.Message):
     __slots__ = ('direction', 'channel', 'traveller', 'goods')
@@ -941,4 +950,92 @@ class ExportLedgerResponse(_message.Message):
     events: _containers.RepeatedCompositeFieldContainer[ExportedEvent]
 
     def __init__(self, events: _Optional[_Iterable[_Union[ExportedEvent, _Mapping]]]=...) -> None:
+        ...
+
+class EffectiveEdge(_message.Message):
+    __slots__ = ('office', 'edge', 'on', 'change_id', 'kind', 'scope', 'measure', 'effective', 'sources', 'position')
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    EDGE_FIELD_NUMBER: _ClassVar[int]
+    ON_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    MEASURE_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_FIELD_NUMBER: _ClassVar[int]
+    SOURCES_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    office: str
+    edge: Edge
+    on: str
+    change_id: str
+    kind: ChangeKind
+    scope: Scope
+    measure: Measure
+    effective: EffectiveDate
+    sources: _containers.RepeatedCompositeFieldContainer[Source]
+    position: int
+
+    def __init__(self, office: _Optional[str]=..., edge: _Optional[_Union[Edge, str]]=..., on: _Optional[str]=..., change_id: _Optional[str]=..., kind: _Optional[_Union[ChangeKind, str]]=..., scope: _Optional[_Union[Scope, _Mapping]]=..., measure: _Optional[_Union[Measure, _Mapping]]=..., effective: _Optional[_Union[EffectiveDate, _Mapping]]=..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]]=..., position: _Optional[int]=...) -> None:
+        ...
+
+class ListUpcomingRequest(_message.Message):
+    __slots__ = ('offices', 'from_date', 'to_date', 'page_size', 'page_token', 'min_position')
+    OFFICES_FIELD_NUMBER: _ClassVar[int]
+    FROM_DATE_FIELD_NUMBER: _ClassVar[int]
+    TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    offices: _containers.RepeatedScalarFieldContainer[str]
+    from_date: str
+    to_date: str
+    page_size: int
+    page_token: str
+    min_position: int
+
+    def __init__(self, offices: _Optional[_Iterable[str]]=..., from_date: _Optional[str]=..., to_date: _Optional[str]=..., page_size: _Optional[int]=..., page_token: _Optional[str]=..., min_position: _Optional[int]=...) -> None:
+        ...
+
+class ListUpcomingResponse(_message.Message):
+    __slots__ = ('edges', 'next_page_token')
+    EDGES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    edges: _containers.RepeatedCompositeFieldContainer[EffectiveEdge]
+    next_page_token: str
+
+    def __init__(self, edges: _Optional[_Iterable[_Union[EffectiveEdge, _Mapping]]]=..., next_page_token: _Optional[str]=...) -> None:
+        ...
+
+class WatchEffectiveRequest(_message.Message):
+    __slots__ = ('offices', 'after_date', 'after_position')
+    OFFICES_FIELD_NUMBER: _ClassVar[int]
+    AFTER_DATE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_POSITION_FIELD_NUMBER: _ClassVar[int]
+    offices: _containers.RepeatedScalarFieldContainer[str]
+    after_date: str
+    after_position: int
+
+    def __init__(self, offices: _Optional[_Iterable[str]]=..., after_date: _Optional[str]=..., after_position: _Optional[int]=...) -> None:
+        ...
+
+class EffectiveNotice(_message.Message):
+    __slots__ = ('edge', 'late')
+    EDGE_FIELD_NUMBER: _ClassVar[int]
+    LATE_FIELD_NUMBER: _ClassVar[int]
+    edge: EffectiveEdge
+    late: bool
+
+    def __init__(self, edge: _Optional[_Union[EffectiveEdge, _Mapping]]=..., late: _Optional[bool]=...) -> None:
+        ...
+
+class WatchEffectiveResponse(_message.Message):
+    __slots__ = ('notices', 'resume_date', 'resume_position')
+    NOTICES_FIELD_NUMBER: _ClassVar[int]
+    RESUME_DATE_FIELD_NUMBER: _ClassVar[int]
+    RESUME_POSITION_FIELD_NUMBER: _ClassVar[int]
+    notices: _containers.RepeatedCompositeFieldContainer[EffectiveNotice]
+    resume_date: str
+    resume_position: int
+
+    def __init__(self, notices: _Optional[_Iterable[_Union[EffectiveNotice, _Mapping]]]=..., resume_date: _Optional[str]=..., resume_position: _Optional[int]=...) -> None:
         ...
