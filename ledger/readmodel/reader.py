@@ -170,10 +170,13 @@ class Reader:
 
     def history(self, request: HistoryRequest) -> list[HistoryEntry]:
         """The office's events in the order recorded, filtered on both time axes."""
-        events = self.app.office_events(request.office)
         positions: list[int] = []
         if request.known_at_position is not None:
+            # The log's end first: an event saved after it is past the position asked, so
+            # the events and their positions, read after, agree on what was up to it.
             self.within_log(request.known_at_position)
+        events = self.app.office_events(request.office)
+        if request.known_at_position is not None:
             positions = self.app.store.positions_of(events[0].originator_id)
         return history(events, request, positions)
 
