@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from ledger.application.app import LedgerApplication
+from ledger.application.decisions import DecisionWriter
 from ledger.readmodel.effective import EffectiveIndex
 from ledger.readmodel.follower import ProjectionFollower
 from ledger.readmodel.index import RuleIndex
@@ -39,6 +40,9 @@ class Ledger:
         self.app = LedgerApplication(env=environment(settings))
         self.factory = cast("LedgerFactory", self.app.factory)
         self.view = self.factory.rule_view()
+        # The decision log, and its group commit (its thread starts with the first decision).
+        self.decisions = self.factory.decision_store()
+        self.decision_writer = DecisionWriter(self.decisions)
         self.index = RuleIndex(self.view, budget=settings.index_revisions)
         self.effective = EffectiveIndex(self.view)
         self.projection = RuleProjection(self.view, self.index, self.effective)
@@ -61,6 +65,7 @@ class Ledger:
         return self.follower.rebuild()
 
     def close(self) -> None:
+        self.decision_writer.close()  # what is waiting is stored first
         if self.changes is not None:
             self.changes.close()
         self.app.close()

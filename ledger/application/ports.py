@@ -4,10 +4,14 @@ The request-id index is written in the same transaction as the events it belongs
 unique key, so two racing retries of one command cannot both write (the pattern of the
 library's ``searchabletimestamps`` example). Each backend's recorder implements ``LedgerStore``
 (``ledger.storage``); the application, the read side and the audit use it through here.
+
+The decision log (``ledger.application.decisions``) is a store of its own, ``DecisionStore``,
+beside the events in the same database.
 """
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +19,9 @@ from datetime import datetime
 from typing import ClassVar, NamedTuple
 from uuid import UUID
 
-__all__ = ["RequestRecord", "RequestRow", "ExportRow", "LedgerStore"]
+from ledger.application.decisions import Decision, NewDecision
+
+__all__ = ["RequestRecord", "RequestRow", "ExportRow", "LedgerStore", "DecisionStore"]
 
 
 @dataclass(frozen=True)
@@ -78,3 +84,25 @@ class LedgerStore(ABC):
     @abstractmethod
     def positions_of(self, originator_id: UUID) -> list[int]:
         """The log positions of an office's events, in the order of its versions."""
+
+
+class DecisionStore(ABC):
+    """The decision log, append-only: decisions numbered 1, 2, 3, ... and hash-chained."""
+
+    @abstractmethod
+    def append(self, decisions: Sequence[NewDecision]) -> builtins.list[Decision]:
+        """Store ``decisions`` after the last one, in the order given, numbered and chained
+        (``decisions.chained``) in one transaction that excludes every other append, of this
+        process or another; what was stored."""
+
+    @abstractmethod
+    def get(self, decision_id: UUID) -> Decision | None:
+        """The decision ``decision_id``, or None."""
+
+    @abstractmethod
+    def list(self, after_sequence: int, limit: int) -> builtins.list[Decision]:
+        """Up to ``limit`` decisions after ``after_sequence``, in sequence order."""
+
+    @abstractmethod
+    def last(self) -> Decision | None:
+        """The decision logged last, or None when there is none."""

@@ -3,8 +3,9 @@
 It reads the events as stored (the recorder's export, without decoding) and checks with
 ``ledger_api.verify`` every hash, every link to the previous event of the office, versions and
 positions without gaps or duplicates, and the ledger digest against every stored checkpoint;
-every request-id row against the event it names; and it rebuilds the read model from scratch,
-in memory, and compares it with the stored one. It writes nothing.
+every request-id row against the event it names; the decision log's chain (sequences 1, 2,
+3, ..., each ``prev_hash`` the hash before it, each hash recomputed); and it rebuilds the read
+model from scratch, in memory, and compares it with the stored one. It writes nothing.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from ledger.application.app import LedgerApplication
-from ledger.application.ports import ExportRow
+from ledger.application.decisions import decision_hash
+from ledger.application.ports import DecisionStore, ExportRow
 from ledger.audit.report import AuditReport, Digest, Finding, NothingToAudit
 from ledger.bootstrap import Ledger
+from ledger.domain.chain import GENESIS
 from ledger.domain.events import EVENTS
 from ledger.readmodel.model import Revision
 from ledger.readmodel.view import RuleView
@@ -47,8 +50,8 @@ def audit_store(
         raise NothingToAudit(f"there is no ledger at {keys['SQLITE_DBNAME']}")
     app = LedgerApplication(env=environment(settings, CREATE_TABLE="no"))  # it writes nothing
     try:
-        view = cast("LedgerFactory", app.factory).rule_view()
-        return _Audit(app, view, progress).run()
+        factory = cast("LedgerFactory", app.factory)
+        return _Audit(app, factory.rule_view(), progress, factory.decision_store()).run()
     finally:
         app.close()
 
@@ -81,9 +84,11 @@ class _Audit:
         app: LedgerApplication,
         view: RuleView,
         progress: Callable[[int, int], None] | None,
+        decisions: DecisionStore,
     ) -> None:
         self.app = app
         self.view = view
+        self.decisions = decisions
         self.store = app.store
         self.progress = progress
         self.findings: list[Finding] = []
@@ -99,12 +104,15 @@ class _Audit:
         verifier, stored = self._replay()
         replayed = time.perf_counter()
         rebuilt = self._compare_read_model(stored, verifier)
+        decisions = self._check_decisions()
         checks = {
             "hashes, links, versions and positions": verifier.problem_count == 0,
             "digest checkpoints": not any(f.check == "digest" for f in self.findings),
             "request ids": not any(f.check == "requests" for f in self.findings),
             "read model": rebuilt,
         }
+        if decisions:  # a ledger without logged decisions reports the checks it always had
+            checks["decisions"] = not any(f.check == "decisions" for f in self.findings)
         self.findings.sort(key=lambda f: (f.position is None, f.position or 0))
         return AuditReport(
             ok=all(checks.values()),
@@ -197,6 +205,35 @@ class _Audit:
                     version=version,
                     position=position,
                 )
+
+    def _check_decisions(self) -> int:
+        """Check the decision log's chain; how many decisions it holds. Each broken decision
+        is named once, and the check goes on from it as stored."""
+        sequence, prev_hash, count = 0, GENESIS, 0
+        while batch := self.decisions.list(sequence, _BATCH):
+            for decision in batch:
+                count += 1
+                named = f"decision {decision.sequence} ({decision.decision_id})"
+                if decision.sequence != sequence + 1:
+                    what = (
+                        f"{named} follows decision {sequence}: decisions were removed or reordered"
+                    )
+                elif decision.prev_hash != prev_hash:
+                    what = (
+                        f"{named} links to {decision.prev_hash}, the decision before it has "
+                        f"hash {prev_hash}: a decision was removed, reordered or rewritten"
+                    )
+                elif decision_hash(decision) != decision.hash:
+                    what = (
+                        f"{named} has the hash {decision.hash}, its fields give "
+                        f"{decision_hash(decision)}: it was changed after it was logged"
+                    )
+                else:
+                    what = ""
+                if what:
+                    self._find("decisions", what)
+                sequence, prev_hash = decision.sequence, decision.hash
+        return count
 
     def _compare_read_model(self, stored: list[ExportRow], verifier: ChainVerifier) -> bool:
         """Rebuild the projection from the same events, in memory, and compare."""

@@ -9,7 +9,7 @@ ask it for what they need.
 
 from __future__ import annotations
 
-from abc import ABC
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -19,11 +19,11 @@ from uuid import UUID
 from eventsourcing.persistence import InfrastructureFactory, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic, strtobool
 
-from ledger.application.ports import RequestRecord
+from ledger.application.ports import DecisionStore, RequestRecord
 from ledger.domain.chain import event_hash
 from ledger.readmodel.follower import DataVersion
 from ledger.readmodel.view import RuleView
-from ledger.storage.identity import State
+from ledger.storage.identity import SCHEMA_VERSION, State
 
 if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol
@@ -81,9 +81,11 @@ class PydanticMapper(Mapper[UUID]):
 
 class LedgerFactory(InfrastructureFactory[Any], ABC):
     """The ledger's part of a backend's factory: what the database is (``open_ledger``), its
-    mapper, its read model, and how it notices other processes' writes."""
+    mapper, its read model, its decision log, and how it notices other processes' writes."""
 
     rule_view_class: type[RuleView]
+    # The schema version ``open_ledger`` found (before migrating it, when it writes).
+    version: int = SCHEMA_VERSION
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
@@ -117,9 +119,19 @@ class LedgerFactory(InfrastructureFactory[Any], ABC):
     def rule_view(self) -> RuleView:
         """The read model's view (its tables are made when the database is opened)."""
         view = cast("RuleView", self.tracking_recorder(self.rule_view_class))
-        if not self.writes and self.state in (State.OLD, State.UNMARKED):
+        if not self.writes and self.version < 2:
             view.positions = False  # read as it is, not migrated: no positions yet
         return view
+
+    @abstractmethod
+    def decision_store(self) -> DecisionStore:
+        """The decision log (its table is made when the database is opened)."""
+
+    @property
+    def decisions_present(self) -> bool:
+        """Whether the database has the decision log's table: a ledger from before schema
+        version 3, read without migrating it, has none (and no decisions)."""
+        return self.writes or self.version >= 3
 
     def data_version(self) -> DataVersion | None:
         """A cheap test for commits by others, where the database has one (None: ask it)."""

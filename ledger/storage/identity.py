@@ -2,7 +2,7 @@
 written to it.
 
 A ledger's database holds a ``ledger_meta`` table of two rows, ``application`` =
-``customs-policy-ledger`` and ``schema_version`` = ``2``, written in the transaction that makes
+``customs-policy-ledger`` and ``schema_version`` = ``3``, written in the transaction that makes
 its tables. One table on both backends, read by one query, rather than SQLite's
 ``application_id``/``user_version`` pragmas plus a table for PostgreSQL: one mechanism to
 read, test and migrate, and it says in words what the database is to anyone who lists its
@@ -24,8 +24,14 @@ Schema versions, each a layout and a migration from the one before:
    positions of the events that began and ended each form of a change, so that a question can
    be asked as of a log position. Migrating adds the columns and empties the read model,
    which the server then rebuilds from the log (``MIGRATE_TO_V2``); the log, the request ids
-   and the digest are untouched. Reading an ``OLD`` ledger without writing (``ledger audit
-   --store``) works on its tables as they are.
+   and the digest are untouched;
+3. the decision log's table, ``decisions`` (SQLite) or ``ledger_decisions`` (PostgreSQL):
+   logged answers, numbered and hash-chained (``ledger.application.decisions``). Migrating
+   makes the table, empty (``MIGRATE_TO_V3``).
+
+A ledger of version 1 migrates through 2 to 3 in one transaction (``migrations``). Reading an
+``OLD`` ledger without writing (``ledger audit --store``) works on its tables as they are
+(``version_of`` says which: before version 3 there are no decisions).
 """
 
 from __future__ import annotations
@@ -48,6 +54,12 @@ __all__ = [
     "SQLITE_V2",
     "POSTGRES_V2",
     "MIGRATE_TO_V2",
+    "CREATE_DECISIONS",
+    "SQLITE_V3",
+    "POSTGRES_V3",
+    "MIGRATE_TO_V3",
+    "migrations",
+    "version_of",
     "Layout",
     "Found",
     "State",
@@ -57,7 +69,7 @@ __all__ = [
 ]
 
 APPLICATION = "customs-policy-ledger"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_TABLE = "ledger_meta"
 # The marker's rows: what the database is, and the layout of its tables; and its statements,
 # with ``{table}`` and ``{p}`` (a parameter) in the backend's dialect.
@@ -161,6 +173,58 @@ MIGRATE_TO_V2 = (
     "DELETE FROM {tracking} WHERE application_name != '__migration__'",
 )
 
+# The decision log (version 3), with ``{decisions}`` the backend's table and ``{integer}`` its
+# integer type; the columns are ``ledger.application.decisions.Decision``'s. No IF NOT EXISTS:
+# a table of that name that is not the ledger's stops the transaction.
+CREATE_DECISIONS = (
+    "CREATE TABLE {decisions} (sequence {integer} PRIMARY KEY, "
+    "decision_id TEXT NOT NULL UNIQUE, asked_at TEXT NOT NULL, asked_by TEXT NOT NULL, "
+    "label TEXT NOT NULL, rpc TEXT NOT NULL, request TEXT NOT NULL, answer TEXT NOT NULL, "
+    "position {integer} NOT NULL, digest TEXT NOT NULL, event_ids TEXT NOT NULL, "
+    "prev_hash TEXT NOT NULL, hash TEXT NOT NULL)"
+)
+_DECISIONS = (
+    "sequence",
+    "decision_id",
+    "asked_at",
+    "asked_by",
+    "label",
+    "rpc",
+    "request",
+    "answer",
+    "position",
+    "digest",
+    "event_ids",
+    "prev_hash",
+    "hash",
+)
+SQLITE_V3: Layout = {
+    **SQLITE_V2,
+    "decisions": _typed(_DECISIONS, _SQLITE_INTEGERS | {"sequence": "INTEGER"}, "TEXT"),
+}
+POSTGRES_V3: Layout = {
+    **POSTGRES_V2,
+    "ledger_decisions": _typed(_DECISIONS, _POSTGRES_INTEGERS | {"sequence": "bigint"}, "text"),
+}
+MIGRATE_TO_V3 = (CREATE_DECISIONS,)
+
+# Version N → the statements that bring it to N + 1.
+_STEPS = {1: MIGRATE_TO_V2, 2: MIGRATE_TO_V3}
+_EARLIER = {str(version) for version in _STEPS}
+
+
+def migrations(version: int) -> tuple[str, ...]:
+    """The statements that bring a ledger of schema ``version`` to this one, in order."""
+    return tuple(s for step in range(version, SCHEMA_VERSION) for s in _STEPS[step])
+
+
+def version_of(found: Found) -> int:
+    """The schema version of a ledger ``judge`` accepted: its marker's, 1 before the marker,
+    this one for a database that holds nothing yet."""
+    if found.meta is not None:
+        return int(found.meta.get("schema_version", SCHEMA_VERSION))
+    return 1 if found.tables else SCHEMA_VERSION
+
 
 class NotALedger(LedgerError):
     """The database named is not a ledger this code opens; nothing was written to it."""
@@ -230,7 +294,7 @@ def _marked(meta: Mapping[str, str], where: str, fresh: str) -> State:
         said = f"names the application {application!r}" if application else "is not a ledger's"
         raise not_a_ledger(where, f"its {META_TABLE} table {said}", fresh)
     version = meta.get("schema_version", "")
-    if version == "1":
+    if version in _EARLIER:
         return State.OLD
     if version != str(SCHEMA_VERSION):
         raise NotALedger(

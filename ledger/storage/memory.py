@@ -1,9 +1,11 @@
 """The in-memory backend (``memory://``): the library's POPO recorders with the ledger's
-request-id index and read model, for tests and experiments. Nothing is kept."""
+request-id index, read model and decision log, for tests and experiments. Nothing is kept."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import builtins
+import threading
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -11,13 +13,20 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent, Tracking
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory, POPOTrackingRecorder
 
-from ledger.application.ports import ExportRow, LedgerStore, RequestRecord, RequestRow
+from ledger.application.decisions import Decision, NewDecision, chained
+from ledger.application.ports import (
+    DecisionStore,
+    ExportRow,
+    LedgerStore,
+    RequestRecord,
+    RequestRow,
+)
 from ledger.domain.values import Scope
 from ledger.readmodel.model import Checkpoint, Entry, OfficeRow, Revision
 from ledger.readmodel.view import RuleView
 from ledger.storage.factory import LedgerFactory, bind_positions, event_type, office_id_text
 
-__all__ = ["MemoryLedgerRecorder", "MemoryRuleView", "MemoryFactory"]
+__all__ = ["MemoryLedgerRecorder", "MemoryRuleView", "MemoryDecisionStore", "MemoryFactory"]
 
 
 class MemoryLedgerRecorder(POPOApplicationRecorder, LedgerStore):
@@ -152,10 +161,49 @@ class MemoryRuleView(POPOTrackingRecorder, RuleView):
             self._max_tracking_ids.clear()
 
 
+class MemoryDecisionStore(DecisionStore):
+    """The decision log in memory: a list in sequence order, and an index by id."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._decisions: list[Decision] = []
+        self._by_id: dict[UUID, Decision] = {}
+
+    def append(self, decisions: Sequence[NewDecision]) -> builtins.list[Decision]:
+        with self._lock:
+            ids = Counter(decision.decision_id for decision in decisions)
+            taken = {i for i, n in ids.items() if n > 1 or i in self._by_id}
+            if taken:
+                raise IntegrityError(f"decision ids already logged: {sorted(map(str, taken))}")
+            stored = chained(decisions, self._decisions[-1] if self._decisions else None)
+            self._decisions.extend(stored)
+            self._by_id.update((decision.decision_id, decision) for decision in stored)
+            return stored
+
+    def get(self, decision_id: UUID) -> Decision | None:
+        with self._lock:
+            return self._by_id.get(decision_id)
+
+    def list(self, after_sequence: int, limit: int) -> builtins.list[Decision]:
+        with self._lock:  # sequence n is at index n - 1
+            return self._decisions[max(after_sequence, 0) : max(after_sequence, 0) + limit]
+
+    def last(self) -> Decision | None:
+        with self._lock:
+            return self._decisions[-1] if self._decisions else None
+
+
 class MemoryFactory(LedgerFactory, POPOFactory):
     """``memory://``: the library's in-memory factory, with the ledger's recorders."""
 
     rule_view_class = MemoryRuleView
+    _decisions: MemoryDecisionStore | None = None
 
     def application_recorder(self) -> ApplicationRecorder:
         return MemoryLedgerRecorder()
+
+    def decision_store(self) -> DecisionStore:
+        """One decision log per factory, as a database has one."""
+        if self._decisions is None:
+            self._decisions = MemoryDecisionStore()
+        return self._decisions

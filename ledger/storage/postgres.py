@@ -10,7 +10,8 @@ through other servers at once.
 The factory opens only a ledger's schema (``ledger.storage.identity``): it reads what the
 schema holds, and makes a new ledger's tables and marker holding an advisory lock, so that
 servers started together on an empty schema make them once (PostgreSQL's ``CREATE TABLE IF
-NOT EXISTS`` is not safe against a concurrent one).
+NOT EXISTS`` is not safe against a concurrent one). The decision log is ``ledger_decisions``
+(``PostgresDecisionStore``), appended to under the same advisory lock, for the transaction.
 """
 
 from __future__ import annotations
@@ -44,22 +45,27 @@ from ledger.storage.factory import (
     office_id_text,
 )
 from ledger.storage.identity import (
+    CREATE_DECISIONS,
     CREATE_META,
     INSERT_META,
     MARKER_ROWS,
     META_TABLE,
-    MIGRATE_TO_V2,
     POSTGRES_V1,
+    SCHEMA_VERSION,
     UPDATE_VERSION,
     Found,
     NotALedger,
     State,
     judge,
+    migrations,
     not_a_ledger,
+    version_of,
 )
 from ledger.storage.sql import (
+    DECISION_STATEMENTS,
     REQUEST_ROWS,
     STATEMENTS,
+    SQLDecisionStore,
     SQLRuleView,
     request_from_row,
     request_row,
@@ -68,6 +74,7 @@ from ledger.storage.sql import (
 __all__ = [
     "PostgresLedgerRecorder",
     "PostgresRuleView",
+    "PostgresDecisionStore",
     "PostgresListener",
     "PostgresLedgerFactory",
 ]
@@ -221,6 +228,25 @@ class PostgresRuleView(PostgresTrackingRecorder, SQLRuleView):
         return self._statements[name]
 
 
+class PostgresDecisionStore(SQLDecisionStore):
+    """The decision log in PostgreSQL (``ledger_decisions``), beside the events."""
+
+    def __init__(self, datastore: PostgresDatastore, table: str, *, present: bool = True) -> None:
+        decisions = Identifier(datastore.schema, table)
+        statements = {
+            name: SQL(template).format(decisions=decisions, p=SQL("%s"))
+            for name, template in DECISION_STATEMENTS.items()
+        }
+        super().__init__(datastore, statements, present=present)
+
+    def _exclude(self, cursor: Any) -> None:
+        # The schema's advisory lock, until the transaction ends: one append at a time across
+        # servers (and none while a server makes or migrates the ledger's tables).
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.datastore.schema)
+        )
+
+
 class PostgresListener(threading.Thread):
     """Calls ``on_new_events`` whenever another process commits events (PostgreSQL NOTIFY, which
     the library's recorder sends with every insert), so that a server's read model and its
@@ -260,6 +286,10 @@ class PostgresLedgerFactory(LedgerFactory, PostgresFactory):
     def listener(self, recorder: Any, on_new_events: Callable[[], object]) -> Listener:
         return PostgresListener(recorder, on_new_events)
 
+    def decision_store(self) -> SQLDecisionStore:
+        table = f"{self.env.name.lower()}_decisions"
+        return PostgresDecisionStore(self.datastore, table, present=self.decisions_present)
+
     def open_ledger(self, *, create: bool) -> State:
         schema = self.datastore.schema
         with self._connect() as db:
@@ -267,6 +297,7 @@ class PostgresLedgerFactory(LedgerFactory, PostgresFactory):
                 _lock(db, schema)
             found = _found(db, schema, self._where)
             state = judge(found, POSTGRES_V1, self._where, _FRESH, others_allowed=True)
+            self.version = version_of(found) if state is not State.NEW else SCHEMA_VERSION
             if not create:
                 if state is State.NEW:
                     raise NotALedger(f"{self._where} holds no ledger: the schema is empty")
@@ -279,9 +310,9 @@ class PostgresLedgerFactory(LedgerFactory, PostgresFactory):
                     PostgresRuleView(
                         self.datastore, tracking_table_name=f"{prefix}_tracking"
                     ).create_table()
-                    _mark(db, schema)
+                    _mark(db, schema, prefix)
                 else:
-                    _migrate(db, schema, self.env.name.lower(), state)
+                    _migrate(db, schema, self.env.name.lower(), state, self.version)
         return state  # closing the connection let go of the lock
 
     @property
@@ -330,17 +361,21 @@ def _lock(db: psycopg.Connection[Any], schema: str) -> None:
         ) from None
 
 
-def _mark(db: psycopg.Connection[Any], schema: str) -> None:
-    """Write the marker (``ledger.storage.identity``)."""
+def _mark(db: psycopg.Connection[Any], schema: str, prefix: str) -> None:
+    """Make the decision log's table and write the marker (``ledger.storage.identity``)."""
     meta = Identifier(schema, META_TABLE)
+    decisions = Identifier(schema, f"{prefix}_decisions")
     with db.transaction(), db.cursor() as cursor:
+        cursor.execute(SQL(CREATE_DECISIONS).format(decisions=decisions, integer=SQL("bigint")))
         cursor.execute(SQL(CREATE_META).format(table=meta))
         cursor.executemany(SQL(INSERT_META).format(table=meta, p=SQL("%s")), MARKER_ROWS)
 
 
-def _migrate(db: psycopg.Connection[Any], schema: str, prefix: str, state: State) -> None:
-    """Bring a ledger of schema version 1 (marked, ``OLD``, or from before the marker,
-    ``UNMARKED``) to this version, marker included, in one transaction."""
+def _migrate(
+    db: psycopg.Connection[Any], schema: str, prefix: str, state: State, version: int
+) -> None:
+    """Bring a ledger of an earlier schema ``version`` (marked, ``OLD``, or from before the
+    marker, ``UNMARKED``) to this version, marker included, in one transaction."""
     meta = Identifier(schema, META_TABLE)
     tables = {
         name: Identifier(schema, f"{prefix}_{table}")
@@ -349,13 +384,15 @@ def _migrate(db: psycopg.Connection[Any], schema: str, prefix: str, state: State
             ("offices", "offices"),
             ("digests", "digests"),
             ("tracking", "tracking"),
+            ("decisions", "decisions"),
         )
     }
     with db.transaction(), db.cursor() as cursor:
-        for statement in MIGRATE_TO_V2:
+        for statement in migrations(version):
             cursor.execute(SQL(statement).format(integer=SQL("bigint"), **tables))
         if state is State.OLD:
-            cursor.execute(SQL(UPDATE_VERSION).format(table=meta, p=SQL("%s")), ("2",))
+            update = SQL(UPDATE_VERSION).format(table=meta, p=SQL("%s"))
+            cursor.execute(update, (str(SCHEMA_VERSION),))
         else:
             cursor.execute(SQL(CREATE_META).format(table=meta))
             cursor.executemany(SQL(INSERT_META).format(table=meta, p=SQL("%s")), MARKER_ROWS)

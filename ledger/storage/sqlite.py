@@ -8,7 +8,8 @@ of its own to tell in microseconds whether any other connection has committed.
 The factory opens only a ledger's file (``ledger.storage.identity``): it reads what a file
 holds before anything writes to it, makes a new ledger in one ``BEGIN IMMEDIATE`` transaction
 (servers started together wait for each other's), and every write commits only while the
-path still names the file that was opened (``SQLiteFileDatastore``).
+path still names the file that was opened (``SQLiteFileDatastore``). The decision log is the
+``decisions`` table (``SQLiteDecisionStore``).
 """
 
 from __future__ import annotations
@@ -43,22 +44,27 @@ from ledger.storage.factory import (
     office_id_text,
 )
 from ledger.storage.identity import (
+    CREATE_DECISIONS,
     CREATE_META,
     INSERT_META,
     MARKER_ROWS,
     META_TABLE,
-    MIGRATE_TO_V2,
+    SCHEMA_VERSION,
     SQLITE_V1,
     UPDATE_VERSION,
     Found,
     NotALedger,
     State,
     judge,
+    migrations,
     not_a_ledger,
+    version_of,
 )
 from ledger.storage.sql import (
+    DECISION_STATEMENTS,
     REQUEST_ROWS,
     STATEMENTS,
+    SQLDecisionStore,
     SQLRuleView,
     request_from_row,
     request_row,
@@ -67,6 +73,7 @@ from ledger.storage.sql import (
 __all__ = [
     "SQLiteLedgerRecorder",
     "SQLiteRuleView",
+    "SQLiteDecisionStore",
     "SQLiteDataVersion",
     "SQLiteFileDatastore",
     "SQLiteLedgerFactory",
@@ -77,6 +84,7 @@ _TABLES = {
     "revisions": "rule_revisions",
     "digests": "digests",
     "tracking": "tracking",
+    "decisions": "decisions",
 }
 _CHUNK = 500  # request ids per query: SQLite limits the parameters of one statement
 _HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
@@ -189,6 +197,22 @@ class SQLiteRuleView(SQLiteTrackingRecorder, SQLRuleView):
         ]
 
 
+class SQLiteDecisionStore(SQLDecisionStore):
+    """The decision log in the ledger's SQLite file."""
+
+    _statements: ClassVar[dict[str, str]] = {
+        name: template.format(p="?", **_TABLES) for name, template in DECISION_STATEMENTS.items()
+    }
+
+    def __init__(self, datastore: SQLiteDatastore, *, present: bool = True) -> None:
+        super().__init__(datastore, self._statements, present=present)
+
+    def _exclude(self, cursor: Any) -> None:
+        # The library begins a deferred transaction: a write as its first statement takes the
+        # file's write lock (waiting for it), before the last decision is read.
+        cursor.execute("DELETE FROM decisions WHERE 0")
+
+
 class SQLiteDataVersion:
     """Tells in microseconds whether anyone may have committed to a SQLite file since the last
     look: ``PRAGMA data_version`` on a connection of its own, which changes whenever any other
@@ -265,7 +289,9 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
         if pool.is_sqlite_memory_mode:
             return State.NEW
         where = f"sqlite:///{pool.db_name}"
-        state = judge(_look(pool.db_name, where), SQLITE_V1, where, _FRESH)
+        found = _look(pool.db_name, where)
+        state = judge(found, SQLITE_V1, where, _FRESH)
+        self.version = version_of(found) if state is not State.NEW else SCHEMA_VERSION
         if not create:
             if state is State.NEW:
                 raise NotALedger(f"{where} holds no ledger: the file is missing or empty")
@@ -300,16 +326,19 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    state = judge(_found(db), SQLITE_V1, where, _FRESH)
+                    found = _found(db)
+                    state = judge(found, SQLITE_V1, where, _FRESH)
                     if state is State.NEW:
                         cursor = SQLiteCursor(db.cursor())
                         SQLiteLedgerRecorder(self.datastore)._create_table(cursor)
                         SQLiteRuleView(self.datastore)._create_table(cursor)
+                        db.execute(CREATE_DECISIONS.format(integer="INTEGER", **_TABLES))
                     if state in (State.UNMARKED, State.OLD):
-                        for statement in MIGRATE_TO_V2:
+                        for statement in migrations(version_of(found)):
                             db.execute(statement.format(integer="INTEGER", **_TABLES))
                     if state is State.OLD:
-                        db.execute(UPDATE_VERSION.format(table=META_TABLE, p="?"), ("2",))
+                        version = str(SCHEMA_VERSION)
+                        db.execute(UPDATE_VERSION.format(table=META_TABLE, p="?"), (version,))
                     elif state is not State.MARKED:
                         db.execute(CREATE_META.format(table=META_TABLE))
                         db.executemany(INSERT_META.format(table=META_TABLE, p="?"), MARKER_ROWS)
@@ -324,6 +353,9 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
                 "that no other program holds the file locked"
             ) from None
         return state
+
+    def decision_store(self) -> SQLDecisionStore:
+        return SQLiteDecisionStore(self.datastore, present=self.decisions_present)
 
     def data_version(self) -> DataVersion:
         return SQLiteDataVersion(self.datastore.pool.db_name)

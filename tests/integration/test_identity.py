@@ -38,10 +38,14 @@ from tests.conftest import POSTGRES_URL
 from tests.support import amend, check, limit, record, register
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "ledger-2f2dd9f.sqlite"
-MARKER = [("application", APPLICATION), ("schema_version", "2")]
+MARKER = [("application", APPLICATION), ("schema_version", "3")]
 # A ledger of this version brought back to schema version 1's tables and marker.
-TO_V1 = "ALTER TABLE ledger_rule_revisions DROP COLUMN position_from, DROP COLUMN position_until"
+TO_V1 = (
+    "DROP TABLE ledger_decisions; "
+    "ALTER TABLE ledger_rule_revisions DROP COLUMN position_from, DROP COLUMN position_until"
+)
 TO_V1_SQLITE = "ALTER TABLE rule_revisions DROP COLUMN position_from"
+TO_V1_SQLITE_DECISIONS = "DROP TABLE decisions"
 VERSION_1 = "UPDATE ledger_meta SET value = '1' WHERE key = 'schema_version'"
 
 
@@ -200,9 +204,9 @@ class TestWhatIsRefused:
 
     def test_a_ledger_of_a_newer_schema_version(self, old_ledger: Path) -> None:
         opened_state(f"sqlite:///{old_ledger}")
-        sqlite_rows(old_ledger, "UPDATE ledger_meta SET value = '3' WHERE key = 'schema_version'")
+        sqlite_rows(old_ledger, "UPDATE ledger_meta SET value = '4' WHERE key = 'schema_version'")
         self.assert_refused(
-            old_ledger, "is a ledger of schema version 3; this code reads versions 1 to 2"
+            old_ledger, "is a ledger of schema version 4; this code reads versions 1 to 3"
         )
 
     def test_a_marker_naming_another_application(self, foreign: Path) -> None:
@@ -279,6 +283,7 @@ class TestALedgerOfSchemaVersion1:
             before = (ledger.reader.digest(), check(ledger, "2025-03-20", quantity=2).verdict)
         if backend == "sqlite":
             path = url.removeprefix("sqlite:///")
+            sqlite_rows(path, TO_V1_SQLITE_DECISIONS)
             sqlite_rows(path, f"{TO_V1_SQLITE}")
             sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
             sqlite_rows(path, VERSION_1)
@@ -325,6 +330,7 @@ class TestALedgerOfSchemaVersion1:
             register(ledger)
             record(ledger, "tightened", limit(1), "2025-03-01")
         path = sqlite_url.removeprefix("sqlite:///")
+        sqlite_rows(path, TO_V1_SQLITE_DECISIONS)
         sqlite_rows(path, TO_V1_SQLITE)
         sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
         sqlite_rows(path, VERSION_1)
