@@ -39,7 +39,7 @@ from tests.hardening.support import (
 
 pytestmark = pytest.mark.hardening
 
-ROUNDS = 20 if LONG else 3
+ROUNDS = 20 if LONG else 2
 WRITERS = 4
 IMPORT_BATCH = 3
 # Acknowledged writes before the kill, at random in this range: the kill lands mid-stream.
