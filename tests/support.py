@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import sqlite3
 from datetime import date
+from pathlib import Path
 from typing import Any
+
+import psycopg
 
 from ledger.application.commands import AmendChange, RecordChange, RegisterOffice, RetractChange
 from ledger.bootstrap import Ledger
@@ -145,3 +150,21 @@ def check(
 
 def state(ledger: Ledger, at: str, *, office: str = DANDONG, **fields: Any) -> Any:
     return ledger.reader.state(StateRequest(office=office, at=date.fromisoformat(at), **fields))
+
+
+def sqlite_rows(path: Path | str, sql: str, *parameters: Any) -> list[Any]:
+    """Run ``sql`` on the file as anyone with access to it could, committed; its rows."""
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        return db.execute(sql, parameters).fetchall()
+
+
+def postgres_rows(url: str, sql: str) -> list[Any]:
+    """Run ``sql`` (statements split by ;) in the URL's schema; the last one's rows."""
+    from tests.conftest import POSTGRES_URL
+
+    schema = url.rsplit("schema=", 1)[1]
+    with psycopg.connect(POSTGRES_URL) as db:
+        db.execute(f'SET search_path TO "{schema}"')
+        for statement in sql.split(";"):
+            cursor = db.execute(statement)  # type: ignore[arg-type]
+        return cursor.fetchall() if cursor.description else []

@@ -4,8 +4,6 @@ decision edited, removed or reordered in the file."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
@@ -14,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import psycopg
 import pytest
 
 from ledger.application.decisions import Decision, NewDecision, canonical_text, decision_hash
@@ -23,8 +20,7 @@ from ledger.bootstrap import Ledger
 from ledger.domain.chain import GENESIS
 from ledger.settings import Settings
 from ledger.storage.identity import POSTGRES_V3, SQLITE_V3, State
-from tests.conftest import POSTGRES_URL
-from tests.support import register
+from tests.support import postgres_rows, register, sqlite_rows
 
 DECISIONS = "decisions"
 
@@ -51,22 +47,6 @@ def assert_chained(decisions: Sequence[Decision]) -> None:
         assert (decision.sequence, decision.prev_hash) == (number, prev_hash), decision
         assert decision.hash == decision_hash(decision)
         prev_hash = decision.hash
-
-
-def sqlite_do(path: Path | str, sql: str, *parameters: Any) -> list[Any]:
-    """Run ``sql`` on the file as anyone with access to it could, committed; its rows."""
-    with contextlib.closing(sqlite3.connect(path)) as db, db:
-        return db.execute(sql, parameters).fetchall()
-
-
-def postgres_do(url: str, sql: str) -> list[Any]:
-    """Run ``sql`` (statements split by ;) in the URL's schema; the last one's rows."""
-    schema = url.rsplit("schema=", 1)[1]
-    with psycopg.connect(POSTGRES_URL) as db:
-        db.execute(f'SET search_path TO "{schema}"')
-        for statement in sql.split(";"):
-            cursor = db.execute(statement)  # type: ignore[arg-type]
-        return cursor.fetchall() if cursor.description else []
 
 
 class TestTheDecisionStore:
@@ -160,7 +140,7 @@ def logged(sqlite_url: str) -> Path:
 
 def decision_id(path: Path, sequence: int) -> str:
     return str(
-        sqlite_do(path, "SELECT decision_id FROM decisions WHERE sequence=?", sequence)[0][0]
+        sqlite_rows(path, "SELECT decision_id FROM decisions WHERE sequence=?", sequence)[0][0]
     )
 
 
@@ -181,7 +161,7 @@ class TestTheStoreAuditOfDecisions:
         assert report.checks[DECISIONS] is True
 
     def test_an_edited_answer_is_found(self, logged: Path) -> None:
-        sqlite_do(logged, 'UPDATE decisions SET answer=\'{"verdict":"BANNED"}\' WHERE sequence=3')
+        sqlite_rows(logged, 'UPDATE decisions SET answer=\'{"verdict":"BANNED"}\' WHERE sequence=3')
         assert_found_first(logged, 3, "it was changed after it was logged")
 
     def test_an_edit_with_its_hash_recomputed_breaks_the_next_link(self, logged: Path) -> None:
@@ -189,7 +169,7 @@ class TestTheStoreAuditOfDecisions:
             third = ledger.decisions.list(2, 1)[0]
         edited = replace(third, answer='{"verdict":"PROHIBITED"}')
         edited = replace(edited, hash=decision_hash(edited))
-        sqlite_do(
+        sqlite_rows(
             logged,
             "UPDATE decisions SET answer=?, hash=? WHERE sequence=3",
             edited.answer,
@@ -198,19 +178,21 @@ class TestTheStoreAuditOfDecisions:
         assert_found_first(logged, 4, "a decision was removed, reordered or rewritten")
 
     def test_a_removed_decision_is_found(self, logged: Path) -> None:
-        sqlite_do(logged, "DELETE FROM decisions WHERE sequence=3")
+        sqlite_rows(logged, "DELETE FROM decisions WHERE sequence=3")
         assert_found_first(logged, 4, "follows decision 2: decisions were removed or reordered")
 
     def test_reordered_decisions_are_found(self, logged: Path) -> None:
         for was, becomes in ((2, 0), (3, 2), (0, 3)):  # decisions 2 and 3 swap places
-            sqlite_do(logged, "UPDATE decisions SET sequence=? WHERE sequence=?", becomes, was)
+            sqlite_rows(logged, "UPDATE decisions SET sequence=? WHERE sequence=?", becomes, was)
         assert_found_first(logged, 2, "links to")
 
     def test_an_edit_on_postgres_is_found(self, postgres_url: str) -> None:
         with Ledger(Settings(database_url=postgres_url)) as ledger:
             register(ledger)
             ledger.decisions.append([asked(ledger, str(n)) for n in range(3)])
-        postgres_do(postgres_url, "UPDATE ledger_decisions SET asked_by='someone' WHERE sequence=2")
+        postgres_rows(
+            postgres_url, "UPDATE ledger_decisions SET asked_by='someone' WHERE sequence=2"
+        )
         report = audit_store(Settings(database_url=postgres_url))
         assert report.checks[DECISIONS] is False
         assert report.findings[0].what.startswith("decision 2 (")
@@ -224,11 +206,11 @@ class TestSchemaVersion3:
         tables = {
             name: tuple(
                 f"{column} {kind}"
-                for column, kind in sqlite_do(
+                for column, kind in sqlite_rows(
                     path, "SELECT name, type FROM pragma_table_info(?)", name
                 )
             )
-            for (name,) in sqlite_do(
+            for (name,) in sqlite_rows(
                 path, "SELECT name FROM sqlite_master WHERE type='table' AND name!='ledger_meta'"
             )
         }
@@ -237,7 +219,7 @@ class TestSchemaVersion3:
     def test_a_new_postgres_ledger_has_the_layout_of_version_3(self, postgres_url: str) -> None:
         with Ledger(Settings(database_url=postgres_url)):
             pass
-        rows = postgres_do(
+        rows = postgres_rows(
             postgres_url,
             "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a "
@@ -287,22 +269,22 @@ def _back_to(backend: str, url: str, version: int) -> None:
     marker = f"UPDATE ledger_meta SET value = '{version}' WHERE key = 'schema_version'"
     if backend == "sqlite":
         path = url.removeprefix("sqlite:///")
-        sqlite_do(path, "DROP TABLE decisions")
+        sqlite_rows(path, "DROP TABLE decisions")
         if version == 1:
-            sqlite_do(path, "ALTER TABLE rule_revisions DROP COLUMN position_from")
-            sqlite_do(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
-        sqlite_do(path, marker)
+            sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_from")
+            sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
+        sqlite_rows(path, marker)
     else:
         positions = (
             "; ALTER TABLE ledger_rule_revisions DROP COLUMN position_from, "
             "DROP COLUMN position_until"
         )
-        postgres_do(url, f"DROP TABLE ledger_decisions{positions if version == 1 else ''}")
-        postgres_do(url, marker)
+        postgres_rows(url, f"DROP TABLE ledger_decisions{positions if version == 1 else ''}")
+        postgres_rows(url, marker)
 
 
 def _version(backend: str, url: str) -> str:
     sql = "SELECT value FROM ledger_meta WHERE key = 'schema_version'"
     if backend == "sqlite":
-        return str(sqlite_do(url.removeprefix("sqlite:///"), sql)[0][0])
-    return str(postgres_do(url, sql)[0][0])
+        return str(sqlite_rows(url.removeprefix("sqlite:///"), sql)[0][0])
+    return str(postgres_rows(url, sql)[0][0])

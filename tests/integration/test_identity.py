@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from ledger.audit.store import audit_store
@@ -35,7 +34,7 @@ from ledger.storage.identity import (
     judge,
 )
 from tests.conftest import POSTGRES_URL
-from tests.support import amend, check, limit, record, register
+from tests.support import amend, check, limit, postgres_rows, record, register, sqlite_rows
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "ledger-2f2dd9f.sqlite"
 MARKER = [("application", APPLICATION), ("schema_version", "3")]
@@ -52,22 +51,6 @@ VERSION_1 = "UPDATE ledger_meta SET value = '1' WHERE key = 'schema_version'"
 def opened_state(url: str) -> State:
     with Ledger(Settings(database_url=url)) as ledger:
         return ledger.factory.state  # type: ignore[no-any-return]
-
-
-def sqlite_rows(path: Path, sql: str) -> list[Any]:
-    """Run ``sql`` on the file, committed; its rows."""
-    with contextlib.closing(sqlite3.connect(path)) as db, db:
-        return db.execute(sql).fetchall()
-
-
-def postgres_rows(url: str, sql: str) -> list[Any]:
-    """Run ``sql`` (statements split by ;) in the URL's schema; the last one's rows."""
-    schema = url.rsplit("schema=", 1)[1]
-    with psycopg.connect(POSTGRES_URL) as db:
-        db.execute(f'SET search_path TO "{schema}"')
-        for statement in sql.split(";"):
-            cursor = db.execute(statement)  # type: ignore[arg-type]
-        return cursor.fetchall() if cursor.description else []
 
 
 def folder_state(path: Path) -> dict[str, str]:
