@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, cast
 
 from ledger.application.app import LedgerApplication
 from ledger.application.decisions import DecisionWriter
+from ledger.readmodel.decided import DecisionIndex
 from ledger.readmodel.effective import EffectiveIndex
 from ledger.readmodel.follower import ProjectionFollower
+from ledger.readmodel.impact import Impacts
 from ledger.readmodel.index import RuleIndex
 from ledger.readmodel.projection import RuleProjection
 from ledger.readmodel.reader import Reader
@@ -50,6 +52,9 @@ class Ledger:
         self.follower = ProjectionFollower(self.app, self.projection, self.changes)
         clock = ServerClock(settings.today, settings.today_file)
         self.reader = Reader(self.app, self.follower, self.view, self.index, clock)
+        # Logged decisions on the read side: found by what they asked, answered again.
+        self.decision_index = DecisionIndex(self.decisions)
+        self.impacts = Impacts(self.reader, self.decision_index, settings.max_impact_candidates)
         self.app.on_saved.append(self.follower.catch_up)
         self.app.on_saved.append(self.reader.announce)
         self.follower.catch_up()  # events saved while no process was following

@@ -111,6 +111,24 @@ class Settings(BaseSettings):
         description="a file holding the server's date (YYYY-MM-DD), read again at each look",
     )
 
+    # The decision log: which checks and comparisons are logged (none; those that ask, with
+    # log: true; every one), and how many logged decisions one impact may answer again.
+    decision_log: Literal["off", "requested", "all"] = Field(
+        default="requested",
+        description="log checks and comparisons: off, requested (those asking log: true), all",
+    )
+    decision_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="seconds a logged check waits for its decision to be stored at most",
+    )
+    max_impact_candidates: int = Field(
+        default=100_000,
+        ge=1,
+        description="logged decisions one event's impact may answer again at most",
+    )
+
     @field_validator("today", mode="before")
     @classmethod
     def _today_is_a_day(cls, value: object) -> object:

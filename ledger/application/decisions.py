@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
+from pydantic_core import to_jsonable_python
+
 from ledger.domain.chain import GENESIS, canonical_json, event_hash
 from ledger.domain.errors import Unavailable
 
@@ -36,6 +38,7 @@ __all__ = [
     "NewDecision",
     "Decision",
     "canonical_text",
+    "decision_json",
     "decision_hash",
     "chained",
     "DecisionWriter",
@@ -46,8 +49,9 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def canonical_text(value: Any) -> str:
-    """``value`` as the canonical JSON text a decision keeps its request and answer in."""
-    return canonical_json(value).decode()
+    """``value`` (plain data; times and ids as their ISO and hyphenated text) as the canonical
+    JSON text a decision keeps its request and answer in."""
+    return canonical_json(to_jsonable_python(value)).decode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +103,19 @@ class Decision:
 _HASHED = tuple(f.name for f in fields(Decision) if f.name != "hash")
 
 
-def decision_hash(decision: Decision) -> str:
-    """The hash of a decision, over the canonical JSON of every field but ``hash``."""
+def decision_json(decision: Decision) -> bytes:
+    """The canonical JSON of every field of a decision but ``hash``: what its hash is over,
+    and what an export gives an auditor."""
     values: dict[str, Any] = {name: getattr(decision, name) for name in _HASHED}
     values["decision_id"] = str(decision.decision_id)
     values["asked_at"] = decision.asked_at.isoformat()
     values["event_ids"] = [str(event_id) for event_id in decision.event_ids]
-    return event_hash("Decision", canonical_json(values))
+    return canonical_json(values)
+
+
+def decision_hash(decision: Decision) -> str:
+    """The hash of a decision, over the canonical JSON of every field but ``hash``."""
+    return event_hash("Decision", decision_json(decision))
 
 
 def chained(new: Sequence[NewDecision], last: Decision | None) -> list[Decision]:

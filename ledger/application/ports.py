@@ -104,5 +104,9 @@ class DecisionStore(ABC):
         """Up to ``limit`` decisions after ``after_sequence``, in sequence order."""
 
     @abstractmethod
+    def by_sequences(self, sequences: Sequence[int]) -> builtins.list[Decision]:
+        """The decisions of these sequence numbers (those that exist), in sequence order."""
+
+    @abstractmethod
     def last(self) -> Decision | None:
         """The decision logged last, or None when there is none."""

@@ -20,7 +20,7 @@ from ledger.readmodel.answers import AsKnown
 from ledger.readmodel.model import Basis, Knowledge
 from ledger.readmodel.projection import reported_on
 
-__all__ = ["HistoryEntry", "HistoryRequest", "LogEvent", "history", "log_event"]
+__all__ = ["HistoryEntry", "HistoryRequest", "LogEvent", "history", "log_event", "change_of"]
 
 
 class HistoryEntry(Value):
@@ -70,14 +70,14 @@ def history(
         events = events[:kept]
     windows: dict[UUID, list[tuple[date, date]]] = {}
     for event in events:
-        change_id = _change_of(event)
+        change_id = change_of(event)
         if change_id is not None:
             windows.setdefault(change_id, []).extend(event.windows())
     knowledge = request.knowledge
     low, high = request.valid_from or date.min, request.valid_to or date.max
     entries = []
     for event in events:
-        change_id = _change_of(event)
+        change_id = change_of(event)
         if change_id is not None and not any(
             start <= high and low <= end for start, end in windows[change_id]
         ):
@@ -102,7 +102,7 @@ def log_event(position: int, office: str, event: OfficeEvent) -> LogEvent:
     )
 
 
-def _change_of(event: OfficeEvent) -> UUID | None:
+def change_of(event: OfficeEvent) -> UUID | None:
     """The change an event records, amends or retracts (none for a registration)."""
     change_id: UUID | None = getattr(event, "change_id", None)
     return change_id

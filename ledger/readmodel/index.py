@@ -16,7 +16,7 @@ from array import array
 from bisect import bisect_right
 from collections import OrderedDict
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
 from ledger.domain.values import DIMENSIONS, Channel, Dimension, Direction, Scope, Traveller
@@ -113,6 +113,8 @@ class DimensionTimeline:
         day = at.toordinal()
         i = bisect_right(self.starts, day)
         rows = self.rows
+        if knowledge.position is not None and knowledge.at is not None:
+            return self._latest_within(i, day, knowledge, certain)
         if knowledge.position is not None:  # as recorded up to a log position
             since, until, instant = _POSITION_FROM, _POSITION_UNTIL, knowledge.position
         elif knowledge.at is None:  # known now: still current on the RECORDED basis
@@ -130,6 +132,30 @@ class DimensionTimeline:
                 if rows[base + until] != OPEN:
                     continue
             elif not rows[base + since] <= instant < rows[base + until]:
+                continue
+            high, low = rows[base + _CHANGE_HIGH] & _LOW, rows[base + _CHANGE_LOW] & _LOW
+            return UUID(int=(high << 64) | low), rows[base + _REV]
+        return None
+
+    def _latest_within(
+        self, i: int, day: int, knowledge: Knowledge, certain: bool
+    ) -> tuple[UUID, int] | None:
+        """``latest`` as known at an instant from the log up to a position: a revision is
+        current if the event that made it is in that part of the log and was known at the
+        instant, and the event that ended it (if any) is not both."""
+        rows, position, instant = self.rows, cast(int, knowledge.position), knowledge.instant
+        if knowledge.basis is Basis.RECORDED:
+            since, until = _RECORDED_FROM, _RECORDED_UNTIL
+        else:
+            since, until = _REPORTED_FROM, _REPORTED_UNTIL
+        while i:
+            i -= 1
+            base = i * _WIDTH
+            if certain and rows[base + _END] > day:
+                continue
+            if rows[base + _POSITION_FROM] > position or rows[base + since] > instant:
+                continue
+            if rows[base + _POSITION_UNTIL] <= position and rows[base + until] <= instant:
                 continue
             high, low = rows[base + _CHANGE_HIGH] & _LOW, rows[base + _CHANGE_LOW] & _LOW
             return UUID(int=(high << 64) | low), rows[base + _REV]

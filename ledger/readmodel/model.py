@@ -39,7 +39,9 @@ class Basis(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Knowledge:
     """ "As known at": a basis and an instant, or ``None`` for everything known now; or a log
-    ``position``, what was recorded up to and including the event there (``at`` then None)."""
+    ``position``, what was recorded up to and including the event there. Both an instant and a
+    position: as known at the instant from the log up to the position only (``within``: how a
+    logged decision is answered again as it was answered)."""
 
     basis: Basis = Basis.RECORDED
     at: datetime | None = None
@@ -58,6 +60,13 @@ class Knowledge:
     def now(self) -> bool:
         """Everything known now: no instant, no position."""
         return self.at is None and self.position is None
+
+    def within(self, position: int) -> Knowledge:
+        """This knowledge, from the log up to ``position`` only (a position already given
+        stays the smaller of the two)."""
+        if self.position is not None:
+            return Knowledge(self.basis, self.at, min(self.position, position))
+        return Knowledge(self.basis, self.at, position)
 
     @classmethod
     def of(

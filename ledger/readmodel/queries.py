@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from ledger.readmodel.model import Revision
     from ledger.readmodel.view import RuleView
 
-__all__ = ["RuleQueries", "ValueRequired", "Abandoned", "Progress", "Proceed"]
+__all__ = ["RuleQueries", "ValueRequired", "Abandoned", "Progress", "Proceed", "matching_scopes"]
 
 
 class Progress(Protocol):
@@ -112,12 +112,18 @@ class RuleQueries:
             scopes=tuple(scopes),
         )
 
-    def check(self, request: CheckRequest, proceed: Proceed = None) -> CheckResult:
-        return self._check(request.office, request, proceed)
+    def check(
+        self, request: CheckRequest, proceed: Proceed = None, within: int | None = None
+    ) -> CheckResult:
+        """``within``: answer from the log up to that position only (``Knowledge.within``)."""
+        return self._check(request.office, request, proceed, within)
 
-    def compare(self, request: CompareRequest, proceed: Proceed = None) -> CompareResult:
+    def compare(
+        self, request: CompareRequest, proceed: Proceed = None, within: int | None = None
+    ) -> CompareResult:
         results = [
-            self._check(office, request, proceed) for office in dict.fromkeys(request.offices)
+            self._check(office, request, proceed, within)
+            for office in dict.fromkeys(request.offices)
         ]
         return CompareResult(offices=_ranked(results))
 
@@ -128,9 +134,13 @@ class RuleQueries:
             self._registered.add(office)
         return self.index.rules(office)
 
-    def _check(self, office: str, request: Check, proceed: Proceed) -> CheckResult:
+    def _check(
+        self, office: str, request: Check, proceed: Proceed, within: int | None
+    ) -> CheckResult:
         rules = self._rules(office)
         knowledge = request.knowledge
+        if within is not None:
+            knowledge = knowledge.within(within)
         results = []
         # The index's lock is taken item by item, never across a whole request; and a request
         # whose caller has gone stops within an item.
@@ -170,7 +180,7 @@ class RuleQueries:
         item: CheckItem,
         code: str,
     ) -> ItemResult:
-        scopes = _matching_scopes(request.direction, request.channel, request.traveller, code)
+        scopes = matching_scopes(request.direction, request.channel, request.traveller, code)
         found = _resolve(rules, scopes, request.at, knowledge, certain=True)
         before = self._outcome(found, item, number)
         found = _resolve(rules, scopes, request.at, knowledge, certain=False)
@@ -264,7 +274,7 @@ def _unique(sources: tuple[Source, ...]) -> tuple[Source, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _matching_scopes(
+def matching_scopes(
     direction: Direction, channel: Channel, traveller: Traveller, code: str
 ) -> tuple[ScopeKey, ...]:
     """Scopes that cover ``code``, most specific first (a pure function of the question and the

@@ -137,19 +137,27 @@ class Reader:
         self._catch_up_for(request)
         return self.queries.state(request)
 
-    def check(self, request: CheckRequest, proceed: Proceed = None) -> CheckResult:
-        self._catch_up_for(request)
-        return self.queries.check(request, proceed)
+    def check(
+        self, request: CheckRequest, proceed: Proceed = None, within: int | None = None
+    ) -> CheckResult:
+        """``within``: answered from the log up to that position only, as a logged decision
+        was (``Knowledge.within``)."""
+        self._catch_up_for(request, within)
+        return self.queries.check(request, proceed, within)
 
-    def compare(self, request: CompareRequest, proceed: Proceed = None) -> CompareResult:
-        self._catch_up_for(request)
-        return self.queries.compare(request, proceed)
+    def compare(
+        self, request: CompareRequest, proceed: Proceed = None, within: int | None = None
+    ) -> CompareResult:
+        self._catch_up_for(request, within)
+        return self.queries.compare(request, proceed, within)
 
-    def _catch_up_for(self, request: AsKnown) -> None:
+    def _catch_up_for(self, request: AsKnown, within: int | None = None) -> None:
         """Follow the log; a question as of a log position needs the read model to have
         reached it (``NotYet`` otherwise: the server waits for it first, within bounds)."""
         self.catch_up()
         position = request.known_at_position
+        if position is None or (within is not None and within < position):
+            position = within
         if position is not None:
             self.within_log(position)
             if position > self.index.position:
@@ -199,6 +207,15 @@ class Reader:
             event = cast("OfficeEvent", self.app.mapper.to_domain_event(notification))
             events.append(log_event(notification.id, self._office_of(event), event))
         return events
+
+    def event_at(self, position: int) -> tuple[LogEvent, OfficeEvent] | None:
+        """The event at log ``position``, or None where there is none."""
+        self.catch_up()
+        notifications = self.app.recorder.select_notifications(position, 1)
+        if not notifications or notifications[0].id != position:
+            return None
+        event = cast("OfficeEvent", self.app.mapper.to_domain_event(notifications[0]))
+        return log_event(position, self._office_of(event), event), event
 
     def _office_of(self, event: OfficeEvent) -> str:
         if isinstance(event, OfficeRegistered):

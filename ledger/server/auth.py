@@ -134,6 +134,16 @@ class Tokens:
     def __init__(self, tokens: Sequence[Token]) -> None:
         self.tokens = tuple(tokens)
 
+    def caller(self, metadata: Iterable[tuple[str, str]]) -> str:
+        """Who calls, as the decision log records it: the name of the call's token (its role
+        when it has none); empty when it presents no known token."""
+        values = [value for key, value in metadata if key == "authorization"]
+        found = _BEARER.match(values[0]) if len(values) == 1 else None
+        token = None if found is None else self.identify(found.group(1))
+        if token is None:
+            return ""
+        return token.name or f"a {token.role} token"
+
     def identify(self, presented: str) -> Token | None:
         """The token whose hash is the presented token's. Every configured hash is compared,
         in constant time each, so the time taken tells nothing about which matched."""

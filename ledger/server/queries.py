@@ -23,12 +23,20 @@ from ledger.readmodel.answers import (
     StateRequest,
 )
 from ledger.readmodel.model import OfficeRow
-from ledger.readmodel.queries import Proceed
 from ledger.readmodel.reader import Reader
 from ledger.readmodel.upcoming import UpcomingRequest
 from ledger.tokens import Role
 
-__all__ = ["Query", "QUERIES", "OfficeRequest", "PinnedDigest", "office_data"]
+__all__ = [
+    "Query",
+    "QUERIES",
+    "OfficeRequest",
+    "PinnedDigest",
+    "office_data",
+    "rankings",
+    "checked_goods",
+    "compared_goods",
+]
 
 
 class OfficeRequest(Value):
@@ -48,7 +56,9 @@ class Query:
     may ask it."""
 
     request: type[BaseModel] | None
-    answer: Callable[[Reader, Any, Proceed], BaseModel | dict[str, Any]]
+    # A question whose answer may be logged (``ledger.server.decision_log``) also takes the
+    # log position to answer from (``within``, a fourth argument).
+    answer: Callable[..., BaseModel | dict[str, Any]]
     role: Role = Role.READER
     # Puts back into the reply (second) what the request (first) said as the caller wrote it.
     as_written: Callable[[Any, Any], None] | None = None
@@ -71,7 +81,7 @@ class Rankings(BaseModel):
     rankings: tuple[Ranking, ...]
 
 
-def _rankings(result: CompareResult) -> Rankings:
+def rankings(result: CompareResult) -> Rankings:
     """The comparison as its reply's model: built, not validated, sharing the results' items
     (their rulings are converted once each, not dumped office by office)."""
     return Rankings.model_construct(
@@ -84,15 +94,15 @@ def _rankings(result: CompareResult) -> Rankings:
     )
 
 
-def _goods_of_check(request: Any, reply: Any) -> None:
+def checked_goods(request: Any, reply: Any) -> None:
     """Each item's goods as the caller wrote them (``8471.30``; the ledger reads ``847130``)."""
     for answered, asked in zip(reply.items, request.items, strict=True):
         answered.item.goods = asked.goods
 
 
-def _goods_of_comparison(request: Any, reply: Any) -> None:
+def compared_goods(request: Any, reply: Any) -> None:
     for ranking in reply.rankings:
-        _goods_of_check(request, ranking)
+        checked_goods(request, ranking)
 
 
 QUERIES: dict[str, Query] = {
@@ -103,11 +113,11 @@ QUERIES: dict[str, Query] = {
         None, lambda read, _, __: {"offices": [office_data(o) for o in read.offices()]}
     ),
     "GetRuleState": Query(StateRequest, lambda read, r, _: read.state(r)),
-    "Check": Query(CheckRequest, Reader.check, as_written=_goods_of_check),
+    "Check": Query(CheckRequest, Reader.check, as_written=checked_goods),
     "CompareOffices": Query(
         CompareRequest,
-        lambda read, r, go: _rankings(read.compare(r, go)),
-        as_written=_goods_of_comparison,
+        lambda read, r, go, within=None: rankings(read.compare(r, go, within)),
+        as_written=compared_goods,
     ),
     "ListUpcoming": Query(UpcomingRequest, lambda read, r, _: read.upcoming(r)),
 }

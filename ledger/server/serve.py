@@ -21,7 +21,7 @@ from grpc_reflection.v1alpha import reflection
 
 from ledger.application.importer import ImportRefused, import_file
 from ledger.bootstrap import Ledger
-from ledger.server.auth import reflection_mode, server_interceptors
+from ledger.server.auth import TokenAuth, reflection_mode, server_interceptors
 from ledger.server.errors import RefuseUndecodable
 from ledger.server.health import ServingState
 from ledger.server.limits import LongCalls, StreamLimits
@@ -70,6 +70,7 @@ class LedgerServer:
             stopping=self.stopping,
             long_calls=long_calls,
             serving=self.serving,
+            tokens=next((i.tokens for i in interceptors if isinstance(i, TokenAuth)), None),
         )
         self.server.add_generic_rpc_handlers((servicer.handler(),))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

@@ -35,6 +35,8 @@ from ledger.readmodel.answers import Check, Ruling
 from ledger.readmodel.history import HistoryRequest
 from ledger.readmodel.upcoming import Cursor, WatchEffectiveRequest
 from ledger.server.budget import AnswerBudget, check_lookups
+from ledger.server.decision_log import LOGGED, DecisionLog, DecisionMessages
+from ledger.server.decision_rpcs import DecisionRPCs
 from ledger.server.errors import Invalid, refusals, violations
 from ledger.server.limits import LongCalls
 from ledger.server.queries import QUERIES, PinnedDigest, Query
@@ -44,6 +46,7 @@ from ledger_api.convert import Shared, from_data, from_model, to_data
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 
 if TYPE_CHECKING:
+    from ledger.server.auth import Tokens
     from ledger.server.health import ServingState
 
 __all__ = ["PolicyLedgerServicer", "SERVICE", "ROLES", "DEFAULT_BATCH", "MAX_BATCH", "MAX_IMPORT"]
@@ -82,6 +85,13 @@ ROLES: dict[str, Role] = {
     "GetDigest": Role.AUDITOR,
     "VerifyDigest": Role.AUDITOR,
     "ExportLedger": Role.AUDITOR,
+    # The decision log: what was answered is read like the ledger; exported to auditors.
+    "GetDecision": Role.READER,
+    "ListDecisions": Role.READER,
+    "ReplayDecision": Role.READER,
+    "GetImpact": Role.READER,
+    "WatchImpacts": Role.READER,
+    "ExportDecisions": Role.AUDITOR,
 }
 
 V = TypeVar("V", bound=BaseModel)
@@ -157,7 +167,7 @@ def _message_class(descriptor: Any) -> type[Message]:
     return message
 
 
-class PolicyLedgerServicer:
+class PolicyLedgerServicer(DecisionRPCs):
     """The gRPC face of one ``Ledger``: ``handler()`` serves every method of the service."""
 
     def __init__(
@@ -168,6 +178,7 @@ class PolicyLedgerServicer:
         stopping: threading.Event | None = None,
         long_calls: LongCalls | None = None,
         serving: ServingState | None = None,
+        tokens: Tokens | None = None,
     ) -> None:
         self.ledger = ledger
         self.reader = ledger.reader
@@ -182,6 +193,8 @@ class PolicyLedgerServicer:
         # Result parts that answers share (rulings are built once per change and dimension):
         # their messages are built once too.
         self._shared = Shared((Ruling, Source))
+        self.decision_log = DecisionLog(ledger, self.settings, tokens)
+        self.decision_messages = DecisionMessages(self._shared)
 
     def handler(self) -> grpc.GenericRpcHandler:
         """Every method of ``ledger.v1.PolicyLedger``; one the tables lack stops the server
@@ -252,20 +265,34 @@ class PolicyLedgerServicer:
     def _run_query(
         self, query: Query, reply: type[Message]
     ) -> Callable[[Message, grpc.ServicerContext], Message]:
+        name = next(name for name, entry in QUERIES.items() if entry is query)
+
         def run(request: Message, context: grpc.ServicerContext) -> Message:
             with self._refusals(context):
                 data = self._caught_up(to_data(request), context)
+                label = self.decision_log.wanted(data) if name in LOGGED else None
                 asked = None if query.request is None else _validate(query.request, data)
                 budget = None
                 if isinstance(asked, Check):
                     check_lookups(asked, self.settings.max_lookups)
                     budget = AnswerBudget(asked, self._shared, context.is_active)
-                result = query.answer(self.reader, asked, budget)
+                if label is None:
+                    result = query.answer(self.reader, asked, budget)
+                else:  # answered from the log up to one position, logged with it
+                    self.reader.catch_up()
+                    position = self.reader.index.position
+                    result = query.answer(self.reader, asked, budget, position)
             if self.serving is not None:
                 self.serving.read()
             message = self._reply(result, reply())
             if query.as_written is not None:
                 query.as_written(request, message)
+            if label is not None:
+                with self._refusals(context):
+                    logged = self.decision_log.log(
+                        name, data, message, result, position, label, context
+                    )
+                message.decision_id = str(logged)  # type: ignore[attr-defined]
             return message
 
         return run

@@ -188,6 +188,11 @@ class MemoryDecisionStore(DecisionStore):
         with self._lock:  # sequence n is at index n - 1
             return self._decisions[max(after_sequence, 0) : max(after_sequence, 0) + limit]
 
+    def by_sequences(self, sequences: Sequence[int]) -> builtins.list[Decision]:
+        with self._lock:
+            decisions = self._decisions
+            return [decisions[n - 1] for n in sorted(set(sequences)) if 0 < n <= len(decisions)]
+
     def last(self) -> Decision | None:
         with self._lock:
             return self._decisions[-1] if self._decisions else None

@@ -37,6 +37,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application.ports import ExportRow, LedgerStore, RequestRecord, RequestRow
 from ledger.domain.errors import StorageUnavailable
+from ledger.storage.decision_sql import DECISION_STATEMENTS, SEQUENCES, SQLDecisionStore
 from ledger.storage.factory import (
     LedgerFactory,
     Listener,
@@ -62,10 +63,8 @@ from ledger.storage.identity import (
     version_of,
 )
 from ledger.storage.sql import (
-    DECISION_STATEMENTS,
     REQUEST_ROWS,
     STATEMENTS,
-    SQLDecisionStore,
     SQLRuleView,
     request_from_row,
     request_row,
@@ -234,7 +233,9 @@ class PostgresDecisionStore(SQLDecisionStore):
     def __init__(self, datastore: PostgresDatastore, table: str, *, present: bool = True) -> None:
         decisions = Identifier(datastore.schema, table)
         statements = {
-            name: SQL(template).format(decisions=decisions, p=SQL("%s"))
+            name: SQL(template).format(
+                decisions=decisions, p=SQL("%s"), sequences=SQL(SEQUENCES["postgres"])
+            )
             for name, template in DECISION_STATEMENTS.items()
         }
         super().__init__(datastore, statements, present=present)
@@ -245,6 +246,9 @@ class PostgresDecisionStore(SQLDecisionStore):
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.datastore.schema)
         )
+
+    def _many(self, sequences: list[int]) -> Any:
+        return sequences
 
 
 class PostgresListener(threading.Thread):

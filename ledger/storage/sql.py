@@ -5,14 +5,12 @@ The statements are written once, with ``{p}`` for a parameter and ``{offices}``,
 own dialect (SQLite's ``?`` and plain names, psycopg's ``%s`` and quoted identifiers) and
 runs them through its library datastore. Values are stored as text (JSON, ISO dates).
 
-The decision log's statements (``DECISION_STATEMENTS``, with ``{decisions}`` its table) and
-its store (``SQLDecisionStore``) are shared the same way; a backend says only how an append
-excludes every other (``_exclude``).
+The decision log's statements and store are shared the same way, in
+``ledger.storage.decision_sql``.
 """
 
 from __future__ import annotations
 
-import builtins
 import json
 from abc import abstractmethod
 from collections import OrderedDict
@@ -25,8 +23,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from pydantic import BaseModel, TypeAdapter
 
-from ledger.application.decisions import Decision, NewDecision, chained
-from ledger.application.ports import DecisionStore, RequestRecord
+from ledger.application.ports import RequestRecord
 from ledger.domain.dates import EffectiveDate
 from ledger.domain.values import ChangeKind, Crossing, Dimension, Measure, Scope, Source
 from ledger.readmodel.model import OPEN, Checkpoint, Entry, OfficeRow, Revision, micros
@@ -35,9 +32,7 @@ from ledger.readmodel.view import RuleView
 __all__ = [
     "STATEMENTS",
     "REQUEST_ROWS",
-    "DECISION_STATEMENTS",
     "SQLRuleView",
-    "SQLDecisionStore",
     "Parsed",
     "request_row",
     "request_from_row",
@@ -72,12 +67,6 @@ STATEMENTS = {
     "clear_tracking": "DELETE FROM {tracking} WHERE application_name != {p}",
 }
 
-DECISION_STATEMENTS = {
-    "insert": "INSERT INTO {decisions} VALUES (" + ",".join(["{p}"] * 13) + ")",
-    "get": "SELECT * FROM {decisions} WHERE decision_id={p}",
-    "list": "SELECT * FROM {decisions} WHERE sequence>{p} ORDER BY sequence LIMIT {p}",
-    "last": "SELECT * FROM {decisions} ORDER BY sequence DESC LIMIT 1",
-}
 
 # The columns of a request-id row the audit reads (``RequestRow``), in order.
 REQUEST_ROWS = "SELECT request_id, office, originator_id, office_version, hash, position"
@@ -324,85 +313,4 @@ def request_from_row(row: Any) -> RequestRecord:
         recorded_at=datetime.fromisoformat(row["recorded_at"]),
         hash=row["hash"],
         position=row["position"],
-    )
-
-
-class SQLDecisionStore(DecisionStore):
-    """The decision log in a SQL table, through a library datastore; ``statements`` are
-    ``DECISION_STATEMENTS`` in the backend's dialect. ``present`` is false for a ledger of a
-    schema before the decision log, read as it is: it has no decisions."""
-
-    def __init__(self, datastore: Any, statements: dict[str, Any], *, present: bool = True):
-        self.datastore = datastore
-        self.statements = statements
-        self.present = present
-
-    @abstractmethod
-    def _exclude(self, cursor: Any) -> None:
-        """Make the transaction the only append until it ends (first, before any read)."""
-
-    def append(self, decisions: Sequence[NewDecision]) -> builtins.list[Decision]:
-        if not decisions:
-            return []
-        with self.datastore.transaction(commit=True) as cursor:
-            self._exclude(cursor)
-            cursor.execute(self.statements["last"])
-            row = cursor.fetchone()
-            stored = chained(decisions, None if row is None else decision_from_row(row))
-            cursor.executemany(self.statements["insert"], [decision_row(d) for d in stored])
-        return stored
-
-    def get(self, decision_id: UUID) -> Decision | None:
-        rows = self._rows("get", str(decision_id))
-        return decision_from_row(rows[0]) if rows else None
-
-    def list(self, after_sequence: int, limit: int) -> builtins.list[Decision]:
-        return [decision_from_row(row) for row in self._rows("list", after_sequence, limit)]
-
-    def last(self) -> Decision | None:
-        rows = self._rows("last")
-        return decision_from_row(rows[0]) if rows else None
-
-    def _rows(self, name: str, *params: Any) -> builtins.list[Any]:
-        if not self.present:
-            return []
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self.statements[name], params)
-            return builtins.list(cursor.fetchall())
-
-
-def decision_row(decision: Decision) -> tuple[Any, ...]:
-    """A decision as both SQL backends store it, in the table's column order."""
-    return (
-        decision.sequence,
-        str(decision.decision_id),
-        decision.asked_at.isoformat(),
-        decision.asked_by,
-        decision.label,
-        decision.rpc,
-        decision.request,
-        decision.answer,
-        decision.position,
-        decision.digest,
-        json.dumps([str(event_id) for event_id in decision.event_ids]),
-        decision.prev_hash,
-        decision.hash,
-    )
-
-
-def decision_from_row(row: Any) -> Decision:
-    return Decision(
-        decision_id=UUID(row["decision_id"]),
-        sequence=row["sequence"],
-        asked_at=datetime.fromisoformat(row["asked_at"]),
-        asked_by=row["asked_by"],
-        label=row["label"],
-        rpc=row["rpc"],
-        request=row["request"],
-        answer=row["answer"],
-        position=row["position"],
-        digest=row["digest"],
-        event_ids=tuple(UUID(event_id) for event_id in json.loads(row["event_ids"])),
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
     )

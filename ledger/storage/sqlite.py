@@ -14,6 +14,7 @@ path still names the file that was opened (``SQLiteFileDatastore``). The decisio
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
@@ -37,6 +38,7 @@ from eventsourcing.sqlite import (
 from ledger.application.ports import ExportRow, LedgerStore, RequestRecord, RequestRow
 from ledger.domain.errors import StorageUnavailable
 from ledger.readmodel.follower import DataVersion
+from ledger.storage.decision_sql import DECISION_STATEMENTS, SEQUENCES, SQLDecisionStore
 from ledger.storage.factory import (
     LedgerFactory,
     bind_positions,
@@ -61,10 +63,8 @@ from ledger.storage.identity import (
     version_of,
 )
 from ledger.storage.sql import (
-    DECISION_STATEMENTS,
     REQUEST_ROWS,
     STATEMENTS,
-    SQLDecisionStore,
     SQLRuleView,
     request_from_row,
     request_row,
@@ -201,7 +201,8 @@ class SQLiteDecisionStore(SQLDecisionStore):
     """The decision log in the ledger's SQLite file."""
 
     _statements: ClassVar[dict[str, str]] = {
-        name: template.format(p="?", **_TABLES) for name, template in DECISION_STATEMENTS.items()
+        name: template.format(p="?", sequences=SEQUENCES["sqlite"], **_TABLES)
+        for name, template in DECISION_STATEMENTS.items()
     }
 
     def __init__(self, datastore: SQLiteDatastore, *, present: bool = True) -> None:
@@ -211,6 +212,9 @@ class SQLiteDecisionStore(SQLDecisionStore):
         # The library begins a deferred transaction: a write as its first statement takes the
         # file's write lock (waiting for it), before the last decision is read.
         cursor.execute("DELETE FROM decisions WHERE 0")
+
+    def _many(self, sequences: list[int]) -> Any:
+        return json.dumps(sequences)
 
 
 class SQLiteDataVersion:

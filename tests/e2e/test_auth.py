@@ -53,6 +53,12 @@ NEEDS = {
     "GetDigest": "auditor",
     "VerifyDigest": "auditor",
     "ExportLedger": "auditor",
+    "GetDecision": "reader",
+    "ListDecisions": "reader",
+    "ReplayDecision": "reader",
+    "GetImpact": "reader",
+    "WatchImpacts": "reader",
+    "ExportDecisions": "auditor",
 }
 SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["PolicyLedger"]
 REFUSED = {grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED}

@@ -379,6 +379,8 @@ QUESTION = {
     "traveller": (enum(8), ODD_ENUM),
     "items": listed(ITEM, 1000),
     "min_position": (MIN_POSITION, ODD_MIN_POSITION),
+    "log": (st.booleans(), st.booleans()),
+    "label": (st.one_of(st.just(""), SHORT_TEXT), TEXT),
 }
 RECORDED = {
     "request_id": (REQUEST_ID, ODD_REQUEST_ID),
@@ -534,6 +536,42 @@ QUERIES = {
         pb.ExportLedgerRequest,
         {"after_position": (POSITION, ODD_INT64), "batch_size": (BATCH, ODD_BATCH)},
     ),
+    # The decision log: ids mostly not logged (random), or not ids at all.
+    "GetDecision": Shape(pb.GetDecisionRequest, {"decision_id": (st.uuids().map(str), TEXT)}),
+    "ReplayDecision": Shape(
+        pb.ReplayDecisionRequest, {"decision_id": (st.uuids().map(str), TEXT)}
+    ),
+    "ListDecisions": Shape(
+        pb.ListDecisionsRequest,
+        {
+            "office": (OFFICE, ODD_OFFICE),
+            "label": (SHORT_TEXT, TEXT),
+            "asked_from": (KNOWN_AT, ODD_KNOWN_AT),
+            "asked_until": (KNOWN_AT, ODD_KNOWN_AT),
+            "from_position": (POSITION, ODD_INT64),
+            "to_position": (POSITION, ODD_INT64),
+            "page_size": (BATCH, ODD_BATCH),
+            "page_token": (st.just(""), TEXT),
+        },
+    ),
+    "GetImpact": Shape(
+        pb.GetImpactRequest,
+        {"position": (POSITION, ODD_INT64), "min_position": (MIN_POSITION, ODD_MIN_POSITION)},
+    ),
+    "WatchImpacts": Shape(
+        pb.WatchImpactsRequest,
+        {
+            "after_position": (POSITION, ODD_INT64),
+            "offices": (
+                st.lists(OFFICE, max_size=3),
+                st.lists(st.one_of(OFFICE, ODD_OFFICE), max_size=4),
+            ),
+        },
+    ),
+    "ExportDecisions": Shape(
+        pb.ExportDecisionsRequest,
+        {"after_sequence": (POSITION, ODD_INT64), "batch_size": (BATCH, ODD_BATCH)},
+    ),
 }
 REQUESTS: dict[str, Strategy] = {
     "RegisterOffice": SHAPES["register"].any(),
@@ -629,7 +667,7 @@ def send(
         function = getattr(target.stub, rpc)
         if method.client_streaming:
             request = iter(request)
-    if rpc in ("Watch", "WatchEffective"):  # they never end by themselves
+    if rpc in ("Watch", "WatchEffective", "WatchImpacts"):  # they never end by themselves
         return _first_of_watch(function(request, timeout=timeout))
     if method.server_streaming:
         return _answer(lambda: tuple(function(request, timeout=timeout)))
@@ -660,7 +698,7 @@ def _waits(rpc: str, request: Any, end: int) -> bool:
     """Whether a (decoded) request asks to read beyond ``end``, so that it waits: a query
     until the position arrives or its deadline nears (then UNAVAILABLE), a watch until new
     events or its deadline."""
-    if rpc == "Watch":
+    if rpc in ("Watch", "WatchImpacts"):
         return request is not None and request.after_position >= end
     return getattr(request, "min_position", 0) > end
 

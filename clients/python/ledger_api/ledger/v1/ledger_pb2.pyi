@@ -705,7 +705,7 @@ class CheckItem(_message.Message):
         ...
 
 class CheckRequest(_message.Message):
-    __slots__ = ('office', 'at', 'known_at', 'basis', 'direction', 'channel', 'traveller', 'items', 'min_position', 'known_at_position')
+    __slots__ = ('office', 'at', 'known_at', 'basis', 'direction', 'channel', 'traveller', 'items', 'min_position', 'known_at_position', 'log', 'label')
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
     KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
@@ -716,6 +716,8 @@ class CheckRequest(_message.Message):
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
     KNOWN_AT_POSITION_FIELD_NUMBER: _ClassVar[int]
+    LOG_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
     office: str
     at: str
     known_at: str
@@ -726,8 +728,10 @@ class CheckRequest(_message.Message):
     items: _containers.RepeatedCompositeFieldContainer[CheckItem]
     min_position: int
     known_at_position: int
+    log: bool
+    label: str
 
-    def __init__(self, office: _Optional[str]=..., at: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., direction: _Optional[_Union[Direction, str]]=..., channel: _Optional[_Union[Channel, str]]=..., traveller: _Optional[_Union[Traveller, str]]=..., items: _Optional[_Iterable[_Union[CheckItem, _Mapping]]]=..., min_position: _Optional[int]=..., known_at_position: _Optional[int]=...) -> None:
+    def __init__(self, office: _Optional[str]=..., at: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., direction: _Optional[_Union[Direction, str]]=..., channel: _Optional[_Union[Channel, str]]=..., traveller: _Optional[_Union[Traveller, str]]=..., items: _Optional[_Iterable[_Union[CheckItem, _Mapping]]]=..., min_position: _Optional[int]=..., known_at_position: _Optional[int]=..., log: _Optional[bool]=..., label: _Optional[str]=...) -> None:
         ...
 
 class Outcome(_message.Message):
@@ -771,17 +775,19 @@ class ItemResult(_message.Message):
         ...
 
 class CheckResponse(_message.Message):
-    __slots__ = ('office', 'items')
+    __slots__ = ('office', 'items', 'decision_id')
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     office: str
     items: _containers.RepeatedCompositeFieldContainer[ItemResult]
+    decision_id: str
 
-    def __init__(self, office: _Optional[str]=..., items: _Optional[_Iterable[_Union[ItemResult, _Mapping]]]=...) -> None:
+    def __init__(self, office: _Optional[str]=..., items: _Optional[_Iterable[_Union[ItemResult, _Mapping]]]=..., decision_id: _Optional[str]=...) -> None:
         ...
 
 class CompareOfficesRequest(_message.Message):
-    __slots__ = ('offices', 'at', 'known_at', 'basis', 'direction', 'channel', 'traveller', 'items', 'min_position', 'known_at_position')
+    __slots__ = ('offices', 'at', 'known_at', 'basis', 'direction', 'channel', 'traveller', 'items', 'min_position', 'known_at_position', 'log', 'label')
     OFFICES_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
     KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
@@ -792,6 +798,8 @@ class CompareOfficesRequest(_message.Message):
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
     KNOWN_AT_POSITION_FIELD_NUMBER: _ClassVar[int]
+    LOG_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
     offices: _containers.RepeatedScalarFieldContainer[str]
     at: str
     known_at: str
@@ -802,8 +810,10 @@ class CompareOfficesRequest(_message.Message):
     items: _containers.RepeatedCompositeFieldContainer[CheckItem]
     min_position: int
     known_at_position: int
+    log: bool
+    label: str
 
-    def __init__(self, offices: _Optional[_Iterable[str]]=..., at: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., direction: _Optional[_Union[Direction, str]]=..., channel: _Optional[_Union[Channel, str]]=..., traveller: _Optional[_Union[Traveller, str]]=..., items: _Optional[_Iterable[_Union[CheckItem, _Mapping]]]=..., min_position: _Optional[int]=..., known_at_position: _Optional[int]=...) -> None:
+    def __init__(self, offices: _Optional[_Iterable[str]]=..., at: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., direction: _Optional[_Union[Direction, str]]=..., channel: _Optional[_Union[Channel, str]]=..., traveller: _Optional[_Union[Traveller, str]]=..., items: _Optional[_Iterable[_Union[CheckItem, _Mapping]]]=..., min_position: _Optional[int]=..., known_at_position: _Optional[int]=..., log: _Optional[bool]=..., label: _Optional[str]=...) -> None:
         ...
 
 class OfficeRanking(_message.Message):
@@ -821,11 +831,13 @@ class OfficeRanking(_message.Message):
         ...
 
 class CompareOfficesResponse(_message.Message):
-    __slots__ = ('rankings',)
+    __slots__ = ('rankings', 'decision_id')
     RANKINGS_FIELD_NUMBER: _ClassVar[int]
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     rankings: _containers.RepeatedCompositeFieldContainer[OfficeRanking]
+    decision_id: str
 
-    def __init__(self, rankings: _Optional[_Iterable[_Union[OfficeRanking, _Mapping]]]=...) -> None:
+    def __init__(self, rankings: _Optional[_Iterable[_Union[OfficeRanking, _Mapping]]]=..., decision_id: _Optional[str]=...) -> None:
         ...
 
 class WatchRequest(_message.Message):
@@ -1038,4 +1050,218 @@ class WatchEffectiveResponse(_message.Message):
     resume_position: int
 
     def __init__(self, notices: _Optional[_Iterable[_Union[EffectiveNotice, _Mapping]]]=..., resume_date: _Optional[str]=..., resume_position: _Optional[int]=...) -> None:
+        ...
+
+class Decision(_message.Message):
+    __slots__ = ('decision_id', 'sequence', 'asked_at', 'asked_by', 'label', 'check', 'comparison', 'answer', 'position', 'digest', 'event_ids', 'prev_hash', 'hash')
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    ASKED_AT_FIELD_NUMBER: _ClassVar[int]
+    ASKED_BY_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    CHECK_FIELD_NUMBER: _ClassVar[int]
+    COMPARISON_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    PREV_HASH_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    sequence: int
+    asked_at: _timestamp_pb2.Timestamp
+    asked_by: str
+    label: str
+    check: CheckRequest
+    comparison: CompareOfficesRequest
+    answer: DecisionAnswer
+    position: int
+    digest: str
+    event_ids: _containers.RepeatedScalarFieldContainer[str]
+    prev_hash: str
+    hash: str
+
+    def __init__(self, decision_id: _Optional[str]=..., sequence: _Optional[int]=..., asked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]=..., asked_by: _Optional[str]=..., label: _Optional[str]=..., check: _Optional[_Union[CheckRequest, _Mapping]]=..., comparison: _Optional[_Union[CompareOfficesRequest, _Mapping]]=..., answer: _Optional[_Union[DecisionAnswer, _Mapping]]=..., position: _Optional[int]=..., digest: _Optional[str]=..., event_ids: _Optional[_Iterable[str]]=..., prev_hash: _Optional[str]=..., hash: _Optional[str]=...) -> None:
+        ...
+
+class DecisionAnswer(_message.Message):
+    __slots__ = ('check', 'comparison')
+    CHECK_FIELD_NUMBER: _ClassVar[int]
+    COMPARISON_FIELD_NUMBER: _ClassVar[int]
+    check: CheckResponse
+    comparison: CompareOfficesResponse
+
+    def __init__(self, check: _Optional[_Union[CheckResponse, _Mapping]]=..., comparison: _Optional[_Union[CompareOfficesResponse, _Mapping]]=...) -> None:
+        ...
+
+class GetDecisionRequest(_message.Message):
+    __slots__ = ('decision_id',)
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+
+    def __init__(self, decision_id: _Optional[str]=...) -> None:
+        ...
+
+class GetDecisionResponse(_message.Message):
+    __slots__ = ('decision',)
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    decision: Decision
+
+    def __init__(self, decision: _Optional[_Union[Decision, _Mapping]]=...) -> None:
+        ...
+
+class ListDecisionsRequest(_message.Message):
+    __slots__ = ('office', 'label', 'asked_from', 'asked_until', 'from_position', 'to_position', 'page_size', 'page_token')
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    ASKED_FROM_FIELD_NUMBER: _ClassVar[int]
+    ASKED_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    FROM_POSITION_FIELD_NUMBER: _ClassVar[int]
+    TO_POSITION_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    office: str
+    label: str
+    asked_from: str
+    asked_until: str
+    from_position: int
+    to_position: int
+    page_size: int
+    page_token: str
+
+    def __init__(self, office: _Optional[str]=..., label: _Optional[str]=..., asked_from: _Optional[str]=..., asked_until: _Optional[str]=..., from_position: _Optional[int]=..., to_position: _Optional[int]=..., page_size: _Optional[int]=..., page_token: _Optional[str]=...) -> None:
+        ...
+
+class ListDecisionsResponse(_message.Message):
+    __slots__ = ('decisions', 'next_page_token')
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    decisions: _containers.RepeatedCompositeFieldContainer[Decision]
+    next_page_token: str
+
+    def __init__(self, decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]]=..., next_page_token: _Optional[str]=...) -> None:
+        ...
+
+class ReplayDecisionRequest(_message.Message):
+    __slots__ = ('decision_id',)
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+
+    def __init__(self, decision_id: _Optional[str]=...) -> None:
+        ...
+
+class ReplayDecisionResponse(_message.Message):
+    __slots__ = ('decision', 'then', 'matches', 'now', 'now_position', 'changed')
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    THEN_FIELD_NUMBER: _ClassVar[int]
+    MATCHES_FIELD_NUMBER: _ClassVar[int]
+    NOW_FIELD_NUMBER: _ClassVar[int]
+    NOW_POSITION_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    decision: Decision
+    then: DecisionAnswer
+    matches: bool
+    now: DecisionAnswer
+    now_position: int
+    changed: bool
+
+    def __init__(self, decision: _Optional[_Union[Decision, _Mapping]]=..., then: _Optional[_Union[DecisionAnswer, _Mapping]]=..., matches: _Optional[bool]=..., now: _Optional[_Union[DecisionAnswer, _Mapping]]=..., now_position: _Optional[int]=..., changed: _Optional[bool]=...) -> None:
+        ...
+
+class GetImpactRequest(_message.Message):
+    __slots__ = ('position', 'min_position')
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    min_position: int
+
+    def __init__(self, position: _Optional[int]=..., min_position: _Optional[int]=...) -> None:
+        ...
+
+class Impact(_message.Message):
+    __slots__ = ('decision_id', 'decision', 'before', 'after', 'position', 'event_id', 'event_type', 'office')
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    decision: Decision
+    before: DecisionAnswer
+    after: DecisionAnswer
+    position: int
+    event_id: str
+    event_type: str
+    office: str
+
+    def __init__(self, decision_id: _Optional[str]=..., decision: _Optional[_Union[Decision, _Mapping]]=..., before: _Optional[_Union[DecisionAnswer, _Mapping]]=..., after: _Optional[_Union[DecisionAnswer, _Mapping]]=..., position: _Optional[int]=..., event_id: _Optional[str]=..., event_type: _Optional[str]=..., office: _Optional[str]=...) -> None:
+        ...
+
+class GetImpactResponse(_message.Message):
+    __slots__ = ('event_id', 'event_type', 'office', 'impacts', 'candidates')
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    IMPACTS_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    event_type: str
+    office: str
+    impacts: _containers.RepeatedCompositeFieldContainer[Impact]
+    candidates: int
+
+    def __init__(self, event_id: _Optional[str]=..., event_type: _Optional[str]=..., office: _Optional[str]=..., impacts: _Optional[_Iterable[_Union[Impact, _Mapping]]]=..., candidates: _Optional[int]=...) -> None:
+        ...
+
+class WatchImpactsRequest(_message.Message):
+    __slots__ = ('after_position', 'offices')
+    AFTER_POSITION_FIELD_NUMBER: _ClassVar[int]
+    OFFICES_FIELD_NUMBER: _ClassVar[int]
+    after_position: int
+    offices: _containers.RepeatedScalarFieldContainer[str]
+
+    def __init__(self, after_position: _Optional[int]=..., offices: _Optional[_Iterable[str]]=...) -> None:
+        ...
+
+class WatchImpactsResponse(_message.Message):
+    __slots__ = ('impacts', 'resume_position')
+    IMPACTS_FIELD_NUMBER: _ClassVar[int]
+    RESUME_POSITION_FIELD_NUMBER: _ClassVar[int]
+    impacts: _containers.RepeatedCompositeFieldContainer[Impact]
+    resume_position: int
+
+    def __init__(self, impacts: _Optional[_Iterable[_Union[Impact, _Mapping]]]=..., resume_position: _Optional[int]=...) -> None:
+        ...
+
+class ExportDecisionsRequest(_message.Message):
+    __slots__ = ('after_sequence', 'batch_size')
+    AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    after_sequence: int
+    batch_size: int
+
+    def __init__(self, after_sequence: _Optional[int]=..., batch_size: _Optional[int]=...) -> None:
+        ...
+
+class StoredDecision(_message.Message):
+    __slots__ = ('sequence', 'decision_json', 'hash')
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    DECISION_JSON_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    decision_json: str
+    hash: str
+
+    def __init__(self, sequence: _Optional[int]=..., decision_json: _Optional[str]=..., hash: _Optional[str]=...) -> None:
+        ...
+
+class ExportDecisionsResponse(_message.Message):
+    __slots__ = ('decisions',)
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    decisions: _containers.RepeatedCompositeFieldContainer[StoredDecision]
+
+    def __init__(self, decisions: _Optional[_Iterable[_Union[StoredDecision, _Mapping]]]=...) -> None:
         ...
