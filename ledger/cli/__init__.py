@@ -8,9 +8,10 @@ work on the database itself and load the server's code when run: ``serve`` runs 
 ``token new`` makes a token for a server's tokens file. Human output by default; ``--json``
 prints machine-readable JSON.
 
-One module per command group: ``record`` (commands), ``ask`` (questions), ``trail``
-(digests and audits), ``admin`` (the database and tokens); ``options`` holds what they share,
-``render`` what they print.
+One module per command group: ``record`` (commands), ``ask`` (questions), ``follow`` (watches
+and the calendar), ``decisions`` (the decision log and impacts), ``trail`` (digests and
+audits), ``admin`` (the database and tokens); ``options`` holds what they share, ``render``
+what they print.
 """
 
 from __future__ import annotations

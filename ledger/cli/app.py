@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli import admin, ask, follow, record, trail
+from ledger.cli import admin, ask, decisions, follow, record, trail
 
 __all__ = ["app", "COMMANDS", "DISTRIBUTION"]
 
@@ -22,10 +22,10 @@ DISTRIBUTION = "customs-policy-ledger"
 
 COMMANDS: dict[str, Callable[..., None]] = {
     name: command
-    for group in (record, ask, follow, trail, admin)
+    for group in (record, ask, follow, decisions, trail, admin)
     for name, command in group.COMMANDS.items()
 }
-_GROUPS = {"token": admin.token_app}
+_GROUPS = {"decisions": decisions.decisions_app, "token": admin.token_app}
 
 
 def app(argv: Sequence[str]) -> typer.Typer:

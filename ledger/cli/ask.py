@@ -30,11 +30,14 @@ from ledger.cli.options import (
     JsonOption,
     KnownAtOption,
     KnownAtPositionOption,
+    LabelOption,
+    LogOption,
     OfficeOption,
     ServerOption,
     TravellerOption,
     connect,
     connects,
+    logged,
 )
 from ledger_client.connection import Connection
 from ledger_client.errors import LedgerClientError
@@ -79,12 +82,14 @@ def check(
             "`opa eval --fail`); the output is the same.",
         ),
     ] = False,
+    log: LogOption = False,
+    label: LabelOption = None,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
     """Was this allowed at that office on that date, as known then?"""
     question = parse.question(at, direction, channel, traveller, item, known_at, basis)
-    question |= _as_of(known_at, known_at_position)
+    question |= _as_of(known_at, known_at_position) | logged(log, label)
     with connect(server) as connection:
         result = connection.call("Check", {**question, "office": office})
         began = _records_began(connection, [office], None if as_json else known_at, basis)
@@ -97,6 +102,7 @@ def check(
             known_at, basis, known_at_position
         )
         render.console.print(tables.check_table(title, result))
+        _logged_as(result)
     _hint(began, known_at)
     if fail_on_refusal and any(i["verdict"] in _REFUSALS for i in result.get("items", ())):
         raise typer.Exit(FAILED_CHECK)
@@ -113,13 +119,15 @@ def compare(
     known_at: KnownAtOption = None,
     basis: BasisOption = "recorded",
     known_at_position: KnownAtPositionOption = None,
+    log: LogOption = False,
+    label: LabelOption = None,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
     """The same check across offices, least restrictive first; offices whose answer is unknown
     or uncertain after them, unranked."""
     question = parse.question(at, direction, channel, traveller, item, known_at, basis)
-    question |= _as_of(known_at, known_at_position)
+    question |= _as_of(known_at, known_at_position) | logged(log, label)
     with connect(server) as connection:
         result = connection.call("CompareOffices", {**question, "offices": office})
         began = _records_began(connection, office, None if as_json else known_at, basis)
@@ -135,6 +143,7 @@ def compare(
             "listed after, unranked"
         )
         render.console.print(tables.compare_table(title, result))
+        _logged_as(result)
     _hint(began, known_at)
 
 
@@ -200,6 +209,15 @@ def history(
     else:
         render.console.print(tables.history_table(office, events))
     _hint(began, known_at)
+
+
+def _logged_as(result: dict[str, Any]) -> None:
+    """The logged decision's id, after the answer (a server that logs every call logs it
+    unasked)."""
+    if result.get("decision_id"):
+        render.console.print(
+            f"logged as decision {render.shown(result['decision_id'])}", highlight=False
+        )
 
 
 def _as_of(known_at: str | None, position: int | None) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """Following: the log as it is recorded (``watch``), and the calendar — the changes taking
 effect between two dates (``upcoming``) and as the server's date reaches them (``watch
---effective``).
+--effective``); ``watch --impacts`` follows the logged decisions events change
+(``ledger.cli.decisions``).
 
 Both watches run until Ctrl-C (or ``--count``); ``--json`` prints one object a line, a notice
 with where to resume after it.
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ledger.cli import changes, parse, render, tables
+from ledger.cli import changes, decisions, parse, render, tables
 from ledger.cli.failures import Usage
 from ledger.cli.options import DAY, JsonOption, ServerOption, connect, connects
 from ledger_api.convert import to_data
@@ -139,11 +140,29 @@ def watch(
             "--after: its resume_position).",
         ),
     ] = None,
+    impacts: Annotated[
+        bool,
+        typer.Option(
+            "--impacts",
+            help="Follow the logged decisions that recorded events change: each one's verdicts "
+            "before and after the event (--office: decisions about that office). --after "
+            "resumes after a log position, as printed when the watch stops.",
+        ),
+    ] = False,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
     """Follow the log: past events, then new ones as they are recorded (Ctrl-C stops); with
-    --effective, the rules taking effect as the server's date reaches them."""
+    --effective, the rules taking effect as the server's date reaches them; with --impacts,
+    the logged decisions events change."""
+    if impacts:
+        if effective or after_date is not None or type_:
+            raise Usage(
+                "--impacts follows the logged decisions that recorded events change: not with "
+                "--effective, --after-date or --type (--office and --after choose what to follow)"
+            )
+        decisions.watch_impacts(after, office or [], count, server, as_json)
+        return
     if effective or after_date is not None:
         _watch_effective(effective, office or [], type_, after_date, after, count, server, as_json)
         return

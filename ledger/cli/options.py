@@ -39,6 +39,7 @@ __all__ = [
     "AtOption",
     "DateOption",
     "KNOWN_AT",
+    "ASKED_TIME",
     "KnownAtOption",
     "KnownAtPositionOption",
     "EFFECTIVE",
@@ -53,6 +54,9 @@ __all__ = [
     "OptionalSourceOption",
     "RequestIdOption",
     "ExpectedVersionOption",
+    "LogOption",
+    "LabelOption",
+    "logged",
     "choice",
 ]
 
@@ -109,6 +113,7 @@ class _Checked(click.ParamType):  # type: ignore[type-arg]  # generic only from 
 
 
 KNOWN_AT = _Checked("DATE|TIMESTAMP", parse.known_at)
+ASKED_TIME = _Checked("DATE|TIMESTAMP", parse.asked_time)
 EFFECTIVE = _Checked("YYYY-MM-DD|YYYY-MM|YYYY-Qn|YYYY", parse.period)
 KnownAtOption = Annotated[
     str | None,
@@ -159,6 +164,27 @@ RequestIdOption = Annotated[str | None, typer.Option(help="Reuse to retry safely
 ExpectedVersionOption = Annotated[
     int | None, typer.Option(help="Refuse unless the office is at this version.")
 ]
+LogOption = Annotated[
+    bool,
+    typer.Option(
+        "--log",
+        help="Keep the question and its answer in the ledger's decision log; the decision's "
+        "id is printed after the answer (see `ledger decisions show ID`).",
+    ),
+]
+LabelOption = Annotated[
+    str | None,
+    typer.Option(
+        help="A label kept with the logged decision, up to 200 characters, e.g. a case number "
+        "(implies --log).",
+        show_default=False,
+    ),
+]
+
+
+def logged(log: bool, label: str | None) -> dict[str, Any]:
+    """A question's request fields for --log and --label: a label logs the decision."""
+    return {"log": log or label is not None, "label": label}
 
 
 def choice(enum: Any) -> click.Choice[str]:

@@ -22,6 +22,7 @@ __all__ = [
     "measure",
     "day",
     "known_at",
+    "asked_time",
     "period",
     "effective",
     "digest",
@@ -151,6 +152,10 @@ _KNOWN_AT_IS = (
     "expected a date YYYY-MM-DD (the end of that day, UTC) or an RFC 3339 timestamp with its "
     "offset, e.g. 2025-03-20 or 2025-03-20T12:00:00+00:00"
 )
+_ASKED_IS = (
+    "expected a date YYYY-MM-DD (the start of that day, UTC) or an RFC 3339 timestamp with its "
+    "offset, e.g. 2026-12-01 or 2026-12-01T10:00:00+00:00"
+)
 _PERIOD_IS = (
     "expected a day YYYY-MM-DD, a month YYYY-MM, a quarter YYYY-Qn or a year YYYY, e.g. "
     "2025-03-20, 2025-04, 2018-Q2 or 2018"
@@ -167,19 +172,29 @@ def _calendar_day(text: str, expected: str) -> date:
 def known_at(text: str) -> str:
     """A knowledge time as the ledger reads it: ``YYYY-MM-DD``, or an RFC 3339 timestamp with
     its offset (``ValueError`` saying what is wrong otherwise)."""
+    return _time(text, "a knowledge time", _KNOWN_AT_IS)
+
+
+def asked_time(text: str) -> str:
+    """When a decision was asked, as a bound: ``YYYY-MM-DD`` (that day's start, UTC), or an
+    RFC 3339 timestamp with its offset (``ValueError`` saying what is wrong otherwise)."""
+    return _time(text, "a time", _ASKED_IS)
+
+
+def _time(text: str, what: str, expected: str) -> str:
     if _DAY.fullmatch(text):
-        _calendar_day(text, _KNOWN_AT_IS)
+        _calendar_day(text, expected)
         return text
     timestamp = _TIMESTAMP.fullmatch(text)
     if timestamp is None:
-        raise ValueError(f"{text!r} is not a knowledge time: {_KNOWN_AT_IS}")
+        raise ValueError(f"{text!r} is not {what}: {expected}")
     if timestamp.group(2) is None:
-        raise ValueError(f"{text!r} has no offset (Z, +00:00, +08:00...): {_KNOWN_AT_IS}")
-    _calendar_day(timestamp.group(1), _KNOWN_AT_IS)
+        raise ValueError(f"{text!r} has no offset (Z, +00:00, +08:00...): {expected}")
+    _calendar_day(timestamp.group(1), expected)
     try:
         datetime.fromisoformat(text.upper())
     except ValueError:
-        raise ValueError(f"{text!r} is not a time of day: {_KNOWN_AT_IS}") from None
+        raise ValueError(f"{text!r} is not a time of day: {expected}") from None
     return text
 
 

@@ -1,8 +1,9 @@
 """The audit trail: the digest to pin, and the audits that replay the whole log.
 
 ``audit --remote`` replays a server's log here, trusting nothing it says, and rebuilds its
-rule states with the ledger's own projection, in memory (loaded when run); ``audit --store``
-reads the database itself.
+rule states with the ledger's own projection, in memory (loaded when run); it verifies the
+decision log's chain too, and that each decision's digest is one the log reached at its
+position. ``audit --store`` reads the database itself.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from ledger.cli.options import JsonOption, ServerOption, connect, connects
 
 if TYPE_CHECKING:
     from ledger_client.audit import ExportedEvent
+    from ledger_client.client import LedgerClient
+    from ledger_client.decisions import DecisionAudit
 
 __all__ = ["COMMANDS"]
 
@@ -126,6 +129,8 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
         pinned = Digest(position=position, root=root)
     events: list[ExportedEvent] = []
     with connect(server, LedgerClient) as client:
+        # The decisions first: the log replayed after them reaches every position they state.
+        decisions = _verify_decisions(client)
         with Progress(console=render.errors, transient=True) as progress:
             task = progress.add_task(
                 "replaying the server's log", total=client.get_digest().position
@@ -135,10 +140,14 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
                 events.append(event)
                 progress.advance(task)
 
-            result = client.audit(expect=pinned, progress=seen)
+            positions = decisions.positions if decisions is not None else ()
+            result = client.audit(expect=pinned, progress=seen, roots_at=positions)
         compared, problems = (
             compare_rule_states(events, client.rule_state, sample) if result.ok else (0, [])
         )
+    if decisions is not None:
+        decisions = decisions.against(result)
+        problems += decisions.problems
     ok = result.ok and not problems
     if as_json:
         render.print_json(
@@ -146,6 +155,7 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
                 **result.model_dump(mode="json"),
                 "ok": ok,
                 "rule_states_compared": compared,
+                "decisions": None if decisions is None else decisions.model_dump(mode="json"),
                 "problems": [*result.problems, *problems],
             }
         )
@@ -161,11 +171,43 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
             reached = "reached" if result.ok else "NOT reached"
             render.console.print(f"pinned digest {pinned}: {reached}")
         render.console.print(f"rule states compared with the server's: {compared}")
+        render.console.print(_decisions_line(decisions), highlight=False)
         for problem in [*result.problems, *problems][:20]:
             render.console.print(f"[red]problem[/]: {render.shown(problem)}", highlight=False)
     if not ok:
         found = len(result.problems) + len(problems)
         raise AuditFailed(f"the remote audit of {server} found {found} problems")
+
+
+def _verify_decisions(client: LedgerClient) -> DecisionAudit | None:
+    """The decision log's chain, replayed here; None from a server that keeps none."""
+    import grpc
+    from rich.progress import Progress
+
+    from ledger_client.errors import LedgerClientError
+
+    with Progress(console=render.errors, transient=True) as progress:
+        task = progress.add_task("replaying the server's decision log", total=None)
+        try:
+            return client.verify_decisions(progress=lambda _: progress.advance(task))
+        except LedgerClientError as error:
+            if error.code == grpc.StatusCode.UNIMPLEMENTED:
+                return None
+            raise
+
+
+def _decisions_line(decisions: DecisionAudit | None) -> str:
+    if decisions is None:
+        return "decisions: not checked (this server keeps no decision log)"
+    if not decisions.ok:
+        return f"decisions: [bold red]broken[/] ({decisions.decisions} replayed)"
+    if decisions.decisions == 0:
+        return "decisions: none logged"
+    checked = decisions.digests_checked
+    return (
+        f"decisions: {decisions.decisions} verified; the digests they state match the log at "
+        f"{checked} {'position' if checked == 1 else 'positions'}"
+    )
 
 
 COMMANDS = {"digest": digest, "audit": audit}

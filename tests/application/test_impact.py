@@ -140,7 +140,9 @@ class TestImpact:
         assert found.candidates == 1  # the day before is not even answered again
         assert day_before.decision_id not in impacted(dandong, ban.position)
 
-    def test_other_offices_channels_and_chapters_are_not_answered_again(self, dandong: Ledger) -> None:
+    def test_other_offices_channels_and_chapters_are_not_answered_again(
+        self, dandong: Ledger
+    ) -> None:
         register(dandong, HUNCHUN)
         record(dandong, "observed", ALLOWED, "2024-01-01", office=HUNCHUN)
         log(dandong, question("2025-03-15", office=HUNCHUN))

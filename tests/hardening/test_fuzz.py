@@ -538,9 +538,7 @@ QUERIES = {
     ),
     # The decision log: ids mostly not logged (random), or not ids at all.
     "GetDecision": Shape(pb.GetDecisionRequest, {"decision_id": (st.uuids().map(str), TEXT)}),
-    "ReplayDecision": Shape(
-        pb.ReplayDecisionRequest, {"decision_id": (st.uuids().map(str), TEXT)}
-    ),
+    "ReplayDecision": Shape(pb.ReplayDecisionRequest, {"decision_id": (st.uuids().map(str), TEXT)}),
     "ListDecisions": Shape(
         pb.ListDecisionsRequest,
         {

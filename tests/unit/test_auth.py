@@ -73,6 +73,7 @@ class TestTheMethodTable:
         }
         assert {name for name, role in METHODS.items() if role is Role.AUDITOR} == {
             "ExportLedger",
+            "ExportDecisions",
             "GetDigest",
             "VerifyDigest",
         }

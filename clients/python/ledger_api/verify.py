@@ -7,6 +7,8 @@ This is the auditor's side of the hash chain, written from its published definit
 - its ``prev_hash`` is the hash of the previous event of its office (64 zeros for the first);
 - the digest after the event at position *n* is ``sha256(ROOT + ":" + n + ":" + HASH)``, chained
   over the whole log in order from 64 zeros.
+
+The decision log's chain is verified by ``ledger_api.verify_decisions``.
 """
 
 from __future__ import annotations

@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from ledger_client.client import LedgerClient
     from ledger_client.commands import ImportResult
     from ledger_client.connection import Connection, command_message
+    from ledger_client.decisions import (
+        Decision,
+        DecisionAnswer,
+        DecisionAudit,
+        DecisionPage,
+        Impact,
+        ImpactReport,
+        Replay,
+        StoredDecision,
+    )
     from ledger_client.errors import LedgerClientError
     from ledger_client.models import (
         Admissibility,
@@ -61,6 +71,19 @@ _WHERE = {
     "Digest": "audit",
     "ExportedEvent": "audit",
     "RemoteAudit": "audit",
+    **dict.fromkeys(
+        [
+            "Decision",
+            "DecisionAnswer",
+            "DecisionAudit",
+            "DecisionPage",
+            "Impact",
+            "ImpactReport",
+            "Replay",
+            "StoredDecision",
+        ],
+        "decisions",
+    ),
     **dict.fromkeys(
         [
             "Admissibility",
@@ -110,10 +133,16 @@ __all__ = [
     "CompareResult",
     "Connection",
     "Crossing",
+    "Decision",
+    "DecisionAnswer",
+    "DecisionAudit",
+    "DecisionPage",
     "Digest",
     "EffectiveDate",
     "ExportedEvent",
     "HistoryEvent",
+    "Impact",
+    "ImpactReport",
     "ImportResult",
     "ItemResult",
     "LedgerClient",
@@ -124,12 +153,14 @@ __all__ = [
     "Outcome",
     "Receipt",
     "RemoteAudit",
+    "Replay",
     "RuleState",
     "RuleStateResult",
     "Ruling",
     "Scope",
     "ScopeState",
     "Source",
+    "StoredDecision",
     "Verdict",
     "WatchEvent",
     "command_message",

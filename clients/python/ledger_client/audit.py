@@ -3,7 +3,9 @@ nothing the server says (``ledger_api.verify``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
+
+from pydantic import Field
 
 from ledger_api.verify import GENESIS, ChainVerifier
 from ledger_client.connection import Connection
@@ -15,7 +17,7 @@ __all__ = ["Audit", "Digest", "ExportedEvent", "RemoteAudit"]
 class Digest(Model):
     """The ledger digest after the event at ``position``; pin it to check the ledger later."""
 
-    position: int
+    position: int = 0  # an empty ledger's, which the wire leaves out
     root: str
 
     def __str__(self) -> str:
@@ -46,6 +48,9 @@ class RemoteAudit(Model):
     server_digest: Digest
     pinned: Digest | None = None
     problems: tuple[str, ...] = ()
+    # The replay's roots at the positions asked for (``roots_at``): what a decision logged at
+    # one of them must state (``DecisionAudit.against``). Not part of the report.
+    roots: dict[int, str] = Field(default_factory=dict, exclude=True)
 
 
 class Audit(Connection):
@@ -77,15 +82,17 @@ class Audit(Connection):
         *,
         expect: Digest | None = None,
         progress: Callable[[ExportedEvent], None] | None = None,
+        roots_at: Collection[int] = (),
     ) -> RemoteAudit:
         """Replay the whole log here, trusting nothing the server says.
 
         Every hash is recomputed from the stored bytes, every link, version and position is
         checked, and the digest is recomputed: it must equal the server's current digest, and,
-        if ``expect`` was pinned earlier, reach the pinned root at the pinned position.
+        if ``expect`` was pinned earlier, reach the pinned root at the pinned position. The
+        roots reached at ``roots_at`` are kept in the result's ``roots``.
         """
         server = self.get_digest()
-        keep = frozenset({expect.position}) if expect else frozenset()
+        keep = frozenset(roots_at) | ({expect.position} if expect else set())
         # Positions must increase; on PostgreSQL they may skip numbers a lost race used up.
         verifier = ChainVerifier(contiguous=False, keep_roots_at=keep)
         for event in self.export():
@@ -120,4 +127,9 @@ class Audit(Connection):
             server_digest=server,
             pinned=expect,
             problems=tuple(problems),
+            roots={
+                position: verifier.roots[position]
+                for position in roots_at
+                if position in verifier.roots
+            },
         )

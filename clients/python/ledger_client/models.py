@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 __all__ = [
     "Model",
     "Day",
+    "DecisionId",
     "Verdict",
     "Receipt",
     "ChangeForm",
@@ -64,6 +65,14 @@ def _day(value: Any) -> Any:
 
 # A date: ``YYYY-MM-DD`` in ASCII digits (or a ``date``), nothing else.
 Day = Annotated[date, BeforeValidator(_day)]
+
+
+def _absent(value: Any) -> Any:
+    return value or None
+
+
+# A logged decision's id in a reply; the wire's empty text (not logged) is None.
+DecisionId = Annotated[UUID | None, BeforeValidator(_absent)]
 
 
 class Verdict(StrEnum):

@@ -2,6 +2,10 @@
 and rules taking effect (the changes whose window starts or ends between two dates; notices
 as the server's date reaches them).
 
+A check and a comparison are logged as a decision when asked (``log=True``, with a ``label``
+of the caller's) or when the server logs every call: the result's ``decision_id`` names it
+(``ledger_client.decisions``).
+
 Every question takes ``min_position``: it is answered only once the server has the event at
 that position (a receipt's, written through any server): read your own writes. Questions of
 the ledger's knowledge take ``known_at`` (a time, on ``basis``) or ``known_at_position`` (what
@@ -21,6 +25,7 @@ from ledger_client.connection import Connection
 from ledger_client.models import (
     Crossing,
     Day,
+    DecisionId,
     EffectiveDate,
     ItemResult,
     Measure,
@@ -66,6 +71,7 @@ class Office(Model):
 class CheckResult(Model):
     office: str
     items: tuple[ItemResult, ...] = ()
+    decision_id: DecisionId = None  # when logged
 
 
 class OfficeRanking(Model):
@@ -79,6 +85,7 @@ class OfficeRanking(Model):
 
 class CompareResult(Model):
     rankings: tuple[OfficeRanking, ...] = ()
+    decision_id: DecisionId = None  # when logged
 
 
 class ScopeState(Model):
@@ -253,9 +260,12 @@ class Queries(Connection):
         basis: str | None = None,
         known_at_position: int | None = None,
         min_position: int = 0,
+        log: bool = False,
+        label: str | None = None,
     ) -> CheckResult:
+        """``log``: keep the question and its answer in the decision log, with ``label``."""
         question = _question(at, direction, channel, items, traveller, known_at, basis)
-        question["known_at_position"] = known_at_position
+        question |= {"known_at_position": known_at_position, "log": log, "label": label}
         request = {**question, "office": office, "min_position": min_position}
         return CheckResult.model_validate(self.call("Check", request))
 
@@ -272,9 +282,12 @@ class Queries(Connection):
         basis: str | None = None,
         known_at_position: int | None = None,
         min_position: int = 0,
+        log: bool = False,
+        label: str | None = None,
     ) -> CompareResult:
+        """``log``: keep the question and its answer in the decision log, with ``label``."""
         question = _question(at, direction, channel, items, traveller, known_at, basis)
-        question["known_at_position"] = known_at_position
+        question |= {"known_at_position": known_at_position, "log": log, "label": label}
         request = {**question, "offices": list(offices), "min_position": min_position}
         return CompareResult.model_validate(self.call("CompareOffices", request))
 
