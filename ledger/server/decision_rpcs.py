@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from ledger.application.decisions import decision_json
 from ledger.domain.errors import NotFound
 from ledger.domain.values import OfficeCode, Value
 from ledger.readmodel.decided import DecisionFilter, page_of_decisions
-from ledger.server.errors import Invalid, violations
+from ledger.server.errors import Invalid, validated
 from ledger_api.convert import to_data
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 
@@ -56,13 +56,6 @@ class DecisionNotFound(NotFound):
             f"no decision {decision_id} is logged here: give the decision_id of a logged check "
             "or comparison (ListDecisions lists them)"
         )
-
-
-def _model(model: type[M], data: dict[str, Any]) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise Invalid(violations(error)) from None
 
 
 def _decision_id(text: str) -> UUID:
@@ -114,7 +107,7 @@ class DecisionRPCs:
         self, request: pb.ListDecisionsRequest, context: grpc.ServicerContext
     ) -> pb.ListDecisionsResponse:
         with self._refusals(context):
-            asked = _model(DecisionFilter, to_data(request))
+            asked = validated(DecisionFilter, to_data(request))
             page = page_of_decisions(self.ledger.decision_index, asked)
         return pb.ListDecisionsResponse(
             decisions=[self.decision_messages.decision(d) for d in page.decisions],
@@ -184,7 +177,7 @@ class DecisionRPCs:
         self, request: pb.WatchImpactsRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchImpactsResponse]:
         with self._refusals(context):
-            asked = _model(_ImpactWatch, to_data(request))
+            asked = validated(_ImpactWatch, to_data(request))
             offices = self.reader.offices_asked(asked.offices)
         release = self._watches.take_or_refuse(context)
         try:

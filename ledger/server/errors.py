@@ -7,9 +7,9 @@ caller sends should surface as ``UNKNOWN`` or ``INTERNAL``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import grpc
 from eventsourcing.persistence import PersistenceError
@@ -17,7 +17,7 @@ from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ledger.application.app import BatchRefused
 from ledger.domain.errors import (
@@ -34,6 +34,8 @@ from ledger.domain.errors import (
     plain,
 )
 from ledger.storage.faults import storage_fault
+
+V = TypeVar("V", bound=BaseModel)
 
 __all__ = ["refusals", "abort", "Invalid", "RefuseUndecodable"]
 
@@ -63,6 +65,14 @@ class Invalid(Exception):
     def __init__(self, violations: list[tuple[str, str]]) -> None:
         super().__init__("; ".join(f"{field}: {description}" for field, description in violations))
         self.violations = violations
+
+
+def validated(model: type[V], data: Mapping[str, Any], prefix: str = "") -> V:
+    """``data`` validated into ``model``, or refused naming each field (under ``prefix``)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise Invalid(violations(error, prefix)) from None
 
 
 def violations(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:

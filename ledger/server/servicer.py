@@ -1,20 +1,19 @@
 """``ledger.v1.PolicyLedger``: every method of the service, served from tables.
 
 Commands come from the application's registry (``COMMANDS``: each RPC validates its request
-into its command and executes it), questions from ``ledger.server.queries``; the streams
-(history, watch, export, import) are written out here. Requests and replies are converted by
-``ledger_api.convert``, refusals become statuses in ``ledger.server.errors``. Nothing here
+into its command and executes it), questions from ``ledger.server.queries``; the import and
+the digests are written out here, the reading streams in ``ledger.server.streams`` and the
+decision log's methods in ``ledger.server.decision_rpcs``. Requests and replies are converted
+by ``ledger_api.convert``, refusals become statuses in ``ledger.server.errors``. Nothing here
 decides anything.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf.message import Message
@@ -32,14 +31,13 @@ from ledger.bootstrap import Ledger
 from ledger.domain.errors import StorageFault
 from ledger.domain.values import Source
 from ledger.readmodel.answers import Check, Ruling
-from ledger.readmodel.history import HistoryRequest
-from ledger.readmodel.upcoming import Cursor, WatchEffectiveRequest
 from ledger.server.budget import AnswerBudget, check_lookups
 from ledger.server.decision_log import LOGGED, DecisionLog, DecisionMessages
 from ledger.server.decision_rpcs import DecisionRPCs
-from ledger.server.errors import Invalid, refusals, violations
+from ledger.server.errors import Invalid, refusals, validated, violations
 from ledger.server.limits import LongCalls
 from ledger.server.queries import QUERIES, PinnedDigest, Query
+from ledger.server.streams import DEFAULT_BATCH, MAX_BATCH, StreamRPCs
 from ledger.settings import Settings
 from ledger.tokens import Role
 from ledger_api.convert import Shared, from_data, from_model, to_data
@@ -52,26 +50,9 @@ if TYPE_CHECKING:
 __all__ = ["PolicyLedgerServicer", "SERVICE", "ROLES", "DEFAULT_BATCH", "MAX_BATCH", "MAX_IMPORT"]
 
 SERVICE = pb.DESCRIPTOR.services_by_name["PolicyLedger"]
-DEFAULT_BATCH = 1000
-MAX_BATCH = 10_000
 # Commands in one import at most: the batch is held in memory and stored in one transaction,
 # and its reply (a receipt per command) must stay far below the 16 MiB message limit.
 MAX_IMPORT = 10_000
-# The databases' positions are signed 64-bit: a read "after" the largest one would overflow.
-_MAX_AFTER = 2**63 - 2
-# The events of one streamed reply (history, watch, export) stay under this many bytes, however
-# many ``batch_size`` allows: an event may hold ~0.5 MB (50 sources of 2000-character URLs),
-# and a reply beyond the 16 MiB message limit could never be sent.
-_PAGE_BYTES = 4 * 1024 * 1024
-# A watch with nothing to send re-reads the log this often (in seconds): saves by this
-# process wake it at once, saves by another process sharing the database within this delay.
-_WATCH_POLL = 0.25
-# A watch of effective dates looks at the server's date at least this often (in seconds), and
-# at once when an event is saved; with nothing to announce, it tells a new resume point when
-# the date moves, and when only the log position moved, at most this often.
-_EFFECTIVE_TICK = 1.0
-_EFFECTIVE_QUIET = 5.0
-
 # The role each method needs: commands record, questions and the live log read, the audit
 # trail is the auditor's. A method missing here is refused to every token (``TokenAuth``).
 ROLES: dict[str, Role] = {
@@ -93,16 +74,6 @@ ROLES: dict[str, Role] = {
     "WatchImpacts": Role.READER,
     "ExportDecisions": Role.AUDITOR,
 }
-
-V = TypeVar("V", bound=BaseModel)
-T = TypeVar("T")
-
-
-def _validate(model: type[V], data: Mapping[str, Any], prefix: str = "") -> V:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise Invalid(violations(error, prefix)) from None
 
 
 def _command(command: CommandType, data: Mapping[str, Any], prefix: str = "") -> Command:
@@ -126,48 +97,12 @@ def _batch_command(message: pb.Command, number: int) -> Command:
     return _command(BY_VERB[verb], to_data(getattr(message, verb)), f"commands[{number}].{verb}")
 
 
-def _check_after(position: int) -> None:
-    if not 0 <= position <= _MAX_AFTER:
-        raise Invalid([("after_position", "must be 0 or a position of the log")])
-
-
-def _pages(items: Iterable[T], size: int, weight: Callable[[T], int]) -> Iterator[list[T]]:
-    """``items`` in pages of at most ``size`` and, past the first item, ``_PAGE_BYTES``."""
-    page: list[T] = []
-    total = 0
-    for item in items:
-        bytes_ = weight(item)
-        if page and (len(page) >= size or total + bytes_ > _PAGE_BYTES):
-            yield page
-            page, total = [], 0
-        page.append(item)
-        total += bytes_
-    if page:
-        yield page
-
-
-def _batch_size(requested: int) -> int:
-    if requested == 0:
-        return DEFAULT_BATCH
-    if not 1 <= requested <= MAX_BATCH:
-        raise Invalid(
-            [("batch_size", f"must be between 1 and {MAX_BATCH}, or 0 for {DEFAULT_BATCH}")]
-        )
-    return requested
-
-
-def _history_event(data: dict[str, Any]) -> pb.HistoryEvent:
-    event = pb.HistoryEvent()
-    from_data(data, event)
-    return event
-
-
 def _message_class(descriptor: Any) -> type[Message]:
     message: type[Message] = getattr(pb, descriptor.name)
     return message
 
 
-class PolicyLedgerServicer(DecisionRPCs):
+class PolicyLedgerServicer(StreamRPCs, DecisionRPCs):
     """The gRPC face of one ``Ledger``: ``handler()`` serves every method of the service."""
 
     def __init__(
@@ -271,7 +206,7 @@ class PolicyLedgerServicer(DecisionRPCs):
             with self._refusals(context):
                 data = self._caught_up(to_data(request), context)
                 label = self.decision_log.wanted(data) if name in LOGGED else None
-                asked = None if query.request is None else _validate(query.request, data)
+                asked = None if query.request is None else validated(query.request, data)
                 budget = None
                 if isinstance(asked, Check):
                     check_lookups(asked, self.settings.max_lookups)
@@ -363,88 +298,6 @@ class PolicyLedgerServicer(DecisionRPCs):
             stored=executed.stored,
         )
 
-    def GetHistory(
-        self, request: pb.GetHistoryRequest, context: grpc.ServicerContext
-    ) -> Iterator[pb.GetHistoryResponse]:
-        with self._refusals(context):
-            data = self._caught_up(to_data(request), context)
-            size = _batch_size(data.pop("batch_size", 0))
-            entries = self.reader.history(_validate(HistoryRequest, data))
-        events = (
-            {
-                **entry.model_dump(mode="json", exclude={"event"}),
-                "event_json": json.dumps(entry.event),
-            }
-            for entry in entries
-        )
-        for page in _pages(events, size, lambda event: len(event["event_json"])):
-            if not context.is_active():
-                return
-            yield pb.GetHistoryResponse(events=[_history_event(e) for e in page])
-
-    def Watch(
-        self, request: pb.WatchRequest, context: grpc.ServicerContext
-    ) -> Iterator[pb.WatchResponse]:
-        with self._refusals(context):
-            size = _batch_size(request.batch_size)
-            _check_after(request.after_position)
-        release = self._watches.take_or_refuse(context)
-        try:
-            position = request.after_position
-            while context.is_active() and not self.stopping.is_set():
-                events = self.reader.log(position, size)
-                if events:
-                    position = events[-1].position
-                    for page in _pages(events, size, lambda e: len(e.event_json.encode())):
-                        yield pb.WatchResponse(
-                            events=[from_model(e, pb.WatchEvent(), self._shared) for e in page]
-                        )
-                else:
-                    self.reader.wait_for_events(position, _WATCH_POLL)
-        finally:
-            release()
-
-    def WatchEffective(
-        self, request: pb.WatchEffectiveRequest, context: grpc.ServicerContext
-    ) -> Iterator[pb.WatchEffectiveResponse]:
-        with self._refusals(context):
-            asked = _validate(WatchEffectiveRequest, to_data(request))
-            cursor = self.reader.effective_start(asked)
-        offices = frozenset(asked.offices) or None
-        release = self._watches.take_or_refuse(context)
-        try:
-            sent: Cursor | None = None
-            sent_at = 0.0
-            while context.is_active() and not self.stopping.is_set():
-                end = self.reader.log_end()
-                before = cursor
-                with self._refusals(context):
-                    notices, cursor = self.reader.effective_due(offices, cursor)
-                now = time.monotonic()
-                moved = sent is None or cursor.day != sent.day
-                quiet = now - sent_at < _EFFECTIVE_QUIET
-                if notices or moved or (cursor != sent and not quiet):
-                    yield from self._effective_replies(notices, before, cursor)
-                    sent, sent_at = cursor, now
-                self.reader.wait_for_events(end, _EFFECTIVE_TICK)
-        finally:
-            release()
-
-    def _effective_replies(
-        self, notices: list[Any], before: Cursor, after: Cursor
-    ) -> Iterator[pb.WatchEffectiveResponse]:
-        """The notices of one tick in replies of bounded size; the last carries the new resume
-        point, the others the one before the tick (resuming there misses nothing)."""
-        messages = [from_model(notice, pb.EffectiveNotice(), self._shared) for notice in notices]
-        pages = list(_pages(messages, MAX_BATCH, lambda message: message.ByteSize())) or [[]]
-        for number, page in enumerate(pages, 1):
-            cursor = after if number == len(pages) else before
-            yield pb.WatchEffectiveResponse(
-                notices=page,
-                resume_date=cursor.day.isoformat(),
-                resume_position=cursor.position,
-            )
-
     def GetDigest(
         self, request: pb.GetDigestRequest, context: grpc.ServicerContext
     ) -> pb.GetDigestResponse:
@@ -455,33 +308,11 @@ class PolicyLedgerServicer(DecisionRPCs):
         self, request: pb.VerifyDigestRequest, context: grpc.ServicerContext
     ) -> pb.VerifyDigestResponse:
         with self._refusals(context):
-            pinned = _validate(PinnedDigest, to_data(request.pinned), "pinned")
+            pinned = validated(PinnedDigest, to_data(request.pinned), "pinned")
             current = self.reader.verify_digest(pinned.position, pinned.root)
         return pb.VerifyDigestResponse(
             current=pb.Digest(position=current.position, root=current.root)
         )
-
-    def ExportLedger(
-        self, request: pb.ExportLedgerRequest, context: grpc.ServicerContext
-    ) -> Iterator[pb.ExportLedgerResponse]:
-        with self._refusals(context):
-            size = _batch_size(request.batch_size)
-            _check_after(request.after_position)
-        position = request.after_position
-        while context.is_active() and (batch := self.reader.export(position, size)):
-            position = batch[-1].position
-            for page in _pages(batch, size, lambda row: len(row.stored_json)):
-                reply = pb.ExportLedgerResponse()
-                add = reply.events.add
-                for row in page:
-                    add(
-                        position=row.position,
-                        office_id=row.office_id,
-                        office_version=row.office_version,
-                        type=row.type,
-                        stored_json=row.stored_json,
-                    )
-                yield reply
 
     def Ping(self, request: pb.PingRequest, context: grpc.ServicerContext) -> pb.PingResponse:
         return pb.PingResponse()
