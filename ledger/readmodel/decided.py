@@ -14,6 +14,7 @@ so that a million decisions fit in memory; the decisions themselves stay in the 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from array import array
 from bisect import bisect_right
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, field_validator
+from pydantic_core import PydanticCustomError
 from sortedcontainers import SortedList
 
 from ledger.domain.dates import KnownAt
@@ -152,7 +154,33 @@ class DecisionFilter(Value):
     from_position: int = Field(default=0, ge=0)
     to_position: int = Field(default=0, ge=0)  # 0: no bound
     page_size: int = Field(default=0, ge=0, le=1000)  # 0: 100
-    page_token: str | None = Field(default=None, pattern=r"^[0-9]{1,19}$")
+    page_token: str | None = None
+
+    @field_validator("asked_from", "asked_until", mode="wrap")
+    @classmethod
+    def _a_time(cls, value: Any, read: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return read(value)
+        except ValidationError:
+            raise PydanticCustomError(
+                "asked_format",
+                "{value} is not a time: expected a date YYYY-MM-DD (from the start of that day, "
+                "UTC) or an RFC 3339 timestamp with its offset, e.g. 2026-12-01 or "
+                "2026-12-01T09:00:00Z",
+                {"value": repr(value)},
+            ) from None
+
+    @field_validator("page_token")
+    @classmethod
+    def _a_token(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9]{1,18}", value):
+            raise PydanticCustomError(
+                "page_token",
+                "{value} is not a page token this server gave: pass a reply's next_page_token "
+                "as it came, or leave it empty for the first page",
+                {"value": repr(value)},
+            )
+        return value
 
     def admits(self, decision: Decision) -> bool:
         low, high = _instant(self.asked_from), _instant(self.asked_until)
