@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,13 +108,14 @@ def start_server(
     database_url: str | None = None,
     env: dict[str, str] | None = None,
     ledger: str = LEDGER,
+    flags: Sequence[str] = (),
 ) -> RunningServer:
     """Start ``ledger serve`` (the console script ``ledger``) on 127.0.0.1:0 and wait for its
-    ``ledger serving on`` line."""
+    ``ledger serving on`` line; ``env`` and ``flags`` (``serve``'s options) go over those."""
     folder.mkdir(parents=True, exist_ok=True)
     database_url = database_url or f"sqlite:///{folder / 'ledger.sqlite'}"
     log_path = folder / f"server-{time.monotonic_ns()}.log"
-    command = [ledger, "serve"] + (["--example", str(EXAMPLE)] if example else [])
+    command = [ledger, "serve"] + (["--example", str(EXAMPLE)] if example else []) + [*flags]
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
             command,

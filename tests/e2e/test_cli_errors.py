@@ -9,21 +9,16 @@ ledger's refusals are asked of one server, on SQLite only.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import queue
-import signal
 import subprocess
-import threading
-from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from ledger_client import LedgerClient
-from tests.e2e.support import EXAMPLE, LEDGER, REPO, Cli, new_office, run_cli
+from tests.e2e.support import REPO, Cli, new_office, run_cli, start_server
 
 # What a library says, never a user: pydantic's, Python's.
 LIBRARY_WORDING = (
@@ -238,9 +233,13 @@ class TestSmallThings:
         variable = tmp_path / "variable.sqlite"
         flags = ["--listen", "127.0.0.1:0", "--database", f"sqlite:///{chosen}"]
         variables = {"LEDGER_LISTEN": "127.0.0.1:1", "LEDGER_DATABASE_URL": f"sqlite:///{variable}"}
-        with _serving(flags, variables) as address, LedgerClient(address) as client:
-            assert not address.endswith(":1")  # the flag's port, any free one
-            assert len(client.list_offices()) == 3  # the example ledger, in the chosen file
+        server = start_server(tmp_path, env=variables, flags=flags)
+        try:
+            with LedgerClient(server.address) as client:
+                assert not server.address.endswith(":1")  # the flag's port, any free one
+                assert len(client.list_offices()) == 3  # the example ledger, in the chosen file
+        finally:
+            server.stop()
         assert chosen.exists()
         assert not variable.exists()
 
@@ -266,37 +265,3 @@ class TestSmallThings:
         assert status == 2
         assert "'50051': expected HOST:PORT" in said_plainly(err)
         assert "e.g. 127.0.0.1:50051" in said_plainly(err)
-
-
-@contextlib.contextmanager
-def _serving(flags: list[str], env: dict[str, str]) -> Iterator[str]:
-    """``ledger serve`` over the example ledger with ``flags`` and ``env``: its address, once
-    it serves; stopped after."""
-    command = [LEDGER, "serve", "--example", str(EXAMPLE), *flags]
-    process = subprocess.Popen(
-        command,
-        cwd=REPO,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:  # keeps reading so the pipe never fills
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    try:
-        while not (line := lines.get(timeout=15)).startswith("ledger serving on "):
-            pass
-        yield line.removeprefix("ledger serving on ").strip()
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
