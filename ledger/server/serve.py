@@ -46,6 +46,9 @@ class LedgerServer:
         credentials = server_credentials(settings)
         interceptors = server_interceptors(settings, ROLES)
         self.ledger = Ledger(settings)
+        # Logged decisions are indexed before the first call, not by it (a million take
+        # seconds); later ones as they are appended.
+        self.ledger.decision_index.catch_up()
         self.stopping = threading.Event()
         self.listener: Listener | None = None
         self.health = health.HealthServicer()
