@@ -263,19 +263,16 @@ def watch_impacts(
 
 def _follow(replies: Iterable[Any], resume: list[int], count: int | None, as_json: bool) -> None:
     """Print each impact of ``replies``, keeping in ``resume[0]`` where to resume whenever the
-    watch stops: the last impact of a reply resumes at its reply's point, any other at the
-    reply before's (the rest of its reply is sent again: nothing is missed)."""
+    watch stops (``ledger_client.decisions.resume_points``)."""
     from ledger_api.convert import to_data
+    from ledger_client.decisions import Impact, resume_points
 
     seen = 0
     for reply in replies:
-        last = len(reply.impacts)
-        for number, impact in enumerate(reply.impacts, 1):
-            here = reply.resume_position if number == last else resume[0]
+        points = resume_points(reply, resume[0])
+        for impact, here in zip(reply.impacts, points, strict=True):
             data = to_data(impact)
             if as_json:
-                from ledger_client.decisions import Impact
-
                 found = Impact.model_validate({**data, "resume_position": here})
                 print(json.dumps(found.model_dump(mode="json")), flush=True)
             else:
@@ -284,7 +281,7 @@ def _follow(replies: Iterable[Any], resume: list[int], count: int | None, as_jso
             if count is not None and seen >= count:
                 resume[0] = here
                 return
-        resume[0] = reply.resume_position
+        resume[0] = max(resume[0], reply.resume_position)
 
 
 COMMANDS = {"impact": impact}

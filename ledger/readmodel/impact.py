@@ -84,6 +84,7 @@ class Replayed:
 
     @property
     def changed(self) -> bool:
+        """Whether the answer now differs in substance from the answer then."""
         return substance(self.then) != substance(self.now)
 
 

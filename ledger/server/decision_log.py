@@ -156,6 +156,19 @@ class DecisionMessages:
         return message
 
     @staticmethod
+    def substance(answer: pb.DecisionAnswer) -> tuple[Any, ...]:
+        """What makes an answer right or wrong (``ledger.readmodel.impact.substance``), of a
+        message: each item's verdict, inspection and enforcement; each office's rank and
+        standing."""
+
+        def items(reply: Any) -> tuple[Any, ...]:
+            return tuple((i.verdict, i.inspection, i.enforcement) for i in reply.items)
+
+        if answer.HasField("check"):
+            return items(answer.check)
+        return tuple((r.office, r.rank, r.standing, items(r)) for r in answer.comparison.rankings)
+
+    @staticmethod
     def text(answer: pb.DecisionAnswer) -> str:
         """An answer as its decision logs it (canonical JSON of the reply's fields)."""
         reply = answer.check if answer.HasField("check") else answer.comparison

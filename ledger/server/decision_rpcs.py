@@ -121,14 +121,16 @@ class DecisionRPCs:
         with self._refusals(context):
             decision = self._logged(request.decision_id)
             replayed = self.ledger.impacts.replay(decision)
-        then = messages.answer(decision, replayed.then)
+        logged, then = messages.decision(decision), messages.answer(decision, replayed.then)
+        now = messages.answer(decision, replayed.now)
         return pb.ReplayDecisionResponse(
-            decision=messages.decision(decision),
+            decision=logged,
             then=then,
             matches=messages.text(then) == decision.answer,
-            now=messages.answer(decision, replayed.now),
+            now=now,
             now_position=replayed.now_position,
-            changed=replayed.changed,
+            # Against the answer logged, which is ``then`` unless the log was altered.
+            changed=messages.substance(now) != messages.substance(logged.answer),
         )
 
     def GetImpact(

@@ -277,14 +277,16 @@ class TestWatchImpacts:
         asked = fake.requests["WatchImpacts"][0]
         assert (asked.after_position, list(asked.offices)) == (40, [DANDONG])
 
-    def test_stopping_inside_a_reply_goes_on_from_the_reply_before(self, ledger: Any) -> None:
+    def test_stopping_inside_an_event_goes_on_from_just_before_it(self, ledger: Any) -> None:
+        # Both impacts of the reply are of the event at 57: stopping after the first, the
+        # watch goes on after 56, and sends the event's impacts again (nothing is missed).
         ran = ledger("watch", "--impacts", "--after", "40", "--count", "1")
-        assert lines(ran.err) == ["to go on from here: ledger watch --impacts --after 40"]
+        assert lines(ran.err) == ["to go on from here: ledger watch --impacts --after 56"]
 
     def test_json_is_an_impact_a_line_with_where_to_resume(self, ledger: Any) -> None:
         ran = ledger("watch", "--impacts", "--json")
         found = [json.loads(line) for line in ran.out.splitlines()]
-        assert [impact["resume_position"] for impact in found] == [0, 57]
+        assert [impact["resume_position"] for impact in found] == [56, 57]
         assert ran.err == ""
 
     def test_impacts_are_not_followed_with_options_of_other_watches(self, ledger: Any) -> None:

@@ -162,16 +162,19 @@ class TestImpacts:
             impact_of_amendment(checked(f"00000000-0000-4000-8000-00000000000{n}", n))
             for n in (1, 2, 3)
         )
+        later = impact_of_amendment(checked("00000000-0000-4000-8000-000000000004", 4))
+        later.position = 62
         replies = [
-            pb.WatchImpactsResponse(impacts=[one, two], resume_position=57),
+            pb.WatchImpactsResponse(impacts=[one, two, later], resume_position=65),
             pb.WatchImpactsResponse(resume_position=70),  # events that changed nothing
             pb.WatchImpactsResponse(impacts=[three], resume_position=80),
         ]
         found = list(impacts_of(replies, after_position=40))
-        assert [(i.decision.sequence, i.resume_position) for i in found] == [
-            (1, 40),  # not the last of its reply: resuming after 40 sends its reply again
-            (2, 57),
-            (3, 80),
+        assert [(i.decision.sequence, i.position, i.resume_position) for i in found] == [
+            (1, 57, 56),  # its event has another impact after it: resume just before the event
+            (2, 57, 57),  # its event's last: resume after it
+            (4, 62, 65),  # its reply's last: resume after the reply's point
+            (3, 57, 80),
         ]
 
 

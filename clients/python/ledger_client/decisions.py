@@ -26,6 +26,7 @@ from ledger_client.models import Model
 from ledger_client.queries import CheckResult, CompareResult
 
 __all__ = [
+    "resume_points",
     "Decisions",
     "Decision",
     "DecisionAnswer",
@@ -180,18 +181,31 @@ class DecisionAudit(Model):
         )
 
 
+def resume_points(reply: Any, previous: int) -> list[int]:
+    """Where to resume after each impact of a ``WatchImpacts`` reply (a message), the watch
+    having resumed after ``previous`` before it: after the reply's point for its last impact;
+    after its event's position for the last impact of an event; just before its event for any
+    other (resuming there sends that event's impacts again: nothing is missed)."""
+    impacts = reply.impacts
+    points = []
+    for number, impact in enumerate(impacts):
+        if number == len(impacts) - 1:
+            points.append(max(previous, reply.resume_position))
+        elif impacts[number + 1].position != impact.position:
+            points.append(max(previous, impact.position))
+        else:
+            points.append(max(previous, impact.position - 1))
+    return points
+
+
 def impacts_of(replies: Iterable[Any], after_position: int = 0) -> Iterator[Impact]:
     """The impacts of ``WatchImpacts``'s replies (messages), each with where to resume after
-    it: the last of a reply, its reply's point; any other, the reply before's (resuming there
-    sends the rest of its reply again: nothing is missed). ``after_position``: where the watch
-    started."""
+    it (``resume_points``). ``after_position``: where the watch started."""
     previous = after_position
     for reply in replies:
-        count = len(reply.impacts)
-        for number, impact in enumerate(reply.impacts, 1):
-            point = reply.resume_position if number == count else previous
+        for impact, point in zip(reply.impacts, resume_points(reply, previous), strict=True):
             yield Impact.model_validate({**to_data(impact), "resume_position": point})
-        previous = reply.resume_position
+        previous = max(previous, reply.resume_position)
 
 
 class Decisions(Connection):
