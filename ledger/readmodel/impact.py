@@ -134,7 +134,7 @@ class Impacts:
         offices: frozenset[str] | None = None,
         proceed: Callable[[], bool] | None = None,
     ) -> EventImpact:
-        """The decisions (about ``offices``; None: any) whose answer the event at
+        """The decisions (about any of ``offices``; None: any) whose answer the event at
         ``position`` changed; the read model must have reached it. ``proceed`` says whether
         to go on (the caller is still there)."""
         found = self.reader.event_at(position)
@@ -152,7 +152,7 @@ class Impacts:
             if change_id is not None
             else []
         )
-        if not touched or (offices is not None and logged.office not in offices):
+        if not touched:
             return impact
         since = min(revision.start for revision in touched)
         scopes = {
@@ -172,7 +172,7 @@ class Impacts:
             if proceed is not None and not proceed():
                 break
             question = self._reachable(decision, position, scopes)
-            if question is None:
+            if question is None or (offices is not None and offices.isdisjoint(_offices(question))):
                 continue
             before = self.answer(question, position - 1)
             after = self.answer(question, position)
@@ -204,3 +204,7 @@ class Impacts:
                 if not scopes.isdisjoint(covering):
                     return question
         return None
+
+
+def _offices(question: Asked) -> tuple[str, ...]:
+    return (question.office,) if isinstance(question, CheckRequest) else question.offices

@@ -206,6 +206,10 @@ class TestImpact:
         assert [i.decision.decision_id for i in found.impacts] == [compared.decision_id]
         before, after = found.impacts[0].before, found.impacts[0].after
         assert substance(before) != substance(after)
+        # A watch of Hunchun's decisions hears it too: the comparison is about Hunchun as well.
+        hunchun = dandong.impacts.of_event(ban.position, frozenset({HUNCHUN}))
+        assert [i.decision.decision_id for i in hunchun.impacts] == [compared.decision_id]
+        assert dandong.impacts.of_event(ban.position, frozenset({"CN-CHANGBAI"})).impacts == ()
 
     def test_a_registration_changes_nothing_and_a_gap_is_refused(self, dandong: Ledger) -> None:
         log(dandong, question("2025-03-15"))
