@@ -31,11 +31,16 @@ class Plan:
     sql_questions: int
     big_checks: int  # the check workload on the big ledger before its RSS is read
     cli_runs: int  # processes of each of `ledger check` and the bare script
+    decisions: int  # logged decisions in the ledger of the impact figure (l)
+    impact_events: int  # events recorded on each copy of that figure, timed
     in_flight: int = 64
     seed: int = 2025
 
     def with_out(self, out: Path | None) -> Plan:
         return self if out is None else replace(self, out=out)
+
+    def with_decisions(self, decisions: int | None) -> Plan:
+        return self if decisions is None else replace(self, decisions=decisions)
 
 
 FULL = Plan(
@@ -55,6 +60,8 @@ FULL = Plan(
     sql_questions=2_000,
     big_checks=2_000,
     cli_runs=30,
+    decisions=1_000_000,
+    impact_events=200,
 )
 
 QUICK = Plan(
@@ -74,4 +81,6 @@ QUICK = Plan(
     sql_questions=300,
     big_checks=300,
     cli_runs=8,
+    decisions=20_000,
+    impact_events=50,
 )

@@ -26,6 +26,7 @@ from benchmarks import (
     bulk_import,
     check_cost,
     cli_startup,
+    decision_log,
     export_stream,
     naive_replay,
     rpc_latency,
@@ -61,7 +62,23 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         help="where to write the report (default: BENCHMARKS.md; quick: "
         "var/bench/BENCHMARKS-quick.md)",
     )
+    parser.add_argument(
+        "--decisions",
+        type=_count,
+        help="logged decisions in the ledger of l's impact figure (default: 1,000,000; "
+        "quick: 20,000), e.g. --quick --only l --decisions 1000000",
+    )
     return parser.parse_args(argv)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number, at least 1, e.g. 1000000")
+    return value
 
 
 def _ledger(steps: Steps, size: int, seed: int, offices: int | None = None) -> GeneratedLedger:
@@ -102,12 +119,13 @@ def _run_group(steps: Steps, key: str, title: str, measure: Callable[[], Group])
 
 
 def _server_groups(context: Context) -> list[Group]:
-    """a, b and g share one server on the server ledger."""
+    """a, b, g, k and l share one server on the server ledger."""
     measures: dict[str, tuple[str, Callable[[Context, Server], Group]]] = {
         "a": ("Check RPC, sequential", rpc_latency.measure),
         "b": ("Check RPC, 64 calls in flight", rpc_throughput.measure),
         "g": ("Export stream over gRPC", export_stream.measure),
         "k": ("CLI start-up", cli_startup.measure),
+        "l": ("Decision log", decision_log.measure),
     }
     measures = {key: value for key, value in measures.items() if context.wanted(key)}
     if not measures:
@@ -160,7 +178,7 @@ def _postgres(steps: Steps) -> tuple[str | None, str | None]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(sys.argv[1:] if argv is None else argv)
-    plan: Plan = (QUICK if args.quick else FULL).with_out(args.out)
+    plan: Plan = (QUICK if args.quick else FULL).with_out(args.out).with_decisions(args.decisions)
     command = " ".join(["python -m benchmarks", *(sys.argv[1:] if argv is None else argv)])
     console = Console()
     if not console.is_terminal:  # CI logs: wide enough for the summary table
