@@ -20,7 +20,7 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID, uuid4
 
 from pydantic_core import to_jsonable_python
@@ -37,6 +37,7 @@ __all__ = [
     "RPCS",
     "NewDecision",
     "Decision",
+    "Question",
     "canonical_text",
     "decision_json",
     "decision_hash",
@@ -98,6 +99,15 @@ class Decision:
     event_ids: tuple[UUID, ...]
     prev_hash: str
     hash: str
+
+
+class Question(NamedTuple):
+    """What the read side needs of a decision to tell whether an event changed it."""
+
+    sequence: int
+    rpc: str
+    request: str
+    position: int
 
 
 _HASHED = tuple(f.name for f in fields(Decision) if f.name != "hash")

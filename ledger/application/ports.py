@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import ClassVar, NamedTuple
 from uuid import UUID
 
-from ledger.application.decisions import Decision, NewDecision
+from ledger.application.decisions import Decision, NewDecision, Question
 
 __all__ = ["RequestRecord", "RequestRow", "ExportRow", "LedgerStore", "DecisionStore"]
 
@@ -106,6 +106,11 @@ class DecisionStore(ABC):
     @abstractmethod
     def by_sequences(self, sequences: Sequence[int]) -> builtins.list[Decision]:
         """The decisions of these sequence numbers (those that exist), in sequence order."""
+
+    @abstractmethod
+    def questions(self, sequences: Sequence[int]) -> builtins.list[Question]:
+        """What the decisions of these sequence numbers asked, without their answers (those
+        that exist), in sequence order."""
 
     @abstractmethod
     def last(self) -> Decision | None:

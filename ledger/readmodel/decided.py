@@ -32,7 +32,7 @@ from ledger.domain.values import OfficeCode, Scope, Traveller, Value
 from ledger.readmodel.answers import CheckRequest, CompareRequest
 
 if TYPE_CHECKING:
-    from ledger.application.decisions import Decision
+    from ledger.application.decisions import Decision, Question
     from ledger.application.ports import DecisionStore
 
 __all__ = [
@@ -54,7 +54,7 @@ _BATCH = 10_000
 _SCAN = 5_000
 
 
-def asked(decision: Decision) -> Asked:
+def asked(decision: Decision | Question) -> Asked:
     """The question a decision asked, as the ledger read it when it answered."""
     data = json.loads(decision.request)
     if decision.rpc == "Check":

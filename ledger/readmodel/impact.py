@@ -32,7 +32,7 @@ from ledger.readmodel.queries import matching_scopes
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ledger.application.decisions import Decision
+    from ledger.application.decisions import Decision, Question
     from ledger.readmodel.index import ScopeKey
     from ledger.readmodel.reader import Reader
 
@@ -167,32 +167,48 @@ class Impacts:
         )
         if len(sequences) > self.limit:
             raise TooManyCandidates(position, len(sequences), self.limit)
-        impacts = []
-        for decision in self.decisions.store.by_sequences(sequences):
+        store = self.decisions.store
+        # Decisions that asked the same question (the same request) share its two answers.
+        answered: dict[str, tuple[Result, Result] | None] = {}
+        changed: dict[int, tuple[Result, Result]] = {}
+        for candidate in store.questions(sequences):
             if proceed is not None and not proceed():
                 break
-            question = self._reachable(decision, position, scopes)
-            if question is None or (offices is not None and offices.isdisjoint(_offices(question))):
-                continue
-            before = self.answer(question, position - 1)
-            after = self.answer(question, position)
-            if substance(before) != substance(after):
-                impacts.append(Reanswered(decision, before, after))
+            if candidate.position >= position:
+                continue  # answered knowing the event
+            if candidate.request not in answered:
+                answered[candidate.request] = self._answered(candidate, position, scopes, offices)
+            reanswered = answered[candidate.request]
+            if reanswered is not None:
+                changed[candidate.sequence] = reanswered
+        impacts = tuple(
+            Reanswered(decision, *changed[decision.sequence])
+            for decision in store.by_sequences(sorted(changed))
+        )
         return EventImpact(
-            position,
-            logged.event_id,
-            logged.type,
-            logged.office,
-            tuple(impacts),
-            len(sequences),
+            position, logged.event_id, logged.type, logged.office, impacts, len(sequences)
         )
 
+    def _answered(
+        self,
+        candidate: Question,
+        position: int,
+        scopes: set[ScopeKey],
+        offices: frozenset[str] | None,
+    ) -> tuple[Result, Result] | None:
+        """The question's answers before and with the event at ``position``, if they differ
+        (None if they do not, or if the event could not change them)."""
+        question = self._reachable(candidate, position, scopes)
+        if question is None or (offices is not None and offices.isdisjoint(_offices(question))):
+            return None
+        before = self.answer(question, position - 1)
+        after = self.answer(question, position)
+        return (before, after) if substance(before) != substance(after) else None
+
     @staticmethod
-    def _reachable(decision: Decision, position: int, scopes: set[ScopeKey]) -> Asked | None:
+    def _reachable(candidate: Question, position: int, scopes: set[ScopeKey]) -> Asked | None:
         """The decision's question, if the event at ``position`` could change its answer."""
-        if decision.position >= position:
-            return None  # answered knowing the event
-        question = asked(decision)
+        question = asked(candidate)
         pinned = question.known_at_position
         if pinned is not None and pinned < position:
             return None

@@ -65,6 +65,7 @@ class DecisionLog:
         self.mode = settings.decision_log
         self.wait = settings.decision_wait_seconds
         self.tokens = tokens
+        self._root: tuple[int, str] | None = None  # the last position's digest root
 
     def wanted(self, data: dict[str, Any]) -> str | None:
         """Take ``log`` and ``label`` out of a request's data; the label to log it with, or
@@ -92,7 +93,6 @@ class DecisionLog:
     ) -> UUID:
         """Log the call (``question``: its request's data, as validated; ``reply`` as it will
         be sent, ``result`` its model), answered at ``position``; wait until stored."""
-        checkpoint = self.ledger.view.checkpoint_at(position) if position else None
         callers = self.tokens
         decision = NewDecision(
             asked_at=datetime.now(UTC),
@@ -102,10 +102,20 @@ class DecisionLog:
             request=canonical_text(question),
             answer=canonical_text(to_data(reply)),
             position=position,
-            digest=GENESIS if checkpoint is None else checkpoint.root,
+            digest=self._root_at(position),
             event_ids=_event_ids(result),
         )
         return self.ledger.decision_writer.log(decision, self.wait).decision_id
+
+
+    def _root_at(self, position: int) -> str:
+        """The digest root at ``position``: read once per position (calls between two writes
+        are answered at the same one)."""
+        known = self._root
+        if known is None or known[0] != position:
+            checkpoint = self.ledger.view.checkpoint_at(position) if position else None
+            known = self._root = (position, GENESIS if checkpoint is None else checkpoint.root)
+        return known[1]
 
 
 def _event_ids(result: Any) -> tuple[UUID, ...]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.application.decisions import Decision, NewDecision, chained
+from ledger.application.decisions import Decision, NewDecision, Question, chained
 from ledger.application.ports import DecisionStore
 
 __all__ = ["DECISION_STATEMENTS", "SEQUENCES", "SQLDecisionStore", "decision_row"]
@@ -29,6 +29,8 @@ DECISION_STATEMENTS = {
     "last": "SELECT * FROM {decisions} ORDER BY sequence DESC LIMIT 1",
     # {sequences}: one parameter holding many (a backend says how: ``SEQUENCES``).
     "by_sequences": "SELECT * FROM {decisions} WHERE sequence {sequences} ORDER BY sequence",
+    "questions": "SELECT sequence, rpc, request, position FROM {decisions} "
+    "WHERE sequence {sequences} ORDER BY sequence",
 }
 
 # ``{sequences}`` in each dialect: SQLite reads a JSON array, PostgreSQL an array parameter.
@@ -74,12 +76,20 @@ class SQLDecisionStore(DecisionStore):
         return [decision_from_row(row) for row in self._rows("list", after_sequence, limit)]
 
     def by_sequences(self, sequences: Sequence[int]) -> builtins.list[Decision]:
-        found: builtins.list[Decision] = []
+        return [decision_from_row(row) for row in self._chunked("by_sequences", sequences)]
+
+    def questions(self, sequences: Sequence[int]) -> builtins.list[Question]:
+        return [
+            Question(row["sequence"], row["rpc"], row["request"], row["position"])
+            for row in self._chunked("questions", sequences)
+        ]
+
+    def _chunked(self, name: str, sequences: Sequence[int]) -> builtins.list[Any]:
+        rows: builtins.list[Any] = []
         for start in range(0, len(sequences), _CHUNK):
             chunk = builtins.list(sequences[start : start + _CHUNK])
-            rows = self._rows("by_sequences", self._many(chunk))
-            found.extend(decision_from_row(row) for row in rows)
-        return found
+            rows.extend(self._rows(name, self._many(chunk)))
+        return rows
 
     def last(self) -> Decision | None:
         rows = self._rows("last")

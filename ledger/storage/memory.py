@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent, Tracking
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory, POPOTrackingRecorder
 
-from ledger.application.decisions import Decision, NewDecision, chained
+from ledger.application.decisions import Decision, NewDecision, Question, chained
 from ledger.application.ports import (
     DecisionStore,
     ExportRow,
@@ -192,6 +192,11 @@ class MemoryDecisionStore(DecisionStore):
         with self._lock:
             decisions = self._decisions
             return [decisions[n - 1] for n in sorted(set(sequences)) if 0 < n <= len(decisions)]
+
+    def questions(self, sequences: Sequence[int]) -> builtins.list[Question]:
+        return [
+            Question(d.sequence, d.rpc, d.request, d.position) for d in self.by_sequences(sequences)
+        ]
 
     def last(self) -> Decision | None:
         with self._lock:

@@ -64,6 +64,11 @@ class TestTheDecisionStore:
         assert store.last() == second[0]
         assert store.get(first[1].decision_id) == first[1]
         assert store.get(uuid4()) is None
+        # By sequence numbers (those that exist, in order), whole or only what they asked.
+        assert store.by_sequences([3, 1, 9]) == [first[0], second[0]]
+        assert store.questions([3, 1, 9]) == [
+            (d.sequence, d.rpc, d.request, d.position) for d in (first[0], second[0])
+        ]
 
     def test_an_append_is_one_transaction(self, any_ledger: Ledger) -> None:
         store = any_ledger.decisions
