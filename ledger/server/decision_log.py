@@ -107,7 +107,6 @@ class DecisionLog:
         )
         return self.ledger.decision_writer.log(decision, self.wait).decision_id
 
-
     def _root_at(self, position: int) -> str:
         """The digest root at ``position``: read once per position (calls between two writes
         are answered at the same one)."""
