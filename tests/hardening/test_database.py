@@ -49,7 +49,7 @@ pytestmark = pytest.mark.hardening
 Code = grpc.StatusCode
 # Servers started together (row 13), and how many times.
 REPLICAS = 4
-ROUNDS = 20 if LONG else 3  # each round starts REPLICAS servers: ~3.5 s (PostgreSQL)
+ROUNDS = 20 if LONG else 2  # each round starts REPLICAS servers: ~3.5 s (PostgreSQL)
 REFUSED_WITHIN = 30.0  # seconds: a server refusing its database exits well within this
 
 

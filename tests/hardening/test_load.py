@@ -43,7 +43,7 @@ pytestmark = pytest.mark.hardening
 THREADS = 6
 # Calls per run, sized on the 2-core machine the suite runs on: about 3 s per backend in CI,
 # about 60 s when long (two PostgreSQL servers and one database share the same two cores).
-CALLS = {"sqlite": 30_000, "postgres": 13_000} if LONG else {"sqlite": 1_500, "postgres": 750}
+CALLS = {"sqlite": 30_000, "postgres": 13_000} if LONG else {"sqlite": 1_000, "postgres": 500}
 # Call types and their weights, out of 20.
 MIX = {"Check": 8, "GetRuleState": 3, "CompareOffices": 3, "GetHistory": 2, "RecordObservation": 4}
 OFFICES = ["CN-DANDONG", "CN-HUNCHUN", "CN-CHANGBAI"]
