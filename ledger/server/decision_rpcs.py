@@ -14,10 +14,11 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from ledger.application.decisions import decision_json
-from ledger.domain.errors import NotFound
+from ledger.domain.errors import Exhausted, NotFound
 from ledger.domain.values import OfficeCode, Value
 from ledger.readmodel.decided import DecisionFilter, page_of_decisions
 from ledger.server.errors import Invalid, validated
+from ledger.server.streams import MAX_BATCH, PAGE_BYTES, pages
 from ledger_api.convert import to_data
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 
@@ -55,6 +56,15 @@ class DecisionNotFound(NotFound):
         super().__init__(
             f"no decision {decision_id} is logged here: give the decision_id of a logged check "
             "or comparison (ListDecisions lists them)"
+        )
+
+
+class ImpactTooLarge(Exhausted):
+    def __init__(self, position: int, impacts: int) -> None:
+        super().__init__(
+            f"the event at position {position} changed {impacts} logged decisions, more than "
+            f"one reply holds: follow them with WatchImpacts from position {position - 1} "
+            f"(ledger watch --impacts --after {position - 1} --count {impacts})"
         )
 
 
@@ -109,10 +119,16 @@ class DecisionRPCs:
         with self._refusals(context):
             asked = validated(DecisionFilter, to_data(request))
             page = page_of_decisions(self.ledger.decision_index, asked)
-        return pb.ListDecisionsResponse(
-            decisions=[self.decision_messages.decision(d) for d in page.decisions],
-            next_page_token=page.next_page_token,
-        )
+        reply = pb.ListDecisionsResponse(next_page_token=page.next_page_token)
+        size = 0
+        for decision in page.decisions:
+            message = self.decision_messages.decision(decision)
+            size += message.ByteSize()
+            if reply.decisions and size > PAGE_BYTES:  # the rest on the next page
+                reply.next_page_token = str(reply.decisions[-1].sequence)
+                break
+            reply.decisions.append(message)
+        return reply
 
     def ReplayDecision(
         self, request: pb.ReplayDecisionRequest, context: grpc.ServicerContext
@@ -120,6 +136,8 @@ class DecisionRPCs:
         messages = self.decision_messages
         with self._refusals(context):
             decision = self._logged(request.decision_id)
+            # Logged by another server, it may be ahead of this one's read model: wait for it.
+            self._caught_up({"min_position": decision.position}, context)
             replayed = self.ledger.impacts.replay(decision)
         logged, then = messages.decision(decision), messages.answer(decision, replayed.then)
         now = messages.answer(decision, replayed.now)
@@ -151,13 +169,16 @@ class DecisionRPCs:
                 )
             self._caught_up({"min_position": max(request.min_position, position)}, context)
             impact = self.ledger.impacts.of_event(position, None, context.is_active)
-        return pb.GetImpactResponse(
-            event_id=str(impact.event_id),
-            event_type=impact.event_type,
-            office=impact.office,
-            impacts=self._impacts(impact),
-            candidates=impact.candidates,
-        )
+            reply = pb.GetImpactResponse(
+                event_id=str(impact.event_id),
+                event_type=impact.event_type,
+                office=impact.office,
+                impacts=self._impacts(impact),
+                candidates=impact.candidates,
+            )
+            if reply.ByteSize() > PAGE_BYTES:
+                raise ImpactTooLarge(position, len(reply.impacts))
+        return reply
 
     def _impacts(self, impact: EventImpact) -> list[pb.Impact]:
         messages = self.decision_messages
@@ -199,8 +220,13 @@ class DecisionRPCs:
                             event.position, offices, context.is_active
                         )
                     impacts.extend(self._impacts(found))
+                # Replies under the message limit: all but the last resume before this batch.
+                replies = list(pages(impacts, MAX_BATCH, lambda m: m.ByteSize())) or [[]]
+                for number, page in enumerate(replies, 1):
+                    last = number == len(replies)
+                    resume = events[-1].position if last else position
+                    yield pb.WatchImpactsResponse(impacts=page, resume_position=resume)
                 position = events[-1].position
-                yield pb.WatchImpactsResponse(impacts=impacts, resume_position=position)
         finally:
             release()
 
@@ -217,13 +243,13 @@ class DecisionRPCs:
         store = self.ledger.decisions
         while context.is_active() and (batch := store.list(after, size)):
             after = batch[-1].sequence
-            yield pb.ExportDecisionsResponse(
-                decisions=[
-                    pb.StoredDecision(
-                        sequence=decision.sequence,
-                        decision_json=decision_json(decision).decode(),
-                        hash=decision.hash,
-                    )
-                    for decision in batch
-                ]
-            )
+            stored = [
+                pb.StoredDecision(
+                    sequence=decision.sequence,
+                    decision_json=decision_json(decision).decode(),
+                    hash=decision.hash,
+                )
+                for decision in batch
+            ]
+            for page in pages(stored, size, lambda m: m.ByteSize()):
+                yield pb.ExportDecisionsResponse(decisions=page)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ledger.readmodel.reader import Reader
     from ledger.server.limits import Places
 
-__all__ = ["StreamRPCs", "DEFAULT_BATCH", "MAX_BATCH", "pages"]
+__all__ = ["StreamRPCs", "DEFAULT_BATCH", "MAX_BATCH", "PAGE_BYTES", "pages"]
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ _MAX_AFTER = 2**63 - 2
 # The events of one streamed reply (history, watch, export) stay under this many bytes, however
 # many ``batch_size`` allows: an event may hold ~0.5 MB (50 sources of 2000-character URLs),
 # and a reply beyond the 16 MiB message limit could never be sent.
-_PAGE_BYTES = 4 * 1024 * 1024
+PAGE_BYTES = 4 * 1024 * 1024
 # A watch with nothing to send re-reads the log this often (in seconds): saves by this
 # process wake it at once, saves by another process sharing the database within this delay.
 _WATCH_POLL = 0.25
@@ -56,12 +56,12 @@ def _check_after(position: int) -> None:
 
 
 def pages(items: Iterable[T], size: int, weight: Callable[[T], int]) -> Iterator[list[T]]:
-    """``items`` in pages of at most ``size`` and, past the first item, ``_PAGE_BYTES``."""
+    """``items`` in pages of at most ``size`` and, past the first item, ``PAGE_BYTES``."""
     page: list[T] = []
     total = 0
     for item in items:
         bytes_ = weight(item)
-        if page and (len(page) >= size or total + bytes_ > _PAGE_BYTES):
+        if page and (len(page) >= size or total + bytes_ > PAGE_BYTES):
             yield page
             page, total = [], 0
         page.append(item)
