@@ -46,7 +46,7 @@ ROUNDS = 20 if LONG else 2
 WRITERS = 4
 IMPORT_BATCH = 3
 # Acknowledged writes before the kill, at random in this range: the kill lands mid-stream.
-KILL_AFTER = (5, 60)
+KILL_AFTER = (5, 60) if LONG else (5, 35)
 # A call to a dead server fails within this (the client retries UNAVAILABLE a few times).
 TIMEOUT = 5.0
 WAIT = 120.0

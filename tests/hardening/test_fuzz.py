@@ -75,7 +75,7 @@ TIMEOUT = 30.0
 WAITING_TIMEOUT = 0.3
 
 # Cases per RPC: typed requests and random bytes. About 10,000 in all when long.
-TYPED_CASES = 280 if LONG else 10
+TYPED_CASES = 280 if LONG else 8
 RAW_CASES = 50 if LONG else 4
 
 # --- Strategies ------------------------------------------------------------------------------
