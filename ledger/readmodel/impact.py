@@ -101,8 +101,7 @@ class NoEventThere(NotFound):
     def __init__(self, position: int) -> None:
         super().__init__(
             f"no event is at log position {position} (PostgreSQL leaves unused positions when "
-            "a write loses a race); give a position from a receipt, the history or the watch, "
-            "e.g. 14"
+            "a write loses a race); give a position from a receipt, the history or the watch"
         )
 
 

@@ -8,7 +8,7 @@ an event's impact, the watch of impacts, and the export for an auditor.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -18,22 +18,18 @@ from ledger.domain.errors import Exhausted, NotFound
 from ledger.domain.values import OfficeCode, Value
 from ledger.readmodel.decided import DecisionFilter, page_of_decisions
 from ledger.server.errors import Invalid, validated
+from ledger.server.parts import ServicerParts
 from ledger.server.streams import MAX_BATCH, PAGE_BYTES, pages
 from ledger_api.convert import to_data
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 
 if TYPE_CHECKING:
-    import threading
-    from contextlib import AbstractContextManager
-
     import grpc
 
     from ledger.application.decisions import Decision
     from ledger.bootstrap import Ledger
     from ledger.readmodel.impact import EventImpact
-    from ledger.readmodel.reader import Reader
     from ledger.server.decision_log import DecisionMessages
-    from ledger.server.limits import Places
     from ledger.settings import Settings
 
 __all__ = ["DecisionRPCs"]
@@ -55,7 +51,7 @@ class DecisionNotFound(NotFound):
     def __init__(self, decision_id: UUID) -> None:
         super().__init__(
             f"no decision {decision_id} is logged here: give the decision_id of a logged check "
-            "or comparison (ListDecisions lists them)"
+            "or comparison (ListDecisions, or `ledger decisions list`, lists them)"
         )
 
 
@@ -83,21 +79,12 @@ def _decision_id(text: str) -> UUID:
         ) from None
 
 
-class DecisionRPCs:
+class DecisionRPCs(ServicerParts):
     """The decision log's RPCs, for a servicer that has these parts."""
 
     ledger: Ledger
-    reader: Reader
     settings: Settings
-    stopping: threading.Event
     decision_messages: DecisionMessages
-    _watches: Places
-
-    def _refusals(self, context: grpc.ServicerContext) -> AbstractContextManager[None]:
-        raise NotImplementedError
-
-    def _caught_up(self, data: dict[str, Any], context: grpc.ServicerContext) -> dict[str, Any]:
-        raise NotImplementedError
 
     def _logged(self, text: str) -> Decision:
         decision_id = _decision_id(text)
@@ -163,7 +150,7 @@ class DecisionRPCs:
                         (
                             "position",
                             f"must be the log position of an event, from 1 to {end} (the end of "
-                            "the log): a receipt's position, e.g. 14",
+                            f"the log): a receipt's position, e.g. {max(end, 1)}",
                         )
                     ]
                 )

@@ -16,17 +16,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ledger.readmodel.history import HistoryRequest
 from ledger.readmodel.upcoming import Cursor, WatchEffectiveRequest
 from ledger.server.errors import Invalid, validated
+from ledger.server.parts import ServicerParts
 from ledger_api.convert import Shared, from_data, from_model, to_data
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 
 if TYPE_CHECKING:
-    import threading
-    from contextlib import AbstractContextManager
-
     import grpc
 
-    from ledger.readmodel.reader import Reader
-    from ledger.server.limits import Places
 
 __all__ = ["StreamRPCs", "DEFAULT_BATCH", "MAX_BATCH", "PAGE_BYTES", "pages"]
 
@@ -86,19 +82,10 @@ def _history_event(data: dict[str, Any]) -> pb.HistoryEvent:
     return event
 
 
-class StreamRPCs:
+class StreamRPCs(ServicerParts):
     """The reading streams, for a servicer that has these parts."""
 
-    reader: Reader
-    stopping: threading.Event
     _shared: Shared
-    _watches: Places
-
-    def _refusals(self, context: grpc.ServicerContext) -> AbstractContextManager[None]:
-        raise NotImplementedError
-
-    def _caught_up(self, data: dict[str, Any], context: grpc.ServicerContext) -> dict[str, Any]:
-        raise NotImplementedError
 
     def GetHistory(
         self, request: pb.GetHistoryRequest, context: grpc.ServicerContext

@@ -14,10 +14,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import grpc
 
@@ -32,6 +32,7 @@ __all__ = [
     "SEED_EVENTS",
     "WORKER_BAGGAGE",
     "RunningServer",
+    "Watching",
     "collect_watch",
     "log_end",
     "new_office",
@@ -39,6 +40,8 @@ __all__ = [
     "source",
     "start_server",
 ]
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "dandong-2025.jsonl"
@@ -203,3 +206,35 @@ def collect_watch(
         if error.code is not grpc.StatusCode.DEADLINE_EXCEEDED:
             raise
     return events
+
+
+class Watching(Generic[T]):
+    """A watch read on its own thread, over a client of its own: what it sends, as it
+    arrives (``watch`` opens it on that client). An error ends it and is raised by ``next``."""
+
+    def __init__(self, address: str, watch: Callable[[LedgerClient], Iterable[T]]) -> None:
+        self.arrived: queue.Queue[T | BaseException] = queue.Queue()
+        self._client = LedgerClient(address)
+        self._thread = threading.Thread(target=self._run, args=(watch,), daemon=True)
+        self._thread.start()
+
+    def _run(self, watch: Callable[[LedgerClient], Iterable[T]]) -> None:
+        try:
+            for item in watch(self._client):
+                self.arrived.put(item)
+        except BaseException as error:  # reported to the test, whatever it is
+            self.arrived.put(error)
+
+    def next(self, count: int, wait: float = 20.0) -> list[T]:
+        """The next ``count`` items, each within ``wait`` seconds."""
+        found = []
+        for _ in range(count):
+            item = self.arrived.get(timeout=wait)
+            if isinstance(item, BaseException):
+                raise item
+            found.append(item)
+        return found
+
+    def close(self, wait: float = 20.0) -> None:
+        self._client.close()
+        self._thread.join(wait)

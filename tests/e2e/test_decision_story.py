@@ -11,11 +11,9 @@ the effective watch when the server's date reaches it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import queue
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from uuid import UUID
 import pytest
 
 from ledger_client import LedgerClient
-from tests.e2e.support import RunningServer, run_cli, source, start_server
+from tests.e2e.support import RunningServer, Watching, run_cli, source, start_server
 
 WAIT = 20.0
 DANDONG = "CN-DANDONG"
@@ -54,12 +52,6 @@ def _move(clock: Path, day: str) -> None:
     os.replace(written, clock)
 
 
-def _collect(items: Iterator[Any], into: queue.Queue[Any]) -> None:
-    with contextlib.suppress(Exception):  # the stream ends when the test closes its client
-        for item in items:
-            into.put(item)
-
-
 def test_a_back_dated_ban_changes_an_answer_logged_before_it(
     story: tuple[RunningServer, Path],
 ) -> None:
@@ -81,9 +73,9 @@ def test_a_back_dated_ban_changes_an_answer_logged_before_it(
             sources=[source("2024-06-15")],
         )
         start = client.get_digest().position
-        impacts: queue.Queue[Any] = queue.Queue()
-        watch = client.watch_impacts(start, offices=[DANDONG], timeout=60)
-        threading.Thread(target=_collect, args=(watch, impacts), daemon=True).start()
+        impacts = Watching(
+            server.address, lambda own: own.watch_impacts(start, offices=[DANDONG], timeout=60)
+        )
 
         # 15 March: the shipper asks, and the answer is logged.
         asked = cli(
@@ -113,7 +105,8 @@ def test_a_back_dated_ban_changes_an_answer_logged_before_it(
         assert client.impact(ban.position).impacts[0].decision_id == UUID(decision_id)
 
         # The watch of impacts sent it as it was recorded.
-        sent = impacts.get(timeout=WAIT)
+        [sent] = impacts.next(1, WAIT)
+        impacts.close()
         assert str(sent.decision_id) == decision_id
         assert sent.position == ban.position
 
@@ -151,13 +144,12 @@ def test_a_back_dated_ban_changes_an_answer_logged_before_it(
         )
         listed = {(edge["change_id"], edge["on"]) for edge in upcoming}
         assert (str(loosening.change_id), "2025-04-01") in listed
-        notices: queue.Queue[Any] = queue.Queue()
-        effective = client.watch_effective([DANDONG], timeout=60)
-        threading.Thread(target=_collect, args=(effective, notices), daemon=True).start()
+        notices = Watching(server.address, lambda own: own.watch_effective([DANDONG], timeout=60))
         with pytest.raises(queue.Empty):
-            notices.get(timeout=1.5)  # nothing yet: the server's date is 14 March
+            notices.arrived.get(timeout=1.5)  # nothing yet: the server's date is 14 March
         _move(clock, "2025-04-01")
-        notice = notices.get(timeout=WAIT)
+        [notice] = notices.next(1, WAIT)
+        notices.close()
         assert (notice.edge.change_id, notice.edge.on.isoformat()) == (
             loosening.change_id,
             "2025-04-01",

@@ -28,7 +28,16 @@ from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_client import LedgerClient, LedgerClientError
 from ledger_client.queries import EffectiveNotice
 from tests.conftest import fresh_database, need_postgres
-from tests.e2e.support import LEDGER, REPO, RunningServer, new_office, run_cli, source, start_server
+from tests.e2e.support import (
+    LEDGER,
+    REPO,
+    RunningServer,
+    Watching,
+    new_office,
+    run_cli,
+    source,
+    start_server,
+)
 
 WAIT = 20.0  # seconds at most for something awaited to arrive (it comes within ~1 s)
 
@@ -118,37 +127,9 @@ def office(client: LedgerClient) -> str:
     return code
 
 
-class Notices:
+def notices(address: str, offices: list[str], **resume: Any) -> Watching[EffectiveNotice]:
     """A watch of effective dates read on its own thread: the notices as they arrive."""
-
-    def __init__(self, address: str, offices: list[str], **resume: Any) -> None:
-        self.arrived: queue.Queue[EffectiveNotice | BaseException] = queue.Queue()
-        self._client = LedgerClient(address)
-        self._thread = threading.Thread(
-            target=self._run, args=(offices, resume), daemon=True, name="effective-watch"
-        )
-        self._thread.start()
-
-    def _run(self, offices: list[str], resume: dict[str, Any]) -> None:
-        try:
-            for notice in self._client.watch_effective(offices, timeout=60, **resume):
-                self.arrived.put(notice)
-        except BaseException as error:  # reported to the test, whatever it is
-            self.arrived.put(error)
-
-    def next(self, count: int) -> list[EffectiveNotice]:
-        """The next ``count`` notices, each within ``WAIT`` seconds."""
-        found = []
-        for _ in range(count):
-            item = self.arrived.get(timeout=WAIT)
-            if isinstance(item, BaseException):
-                raise item
-            found.append(item)
-        return found
-
-    def close(self) -> None:
-        self._client.close()
-        self._thread.join(WAIT)
+    return Watching(address, lambda client: client.watch_effective(offices, timeout=60, **resume))
 
 
 def said(notices: list[EffectiveNotice]) -> list[tuple[str, str, str, bool]]:
@@ -182,7 +163,7 @@ class TestThroughTheClient:
         assert list(reply.notices) == []
         assert (reply.resume_date, reply.resume_position) == ("2025-05-31", receipt.position)
 
-        watch = Notices(
+        watch = notices(
             clocked_any.server.address,
             [code],
             after_date=reply.resume_date,
@@ -217,7 +198,7 @@ class TestThroughTheClient:
         start = first_reply(client, offices=[code])  # from now: 2025-05-20, the log's end
         first = record(client, code, "2025-06-01", "8516.60")
         clocked_any.move("2025-06-01")
-        watch = Notices(
+        watch = notices(
             clocked_any.server.address,
             [code],
             after_date=start.resume_date,
@@ -233,7 +214,7 @@ class TestThroughTheClient:
         late = record(client, code, "2025-05-25", "8516.72", kind="observed")
         record(client, code, "2025-07-01", "8516.79")
         clocked_any.move("2025-06-05")
-        resumed = Notices(
+        resumed = notices(
             clocked_any.server.address,
             [code],
             after_date=heard[-1].resume_date,

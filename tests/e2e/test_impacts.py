@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import queue
 import subprocess
-import threading
 from collections.abc import Iterator, Sequence
 
 import grpc
@@ -37,6 +35,7 @@ from tests.e2e.decision_support import (
 from tests.e2e.support import (
     Cli,
     RunningServer,
+    Watching,
     log_end,
     new_office,
     start_server,
@@ -172,37 +171,11 @@ class TestImpact:
 # -- 6. the watch of impacts ----------------------------------------------------------------
 
 
-class Impacts:
+def watching(address: str, after: int, offices: Sequence[str]) -> Watching[Impact]:
     """A watch of impacts read on its own thread: the impacts as they arrive."""
-
-    def __init__(self, address: str, after: int, offices: Sequence[str]) -> None:
-        self.arrived: queue.Queue[Impact | BaseException] = queue.Queue()
-        self._client = LedgerClient(address)
-        self._thread = threading.Thread(
-            target=self._run, args=(after, offices), daemon=True, name="impact-watch"
-        )
-        self._thread.start()
-
-    def _run(self, after: int, offices: Sequence[str]) -> None:
-        try:
-            for impact in self._client.watch_impacts(after, offices=offices, timeout=60):
-                self.arrived.put(impact)
-        except BaseException as error:  # reported to the test, whatever it is
-            self.arrived.put(error)
-
-    def next(self, count: int) -> list[Impact]:
-        """The next ``count`` impacts, each within ``WAIT`` seconds."""
-        found = []
-        for _ in range(count):
-            item = self.arrived.get(timeout=WAIT)
-            if isinstance(item, BaseException):
-                raise item
-            found.append(item)
-        return found
-
-    def close(self) -> None:
-        self._client.close()
-        self._thread.join(WAIT)
+    return Watching(
+        address, lambda client: client.watch_impacts(after, offices=offices, timeout=60)
+    )
 
 
 def impacts_until(
@@ -275,7 +248,7 @@ class TestWatchImpacts:
             may = logged.log(client, Question((office,), "2025-05-10"))
             away = logged.log(client, Question((elsewhere,), "2025-06-10"))
             start = log_end(client)
-            watch = Impacts(watched.address, start, [office])
+            watch = watching(watched.address, start, [office])
             try:
                 ban = rule(client, "tightened", office, "2025-06-01", PROHIBITED)
                 [first] = watch.next(1)
@@ -349,7 +322,7 @@ class TestWatchImpacts:
             # Logged through the other server, once it has read the office's rule.
             b.get_office(office, min_position=end)
             through_b = logged.log(b, Question((office,), "2025-06-20", (("8516", 3),)))
-            watch = Impacts(first.address, end, [office])
+            watch = watching(first.address, end, [office])
             try:
                 ban = rule(b, "tightened", office, "2025-06-01", PROHIBITED)
                 heard = watch.next(2)
