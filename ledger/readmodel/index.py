@@ -103,6 +103,13 @@ class DimensionTimeline:
         rows[i * _WIDTH : i * _WIDTH] = row
         return 1
 
+    def edges(self) -> set[int]:
+        """The days (ordinals) on which a window starts or ends: between two of them, ``latest``
+        chooses the same revision (a change may be in force from its window's first day, and
+        is for certain from its last)."""
+        rows = self.rows
+        return {*self.starts, *(rows[i] for i in range(_END, len(rows), _WIDTH))}
+
     def latest(self, at: date, knowledge: Knowledge, *, certain: bool) -> tuple[UUID, int] | None:
         """The change and revision number of the last revision known at ``knowledge`` in force
         on ``at``.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, cast
 
 from ledger.domain.chain import GENESIS
@@ -24,6 +24,7 @@ from ledger.domain.events import OfficeEvent, OfficeRegistered
 from ledger.readmodel.history import HistoryEntry, HistoryRequest, LogEvent, history, log_event
 from ledger.readmodel.model import Checkpoint, OfficeRow
 from ledger.readmodel.queries import Abandoned, Proceed, RuleQueries
+from ledger.readmodel.timeline import OfficeTimeline, TimelineRequest, office_timeline
 from ledger.readmodel.upcoming import (
     Cursor,
     EffectiveEdge,
@@ -150,6 +151,25 @@ class Reader:
     ) -> CompareResult:
         self._catch_up_for(request, within)
         return self.queries.compare(request, proceed, within)
+
+    def timeline(self, request: TimelineRequest) -> tuple[Checkpoint, Iterator[OfficeTimeline]]:
+        """The offices' timelines from the log up to one position, and the digest there: the
+        read model's position now, or ``known_at_position``. Each office is read when the
+        iterator reaches it; unknown offices are refused before any is read."""
+        self._catch_up_for(request)
+        position = request.known_at_position
+        if position is None:
+            position = self.index.position
+        for code in request.offices:
+            if self.view.get_office(code) is None:
+                raise OfficeNotFound(code)
+        kept = self.view.checkpoint_at(position) if position else None
+        knowledge = request.knowledge.within(position)
+        offices = (
+            office_timeline(code, self.view.revisions_of_office(code), request, knowledge)
+            for code in dict.fromkeys(request.offices)
+        )
+        return kept or Checkpoint(0, GENESIS), offices
 
     def _catch_up_for(self, request: AsKnown, within: int | None = None) -> None:
         """Follow the log; a question as of a log position needs the read model to have

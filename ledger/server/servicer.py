@@ -60,6 +60,7 @@ ROLES: dict[str, Role] = {
     **{name: query.role for name, query in QUERIES.items()},
     "ImportCommands": Role.RECORDER,
     "GetHistory": Role.READER,
+    "GetTimeline": Role.READER,
     "Watch": Role.READER,
     "WatchEffective": Role.READER,
     "Ping": Role.READER,

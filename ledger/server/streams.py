@@ -1,5 +1,6 @@
-"""The streamed methods of ``ledger.v1.PolicyLedger`` that read: an office's history, the live
-log (``Watch``), notices of rules taking effect (``WatchEffective``), and the export.
+"""The streamed methods of ``ledger.v1.PolicyLedger`` that read: an office's history and its
+timeline, the live log (``Watch``), notices of rules taking effect (``WatchEffective``), and
+the export.
 
 ``PolicyLedgerServicer`` serves them (it is a ``StreamRPCs``). Every reply stays under the
 message limit whatever ``batch_size`` asks (``pages``); a watch holds one of the watches'
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ledger.readmodel.history import HistoryRequest
+from ledger.readmodel.timeline import OfficeTimeline, TimelineRequest
 from ledger.readmodel.upcoming import Cursor, WatchEffectiveRequest
 from ledger.server.errors import Invalid, validated
 from ledger.server.parts import ServicerParts
@@ -105,6 +107,32 @@ class StreamRPCs(ServicerParts):
             if not context.is_active():
                 return
             yield pb.GetHistoryResponse(events=[_history_event(e) for e in page])
+
+    def GetTimeline(
+        self, request: pb.GetTimelineRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.GetTimelineResponse]:
+        with self._refusals(context):
+            data = self._caught_up(to_data(request), context)
+            checkpoint, offices = self.reader.timeline(validated(TimelineRequest, data))
+        done = object()
+        while context.is_active():
+            with self._refusals(context):
+                timeline = next(offices, done)
+            if not isinstance(timeline, OfficeTimeline):
+                return
+            parts: list[pb.TimelineBand | pb.TimelineChange] = [
+                *(from_model(band, pb.TimelineBand(), self._shared) for band in timeline.bands),
+                *(from_model(c, pb.TimelineChange(), self._shared) for c in timeline.changes),
+            ]
+            # Every office asked has a message, even one with nothing to draw.
+            for page in list(pages(parts, MAX_BATCH, lambda part: part.ByteSize())) or [[]]:
+                yield pb.GetTimelineResponse(
+                    office=timeline.office,
+                    bands=[part for part in page if isinstance(part, pb.TimelineBand)],
+                    changes=[part for part in page if isinstance(part, pb.TimelineChange)],
+                    position=checkpoint.position,
+                    digest=checkpoint.root,
+                )
 
     def Watch(
         self, request: pb.WatchRequest, context: grpc.ServicerContext

@@ -1265,3 +1265,141 @@ class ExportDecisionsResponse(_message.Message):
 
     def __init__(self, decisions: _Optional[_Iterable[_Union[StoredDecision, _Mapping]]]=...) -> None:
         ...
+
+class GetTimelineRequest(_message.Message):
+    __slots__ = ('offices', 'valid_from', 'valid_to', 'direction', 'channel', 'traveller', 'goods', 'known_at', 'basis', 'min_position', 'known_at_position')
+    OFFICES_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    TRAVELLER_FIELD_NUMBER: _ClassVar[int]
+    GOODS_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_AT_POSITION_FIELD_NUMBER: _ClassVar[int]
+    offices: _containers.RepeatedScalarFieldContainer[str]
+    valid_from: str
+    valid_to: str
+    direction: Direction
+    channel: Channel
+    traveller: Traveller
+    goods: str
+    known_at: str
+    basis: Basis
+    min_position: int
+    known_at_position: int
+
+    def __init__(self, offices: _Optional[_Iterable[str]]=..., valid_from: _Optional[str]=..., valid_to: _Optional[str]=..., direction: _Optional[_Union[Direction, str]]=..., channel: _Optional[_Union[Channel, str]]=..., traveller: _Optional[_Union[Traveller, str]]=..., goods: _Optional[str]=..., known_at: _Optional[str]=..., basis: _Optional[_Union[Basis, str]]=..., min_position: _Optional[int]=..., known_at_position: _Optional[int]=...) -> None:
+        ...
+
+class TimelineLevel(_message.Message):
+    __slots__ = ('value', 'strictness', 'strictest', 'change_id', 'revision', 'kind')
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    STRICTNESS_FIELD_NUMBER: _ClassVar[int]
+    STRICTEST_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    strictness: int
+    strictest: int
+    change_id: str
+    revision: int
+    kind: ChangeKind
+
+    def __init__(self, value: _Optional[str]=..., strictness: _Optional[int]=..., strictest: _Optional[int]=..., change_id: _Optional[str]=..., revision: _Optional[int]=..., kind: _Optional[_Union[ChangeKind, str]]=...) -> None:
+        ...
+
+class TimelineInterval(_message.Message):
+    __slots__ = ('valid_from', 'valid_to', 'level', 'uncertain', 'pending')
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    UNCERTAIN_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    valid_from: str
+    valid_to: str
+    level: TimelineLevel
+    uncertain: bool
+    pending: TimelineLevel
+
+    def __init__(self, valid_from: _Optional[str]=..., valid_to: _Optional[str]=..., level: _Optional[_Union[TimelineLevel, _Mapping]]=..., uncertain: _Optional[bool]=..., pending: _Optional[_Union[TimelineLevel, _Mapping]]=...) -> None:
+        ...
+
+class TimelineBand(_message.Message):
+    __slots__ = ('scope', 'dimension', 'intervals')
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    INTERVALS_FIELD_NUMBER: _ClassVar[int]
+    scope: Scope
+    dimension: Dimension
+    intervals: _containers.RepeatedCompositeFieldContainer[TimelineInterval]
+
+    def __init__(self, scope: _Optional[_Union[Scope, _Mapping]]=..., dimension: _Optional[_Union[Dimension, str]]=..., intervals: _Optional[_Iterable[_Union[TimelineInterval, _Mapping]]]=...) -> None:
+        ...
+
+class TimelineAmendment(_message.Message):
+    __slots__ = ('revision', 'measure', 'effective', 'recorded_at', 'reported_on')
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    MEASURE_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_ON_FIELD_NUMBER: _ClassVar[int]
+    revision: int
+    measure: Measure
+    effective: EffectiveDate
+    recorded_at: _timestamp_pb2.Timestamp
+    reported_on: str
+
+    def __init__(self, revision: _Optional[int]=..., measure: _Optional[_Union[Measure, _Mapping]]=..., effective: _Optional[_Union[EffectiveDate, _Mapping]]=..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]=..., reported_on: _Optional[str]=...) -> None:
+        ...
+
+class TimelineChange(_message.Message):
+    __slots__ = ('change_id', 'kind', 'scope', 'measure', 'effective', 'window_start', 'window_end', 'recorded_at', 'reported_on', 'sources', 'amendments', 'retracted_at', 'retracted_on')
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    MEASURE_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_START_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_END_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_ON_FIELD_NUMBER: _ClassVar[int]
+    SOURCES_FIELD_NUMBER: _ClassVar[int]
+    AMENDMENTS_FIELD_NUMBER: _ClassVar[int]
+    RETRACTED_AT_FIELD_NUMBER: _ClassVar[int]
+    RETRACTED_ON_FIELD_NUMBER: _ClassVar[int]
+    change_id: str
+    kind: ChangeKind
+    scope: Scope
+    measure: Measure
+    effective: EffectiveDate
+    window_start: str
+    window_end: str
+    recorded_at: _timestamp_pb2.Timestamp
+    reported_on: str
+    sources: _containers.RepeatedCompositeFieldContainer[Source]
+    amendments: _containers.RepeatedCompositeFieldContainer[TimelineAmendment]
+    retracted_at: _timestamp_pb2.Timestamp
+    retracted_on: str
+
+    def __init__(self, change_id: _Optional[str]=..., kind: _Optional[_Union[ChangeKind, str]]=..., scope: _Optional[_Union[Scope, _Mapping]]=..., measure: _Optional[_Union[Measure, _Mapping]]=..., effective: _Optional[_Union[EffectiveDate, _Mapping]]=..., window_start: _Optional[str]=..., window_end: _Optional[str]=..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]=..., reported_on: _Optional[str]=..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]]=..., amendments: _Optional[_Iterable[_Union[TimelineAmendment, _Mapping]]]=..., retracted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]=..., retracted_on: _Optional[str]=...) -> None:
+        ...
+
+class GetTimelineResponse(_message.Message):
+    __slots__ = ('office', 'bands', 'changes', 'position', 'digest')
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    BANDS_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    office: str
+    bands: _containers.RepeatedCompositeFieldContainer[TimelineBand]
+    changes: _containers.RepeatedCompositeFieldContainer[TimelineChange]
+    position: int
+    digest: str
+
+    def __init__(self, office: _Optional[str]=..., bands: _Optional[_Iterable[_Union[TimelineBand, _Mapping]]]=..., changes: _Optional[_Iterable[_Union[TimelineChange, _Mapping]]]=..., position: _Optional[int]=..., digest: _Optional[str]=...) -> None:
+        ...
