@@ -18,7 +18,7 @@ EXAMPLE := examples/dandong-2025.jsonl
 # Where `make run` serves: LISTEN=HOST:PORT, else LEDGER_LISTEN, else the default.
 LISTEN ?= $(or $(LEDGER_LISTEN),127.0.0.1:50051)
 
-.PHONY: install generate node test test-long lint run story bench bench-quick clean
+.PHONY: install generate node test test-long lint run story picture bench bench-quick clean
 
 $(INSTALLED): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -113,6 +113,11 @@ story:
 	$(BIN)/ledger check --office CN-DANDONG --at 2025-03-20 --known-at 2025-03-15 --basis reported --direction outbound --channel personal-baggage --traveller worker --item 8516.60:1
 	@echo "Which route for a trader's electronics by road on 2025-04-28:"
 	$(BIN)/ledger compare --office CN-DANDONG --office CN-HUNCHUN --office CN-CHANGBAI --at 2025-04-28 --direction outbound --channel cargo-road --traveller trader --item electronics
+
+# The README's picture of the example ledger (checked in: a new user sees it without running
+# anything); remade here after a change to the example or to the drawing.
+picture: $(INSTALLED)
+	$(BIN)/python examples/draw_timeline.py docs/example-timeline.svg
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache
