@@ -6,6 +6,7 @@ generated stubs) and through the ``ledger`` console script, as a user would.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import queue
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -154,6 +155,17 @@ def start_server(
         if line.startswith("ledger serving on "):
             address = line.removeprefix("ledger serving on ").strip()
             return RunningServer(address, process, database_url, log_path, lines)
+
+
+@contextlib.contextmanager
+def serving_example(folder: Path) -> Iterator[RunningServer]:
+    """A server on SQLite over the example ledger, stopped after the block."""
+    running = start_server(folder)
+    try:
+        yield running
+    finally:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            running.stop()
 
 
 def run_cli(

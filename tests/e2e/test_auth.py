@@ -37,6 +37,7 @@ NEEDS = {
     "GetOffice": "reader",
     "ListOffices": "reader",
     "GetHistory": "reader",
+    "GetTimeline": "reader",
     "GetRuleState": "reader",
     "Check": "reader",
     "CompareOffices": "reader",
@@ -168,6 +169,7 @@ def _import(client: LedgerClient) -> object:
 CALLS: dict[str, tuple[str, Callable[[LedgerClient], object]]] = {
     "query": ("reader", lambda client: client.list_offices()),
     "stream": ("reader", lambda client: next(iter(client.history("CN-DANDONG")))),
+    "timeline": ("reader", lambda client: client.timeline("CN-DANDONG").offices[0].bands),
     "watch": ("reader", lambda client: next(iter(client.watch(0, timeout=5)))),
     "command": ("recorder", _register),
     "import": ("recorder", _import),

@@ -465,6 +465,30 @@ QUERIES = {
             "min_position": (MIN_POSITION, ODD_MIN_POSITION),
         },
     ),
+    # A finite stream, like GetHistory: read to its end.
+    "GetTimeline": Shape(
+        pb.GetTimelineRequest,
+        {
+            "offices": (
+                st.lists(OFFICE, min_size=1, max_size=4),
+                st.one_of(
+                    st.lists(st.one_of(OFFICE, ODD_OFFICE), max_size=4),
+                    st.sampled_from((101, 5000)).map(lambda size: ["CN-DANDONG"] * size),
+                ),
+            ),
+            "valid_from": (st.one_of(st.just(""), PAST), ODD_DATE),
+            "valid_to": (st.one_of(st.just(""), PAST), ODD_DATE),
+            "direction": (enum(2), ODD_ENUM),
+            "channel": (enum(6), ODD_ENUM),
+            "traveller": (enum(8), ODD_ENUM),
+            "goods": (st.one_of(st.just(""), GOODS), ODD_GOODS),
+            "known_at": (KNOWN_AT, ODD_KNOWN_AT),
+            "basis": (enum(2), ODD_ENUM),
+            "min_position": (MIN_POSITION, ODD_MIN_POSITION),
+            # Unset (None) or a position: with known_at, or beyond the log, it is refused.
+            "known_at_position": (st.one_of(st.none(), POSITION), ODD_INT64),
+        },
+    ),
     "GetRuleState": Shape(
         pb.GetRuleStateRequest,
         {
@@ -975,6 +999,11 @@ LIMITS: dict[str, tuple[str, Callable[[], Any], str]] = {
             + [pb.ImportCommandsRequest(commands=[VALID_COMMAND])]
         ),
         "commands",
+    ),
+    "a timeline of 101 offices": (
+        "GetTimeline",
+        lambda: pb.GetTimelineRequest(offices=["CN-DANDONG"] * 101),
+        "offices",
     ),
     "a history page of 10,001 events": (
         "GetHistory",

@@ -79,6 +79,10 @@ class TestTheMethodTable:
         }
         assert Role.ADMIN not in METHODS.values()
 
+    def test_the_reading_streams_need_only_the_reader(self) -> None:
+        streams = {"GetHistory", "GetTimeline", "Watch", "WatchEffective", "WatchImpacts"}
+        assert {name: METHODS[name] for name in streams} == dict.fromkeys(streams, Role.READER)
+
 
 class TestRoles:
     @pytest.mark.parametrize(
