@@ -26,7 +26,7 @@ from benchmarks.results import Figure, Group, Target, seconds
 from benchmarks.server import Server
 from benchmarks.timing import Latency
 
-__all__ = ["measure"]
+__all__ = ["measure", "timed"]
 
 _BARE = """\
 import sys
@@ -49,7 +49,7 @@ with grpc.insecure_channel(address) as channel_:
 """
 
 
-def _timed(command: list[str], cwd: Path) -> tuple[float, str]:
+def timed(command: list[str], cwd: Path) -> tuple[float, str]:
     started = time.perf_counter()
     ran = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd)
     took = time.perf_counter() - started
@@ -86,17 +86,17 @@ def measure(context: Context, server: Server) -> Group:
     runs = plan.cli_runs
     bares, clis = [], []
     with context.steps.step("k. ledger check and a bare script, alternately", runs) as advance:
-        _timed(bare, context.folder)  # warm the file cache for both
-        _, table = _timed(ledger_cli, context.folder)
-        _, verdicts = _timed(bare, context.folder)
+        timed(bare, context.folder)  # warm the file cache for both
+        _, table = timed(ledger_cli, context.folder)
+        _, verdicts = timed(bare, context.folder)
         expected = verdicts.split()[0].removeprefix("VERDICT_")
         if expected not in table:
             raise RuntimeError(
                 f"ledger check answered otherwise than the stub ({expected}):\n{table}"
             )
         for _ in range(runs):
-            bares.append(_timed(bare, context.folder)[0])
-            clis.append(_timed(ledger_cli, context.folder)[0])
+            bares.append(timed(bare, context.folder)[0])
+            clis.append(timed(ledger_cli, context.folder)[0])
             advance(1)
     bare_time, cli_time = Latency.of(bares), Latency.of(clis)
     group.figures = [

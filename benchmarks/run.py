@@ -32,6 +32,7 @@ from benchmarks import (
     rpc_latency,
     rpc_throughput,
     sql_table,
+    timelines,
 )
 from benchmarks.context import Context
 from benchmarks.ledgers import GeneratedLedger, cached_ledger, generate_ledger
@@ -157,6 +158,7 @@ def _groups(context: Context) -> list[Group]:
         ("h", "Bulk import into SQLite", bulk_import.measure),
         ("i", "Restart and memory on the biggest ledger", big_ledger.measure),
         ("j", "PostgreSQL next to SQLite", backends.measure),
+        ("m", "Timelines", timelines.measure),
     ]
     for key, title, measure in plain:
         if context.wanted(key):
