@@ -2,8 +2,8 @@
 
 ``pip install ./clients/python`` gives a client that calls a running server with no server
 code installed (no ``ledger`` package, no ``eventsourcing``); ``pip install .`` gives a
-working ``ledger serve`` and ``ledger check`` (the generated stubs are shipped, so nothing is
-generated at install time). Each venv takes some seconds to build from PyPI (or pip's cache).
+working ``ledger serve``, ``ledger check`` and ``ledger report`` (the generated stubs are
+shipped, so nothing is generated at install time). Each venv takes some seconds to build from PyPI (or pip's cache).
 """
 
 from __future__ import annotations
@@ -102,10 +102,22 @@ class TestTheWholeLedger:
                 cwd=tmp_path,
                 env={"LEDGER_SERVER": server.address, "PATH": "/usr/bin:/bin"},
             )
+            # The report's template and the plotting libraries came with the install.
+            report = tmp_path / "report.html"
+            drew = subprocess.run(
+                [server_bin / "ledger", "report", "--out", str(report)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd=tmp_path,
+                env={"LEDGER_SERVER": server.address, "PATH": "/usr/bin:/bin"},
+            )
         finally:
             assert server.stop() == 0
         assert ran.returncode == 0, ran.stderr
         assert '"verdict": "PROHIBITED"' in ran.stdout
+        assert drew.returncode == 0, drew.stderr
+        assert "CN-DANDONG" in report.read_text()
 
     def test_its_packages_are_the_ledger_the_api_and_the_client(self, server_bin: Path) -> None:
         probe = "import ledger.bootstrap, ledger_api.ledger.v1.ledger_pb2, ledger_client; print(1)"
