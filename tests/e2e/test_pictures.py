@@ -4,6 +4,10 @@ windows, markers), and `ledger timeline` writing SVG, PNG, PDF and HTML offline.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,7 +18,8 @@ import pytest
 from ledger.cli import chart
 from ledger_client import LedgerClient
 from ledger_client.timelines import Timeline
-from tests.e2e.support import RunningServer, run_cli, serving_example
+from tests.conftest import IN_CI
+from tests.e2e.support import REPO, RunningServer, run_cli, serving_example
 
 WORKER = "outbound personal-baggage worker electronics"
 
@@ -190,3 +195,37 @@ def test_an_unknown_office_is_named(server: RunningServer, tmp_path: Path) -> No
     )
     assert status == 3
     assert "CN-NOWHERE" in err
+
+
+_RENDER = """\
+import json, sys
+from pathlib import Path
+from ledger.cli.chart import drawn_as
+spec = json.loads(Path(sys.argv[1]).read_text())
+for suffix in (".svg", ".png", ".pdf", ".html"):
+    Path(sys.argv[2] + suffix).write_bytes(drawn_as(spec, suffix))
+"""
+
+
+def test_rendering_needs_no_network(example: Timeline, tmp_path: Path) -> None:
+    """The example's drawing rendered in a process without a network (its own namespace,
+    with no interface up but a loopback that is down): every format is written."""
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        if IN_CI:
+            pytest.fail("CI runs as root with util-linux's unshare: this test must run there")
+        pytest.skip("needs root and unshare(1) to take the network away")
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(chart.chart(chart.rows(example), "offline", "")))
+    out = tmp_path / "drawn"
+    ran = subprocess.run(
+        ["unshare", "--net", sys.executable, "-c", _RENDER, str(spec), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "drawn.svg").read_text().startswith("<svg")
+    assert (tmp_path / "drawn.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "drawn.pdf").read_bytes()[:4] == b"%PDF"
+    assert "vegaEmbed" in (tmp_path / "drawn.html").read_text()
