@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Annotated, Any, Literal, Self
 
 import pycountry
@@ -125,7 +125,12 @@ class _Ordered(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(type(self)).index(self)
+        return _ranks(type(self))[self]
+
+
+@cache  # one entry per enum class: as many as are declared below
+def _ranks(enum: type[_Ordered]) -> dict[_Ordered, int]:
+    return {member: number for number, member in enumerate(enum)}
 
 
 class Inspection(_Ordered):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from typing import cast
 from uuid import UUID
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -55,6 +56,7 @@ __all__ = [
     "MAX_OFFICES",
 ]
 
+_UNSEEN = object()
 # Offices in one request at most: each is read whole, and a report asks for the ledger's
 # offices in requests of this many.
 MAX_OFFICES = 100
@@ -198,6 +200,14 @@ def _intervals(
     if last is not None and first > last:  # the band's first rule starts after the range
         return
     days = sorted({first, *(day for day in edges if first < day and (last is None or day <= last))})
+    levels: dict[tuple[UUID, int] | None, Level | None] = {None: None}
+
+    def level(chosen: tuple[UUID, int] | None) -> Level | None:
+        found = levels.get(chosen, _UNSEEN)
+        if found is _UNSEEN:
+            found = levels[chosen] = _level(dimension, held, chosen)
+        return cast("Level | None", found)
+
     runs: list[tuple[int, tuple[UUID, int] | None, tuple[UUID, int] | None]] = []
     for day in days:
         at = date.fromordinal(day)
@@ -210,14 +220,14 @@ def _intervals(
         if certain is None and in_force is None:
             continue
         following = runs[number + 1][0] - 1 if number + 1 < len(runs) else last
-        level = _level(dimension, held, certain)
         uncertain = certain != in_force
-        yield Interval(
+        # Built from values the ledger validated when it recorded them: not validated again.
+        yield Interval.model_construct(
             valid_from=date.fromordinal(day),
             valid_to=None if following is None else date.fromordinal(following),
-            level=level,
+            level=level(certain),
             uncertain=uncertain,
-            pending=_level(dimension, held, in_force) if uncertain else None,
+            pending=level(in_force) if uncertain else None,
         )
 
 
@@ -227,9 +237,9 @@ def _level(
     if chosen is None:
         return None
     revision = held[chosen]
-    value = revision.measure.stated()[dimension]
+    value: Admissibility | Inspection | Enforcement = getattr(revision.measure, dimension)
     strictness, strictest = _strictness(value)
-    return Level(
+    return Level.model_construct(
         value=str(value) if isinstance(value, Admissibility) else value.value,
         strictness=strictness,
         strictest=strictest,
@@ -252,9 +262,13 @@ def _changes(
 ) -> Iterator[TimelineChange]:
     """Each change known at ``knowledge`` whose window, in its form then, meets the range."""
     forms: dict[UUID, list[Revision]] = {}
+    final: dict[UUID, Revision] = {}  # each change's last form ever: a retraction ends it
     for revision in revisions:
         if _made(revision, knowledge):
             forms.setdefault(revision.change_id, []).append(revision)
+        last = final.get(revision.change_id)
+        if last is None or last.rev < revision.rev:
+            final[revision.change_id] = revision
     for known in sorted(
         forms.values(), key=lambda known: (min(r.start for r in known), min(r.seq for r in known))
     ):
@@ -284,7 +298,7 @@ def _changes(
                 )
                 for r in known[1:]
             ),
-            retracted_at=latest.recorded_until if retracted else None,
+            retracted_at=final[first.change_id].recorded_until if retracted else None,
             retracted_on=latest.reported_until if retracted else None,
         )
 
