@@ -3,7 +3,8 @@
 ``pip install ./clients/python`` gives a client that calls a running server with no server
 code installed (no ``ledger`` package, no ``eventsourcing``); ``pip install .`` gives a
 working ``ledger serve``, ``ledger check`` and ``ledger report`` (the generated stubs are
-shipped, so nothing is generated at install time). Each venv takes some seconds to build from PyPI (or pip's cache).
+shipped, so nothing is generated at install time). Each venv takes some seconds to build
+from PyPI (or pip's cache).
 """
 
 from __future__ import annotations
