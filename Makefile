@@ -52,8 +52,14 @@ $(NODE_INSTALLED): tests/interop/package.json
 
 node: $(NODE_INSTALLED)
 
+# Two runs: most tiers on two workers (pytest-xdist: each test waits on servers and processes
+# of its own, so two at once fill the two cores), then, alone, the hardening tier (it measures
+# latencies and races writers: another test beside it would change what it measures) and the
+# packaging tier (it builds virtualenvs).
 test: $(INSTALLED) node
-	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules $(BIN)/pytest
+	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules $(BIN)/pytest -n 2 \
+		-m "not hardening and not packaging"
+	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules $(BIN)/pytest -m "hardening or packaging"
 
 # The hardening tier at full length (about 10 minutes): 10,000 fuzz cases, 20 kill rounds per
 # backend, longer races and a 60 s load per backend; figures are printed and kept in
