@@ -31,12 +31,12 @@ __all__ = ["COMMANDS"]
 _OFFICES_PER_REQUEST = 100
 
 
-def _out(path: Path, formats: dict[str, str]) -> Path:
+def _out(path: Path, formats: dict[str, str], example: str) -> Path:
     if path.suffix.lower() not in formats:
         accepted = ", ".join(f"{suffix} ({what})" for suffix, what in formats.items())
         raise Usage(
             f"--out {path}: the file's suffix picks what is written, and "
-            f"{path.suffix or 'no suffix'} is not one of {accepted}; e.g. --out dandong.svg"
+            f"{path.suffix or 'no suffix'} is not one of {accepted}; e.g. --out {example}"
         )
     return path
 
@@ -92,7 +92,7 @@ def timeline(
     from ledger.cli import chart
     from ledger_client.client import LedgerClient
 
-    path = _out(out, chart.FORMATS)
+    path = _out(out, chart.FORMATS, "dandong.svg")
     if known_at is not None and known_at_position is not None:
         raise Usage("--known-at and --known-at-position both say what was known: give one")
     with connect(server, LedgerClient) as client:
@@ -151,10 +151,10 @@ def report(
     from ledger.cli.report import Report, write_report
     from ledger_client.client import LedgerClient
 
-    path = _out(out, {".html": "an HTML page"})
+    path = _out(out, {".html": "an HTML page"}, "report.html")
     with connect(server, LedgerClient) as client:
         listed = client.list_offices()
-        codes = list(office or [row.code for row in listed])
+        codes = list(dict.fromkeys(office or [row.code for row in listed]))
         known = {row.code for row in listed}
         missing = [code for code in codes if code not in known]
         if missing:

@@ -132,7 +132,9 @@ def _office(office: Office, events: list[Data]) -> Data:
                 "reported_on": entry.get("reported_on") or "",
             }
         )
-    return {"office": office, "events": rows}
+    # Counted here, at the report's position (the office's own count may be later).
+    recorded = sum(1 for entry in events if entry["type"] in changes.CHANGE_TYPES)
+    return {"office": office, "events": rows, "changes": recorded}
 
 
 def _measure(event_type: str, event: Data) -> str:
