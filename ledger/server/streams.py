@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ledger.readmodel.history import HistoryRequest
-from ledger.readmodel.timeline import OfficeTimeline, TimelineRequest
+from ledger.readmodel.timeline import TimelineRequest
 from ledger.readmodel.upcoming import Cursor, WatchEffectiveRequest
 from ledger.server.errors import Invalid, validated
 from ledger.server.parts import ServicerParts
@@ -114,11 +114,10 @@ class StreamRPCs(ServicerParts):
         with self._refusals(context):
             data = self._caught_up(to_data(request), context)
             checkpoint, offices = self.reader.timeline(validated(TimelineRequest, data))
-        done = object()
         while context.is_active():
-            with self._refusals(context):
-                timeline = next(offices, done)
-            if not isinstance(timeline, OfficeTimeline):
+            with self._refusals(context):  # each office is read here, when its turn comes
+                timeline = next(offices, None)
+            if timeline is None:
                 return
             parts: list[pb.TimelineBand | pb.TimelineChange] = [
                 *(from_model(band, pb.TimelineBand(), self._shared) for band in timeline.bands),

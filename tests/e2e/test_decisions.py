@@ -242,6 +242,9 @@ class TestListing:
         assert listed(label=case, asked_from=day) == picked(0, 1, 4)
         assert listed(label=case, asked_until=day) == []
         assert listed(label=case, asked_until=asked_at[0]) == []
+        # The same times given as text (as a script reads them) filter the same way.
+        assert listed(office=office, asked_from=asked_at[2].isoformat()) == picked(2, 3, 4, 5)
+        assert listed(label=case, asked_until=day.isoformat()) == []
 
         # Two a page: each decision once, in the order logged; by office (its own index)
         # and by label (the log itself).

@@ -12,7 +12,7 @@ nothing the server says.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +23,7 @@ from ledger_api.verify_decisions import DecisionChainVerifier, decision_digest_p
 from ledger_client.audit import RemoteAudit
 from ledger_client.connection import Connection
 from ledger_client.models import Model
-from ledger_client.queries import CheckResult, CompareResult
+from ledger_client.queries import CheckResult, CompareResult, When, text
 
 __all__ = [
     "resume_points",
@@ -40,13 +40,8 @@ __all__ = [
 ]
 
 Data = dict[str, Any]
-When = date | datetime | str | None
 # The question each logged RPC keeps, by the oneof's field.
 _RPCS = {"check": "Check", "comparison": "CompareOffices"}
-
-
-def _text(value: When) -> str | None:
-    return None if value is None or isinstance(value, str) else value.isoformat()
 
 
 class DecisionAnswer(Model):
@@ -234,8 +229,8 @@ class Decisions(Connection):
         request = {
             "office": office,
             "label": label,
-            "asked_from": _text(asked_from),
-            "asked_until": _text(asked_until),
+            "asked_from": text(asked_from),
+            "asked_until": text(asked_until),
             "from_position": from_position,
             "to_position": to_position,
             "page_size": page_size,

@@ -67,12 +67,13 @@ def _day(value: Any) -> Any:
 Day = Annotated[date, BeforeValidator(_day)]
 
 
-def _absent(value: Any) -> Any:
+def absent(value: Any) -> Any:
+    """The wire's empty value (text, a message left unset) as None."""
     return value or None
 
 
 # A logged decision's id in a reply; the wire's empty text (not logged) is None.
-DecisionId = Annotated[UUID | None, BeforeValidator(_absent)]
+DecisionId = Annotated[UUID | None, BeforeValidator(absent)]
 
 
 class Verdict(StrEnum):

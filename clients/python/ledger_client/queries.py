@@ -55,7 +55,8 @@ Data = dict[str, Any]
 When = date | datetime | str | None
 
 
-def _text(value: When) -> str | None:
+def text(value: When) -> str | None:
+    """A time or day as the API's text (already text: as it is)."""
     return None if value is None else value.isoformat() if not isinstance(value, str) else value
 
 
@@ -173,7 +174,7 @@ def effective_notices(
 ) -> Iterator[EffectiveNotice]:
     """The notices of ``WatchEffective``'s replies (messages), each with its resume point;
     ``after_date`` and ``after_position``: where the watch started, if given."""
-    start = _text(after_date)
+    start = text(after_date)
     previous = None if start is None else {"date": start, "position": after_position}
     for reply in replies:
         here = {"date": reply.resume_date, "position": reply.resume_position}
@@ -216,9 +217,9 @@ class Queries(Connection):
         request = {
             "office": office,
             "min_position": min_position,
-            "valid_from": _text(valid_from),
-            "valid_to": _text(valid_to),
-            "known_at": _text(known_at),
+            "valid_from": text(valid_from),
+            "valid_to": text(valid_to),
+            "known_at": text(known_at),
             "basis": basis,
             "known_at_position": known_at_position,
             "batch_size": batch_size,
@@ -239,8 +240,8 @@ class Queries(Connection):
     ) -> RuleStateResult:
         request = {
             "office": office,
-            "at": _text(at),
-            "known_at": _text(known_at),
+            "at": text(at),
+            "known_at": text(known_at),
             "basis": basis,
             "known_at_position": known_at_position,
             "min_position": min_position,
@@ -316,8 +317,8 @@ class Queries(Connection):
         every office). ``page_token``: the previous page's ``next_page_token``."""
         request = {
             "offices": list(offices),
-            "from_date": _text(from_date),
-            "to_date": _text(to_date),
+            "from_date": text(from_date),
+            "to_date": text(to_date),
             "page_size": page_size,
             "page_token": page_token,
             "min_position": min_position,
@@ -338,7 +339,7 @@ class Queries(Connection):
         recorded after its date had passed comes at once, ``late``."""
         request = {
             "offices": list(offices),
-            "after_date": _text(after_date),
+            "after_date": text(after_date),
             "after_position": after_position,
         }
         replies = self.stream("WatchEffective", request, timeout=timeout)
@@ -356,8 +357,8 @@ def _question(
 ) -> Data:
     """What a check and a comparison both ask."""
     return {
-        "at": _text(at),
-        "known_at": _text(known_at),
+        "at": text(at),
+        "known_at": text(known_at),
         "basis": basis,
         "direction": direction,
         "channel": channel,

@@ -9,7 +9,7 @@ checked later against the ledger (``ledger audit --remote --expect-digest``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,7 +17,8 @@ from pydantic import BeforeValidator
 
 from ledger_api.convert import to_data
 from ledger_client.connection import Connection
-from ledger_client.models import Day, EffectiveDate, Measure, Model, Scope, Source
+from ledger_client.models import Day, EffectiveDate, Measure, Model, Scope, Source, absent
+from ledger_client.queries import When, text
 
 __all__ = [
     "Timelines",
@@ -30,15 +31,8 @@ __all__ = [
     "Amendment",
 ]
 
-When = date | datetime | str | None
-
-
-def _absent(value: Any) -> Any:
-    return value or None
-
-
 # A day the wire leaves empty for "none" (an interval's open end, a change not retracted).
-OptionalDay = Annotated[Day | None, BeforeValidator(_absent)]
+OptionalDay = Annotated[Day | None, BeforeValidator(absent)]
 
 
 class Level(Model):
@@ -154,19 +148,15 @@ class Timelines(Connection):
         codes = [offices] if isinstance(offices, str) else list(offices)
         request = {
             "offices": codes,
-            "valid_from": _text(valid_from),
-            "valid_to": _text(valid_to),
+            "valid_from": text(valid_from),
+            "valid_to": text(valid_to),
             "direction": direction,
             "channel": channel,
             "traveller": traveller,
             "goods": goods,
-            "known_at": _text(known_at),
+            "known_at": text(known_at),
             "basis": basis,
             "known_at_position": known_at_position,
             "min_position": min_position,
         }
         return joined(self.stream("GetTimeline", request, timeout=self.timeout))
-
-
-def _text(value: When) -> str | None:
-    return None if value is None else value if isinstance(value, str) else value.isoformat()
