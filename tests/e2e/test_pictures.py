@@ -19,7 +19,7 @@ from ledger.cli import chart
 from ledger_client import LedgerClient
 from ledger_client.timelines import Timeline
 from tests.conftest import IN_CI
-from tests.e2e.support import REPO, RunningServer, run_cli, serving_example
+from tests.e2e.support import REPO, RunningServer, new_office, run_cli, serving_example, source
 
 WORKER = "outbound personal-baggage worker electronics"
 
@@ -229,3 +229,31 @@ def test_rendering_needs_no_network(example: Timeline, tmp_path: Path) -> None:
     assert (tmp_path / "drawn.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "drawn.pdf").read_bytes()[:4] == b"%PDF"
     assert "vegaEmbed" in (tmp_path / "drawn.html").read_text()
+
+
+def test_text_from_the_ledger_is_shown_not_run_in_the_report(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    """A source's or a note's markup is text on the page, never markup or script."""
+    office = new_office()
+    hostile = '</script><script>alert("x")</script><b>bold</b>'
+    with LedgerClient(server.address) as client:
+        client.register_office(office, hostile)
+        client.record(
+            "observed",
+            office,
+            scope={"direction": "outbound", "channel": "postal", "goods": "cash"},
+            measure={"inspection": "light"},
+            effective={"on": "2025-01-01"},
+            sources=[source(publisher=hostile, reference=hostile)],
+            note=hostile,
+        )
+    page = tmp_path / "report.html"
+    status, _, err = run_cli(
+        server.address, "report", "--office", office, "--out", str(page), timeout=120
+    )
+    assert status == 0, err
+    html = page.read_text()
+    assert hostile not in html  # nowhere as markup: not in the tables, not in the charts' data
+    assert "<b>bold</b>" not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html  # shown as the text it is
