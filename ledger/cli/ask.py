@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from ledger.cli import changes, parse, render, tables
-from ledger.cli.failures import FAILED_CHECK, Usage
+from ledger.cli.failures import FAILED_CHECK
 from ledger.cli.options import (
     AtOption,
     BasisOption,
@@ -35,6 +35,8 @@ from ledger.cli.options import (
     OfficeOption,
     ServerOption,
     TravellerOption,
+    as_known,
+    as_of,
     connect,
     connects,
     logged,
@@ -89,7 +91,7 @@ def check(
 ) -> None:
     """Was this allowed at that office on that date, as known then?"""
     question = parse.question(at, direction, channel, traveller, item, known_at, basis)
-    question |= _as_of(known_at, known_at_position) | logged(log, label)
+    question |= as_of(known_at, known_at_position) | logged(log, label)
     with connect(server) as connection:
         result = connection.call("Check", {**question, "office": office})
         began = _records_began(connection, [office], None if as_json else known_at, basis)
@@ -98,7 +100,7 @@ def check(
 
         render.print_json(CheckResult.model_validate(result))
     else:
-        title = f"{result['office']} on {parse.day(at)}" + _as_known(
+        title = f"{result['office']} on {parse.day(at)}" + as_known(
             known_at, basis, known_at_position
         )
         render.console.print(tables.check_table(title, result))
@@ -127,7 +129,7 @@ def compare(
     """The same check across offices, least restrictive first; offices whose answer is unknown
     or uncertain after them, unranked."""
     question = parse.question(at, direction, channel, traveller, item, known_at, basis)
-    question |= _as_of(known_at, known_at_position) | logged(log, label)
+    question |= as_of(known_at, known_at_position) | logged(log, label)
     with connect(server) as connection:
         result = connection.call("CompareOffices", {**question, "offices": office})
         began = _records_began(connection, office, None if as_json else known_at, basis)
@@ -138,7 +140,7 @@ def compare(
     else:
         title = (
             f"{direction} {channel} {traveller} on {parse.day(at)}"
-            + _as_known(known_at, basis, known_at_position)
+            + as_known(known_at, basis, known_at_position)
             + ": least restrictive first; offices whose answer is unknown or uncertain are "
             "listed after, unranked"
         )
@@ -163,7 +165,7 @@ def state(
         "at": parse.day(at),
         "known_at": known_at,
         "basis": basis,
-        **_as_of(known_at, known_at_position),
+        **as_of(known_at, known_at_position),
     }
     with connect(server) as connection:
         result = connection.call("GetRuleState", request)
@@ -197,7 +199,7 @@ def history(
         "valid_to": parse.day(valid_to),
         "known_at": known_at,
         "basis": basis,
-        **_as_of(known_at, known_at_position),
+        **as_of(known_at, known_at_position),
     }
     with connect(server) as connection:
         events = changes.history(connection, request)
@@ -218,25 +220,6 @@ def _logged_as(result: dict[str, Any]) -> None:
         render.console.print(
             f"logged as decision {render.shown(result['decision_id'])}", highlight=False
         )
-
-
-def _as_of(known_at: str | None, position: int | None) -> dict[str, int]:
-    """The request's log position, if asked; with --known-at too, a usage error."""
-    if position is None:
-        return {}
-    if known_at is not None:
-        raise Usage(
-            "--known-at and --known-at-position both say what was known: give one, a time "
-            "(--known-at 2025-03-20) or a log position (--known-at-position 4811)"
-        )
-    return {"known_at_position": position}
-
-
-def _as_known(known_at: str | None, basis: str, position: int | None) -> str:
-    """How a title says what was known: at a time on a basis, or up to a position."""
-    if position is not None:
-        return f", as recorded up to position {position}"
-    return f", as known at {known_at} ({basis})" if known_at else ""
 
 
 def _known_at(text: str) -> datetime | None:

@@ -30,6 +30,8 @@ from ledger_client.connection import Connection
 from ledger_client.errors import LedgerClientError
 
 __all__ = [
+    "as_of",
+    "as_known",
     "connects",
     "connect",
     "ServerOption",
@@ -185,6 +187,25 @@ LabelOption = Annotated[
 def logged(log: bool, label: str | None) -> dict[str, Any]:
     """A question's request fields for --log and --label: a label logs the decision."""
     return {"log": log or label is not None, "label": label}
+
+
+def as_of(known_at: str | None, position: int | None) -> dict[str, int]:
+    """The request's log position, if asked; with --known-at too, a usage error."""
+    if position is None:
+        return {}
+    if known_at is not None:
+        raise Usage(
+            "--known-at and --known-at-position both say what was known: give one, a time "
+            "(--known-at 2025-03-20) or a log position (--known-at-position 4811)"
+        )
+    return {"known_at_position": position}
+
+
+def as_known(known_at: str | None, basis: str, position: int | None) -> str:
+    """How a title says what was known: at a time on a basis, or up to a position."""
+    if position is not None:
+        return f", as recorded up to position {position}"
+    return f", as known at {known_at} ({basis})" if known_at else ""
 
 
 def choice(enum: Any) -> click.Choice[str]:

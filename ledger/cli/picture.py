@@ -19,6 +19,8 @@ from ledger.cli.options import (
     KnownAtOption,
     KnownAtPositionOption,
     ServerOption,
+    as_known,
+    as_of,
     choice,
     connect,
     connects,
@@ -39,14 +41,6 @@ def _out(path: Path, formats: dict[str, str], example: str) -> Path:
             f"{path.suffix or 'no suffix'} is not one of {accepted}; e.g. --out {example}"
         )
     return path
-
-
-def _known(known_at: str | None, basis: str, position: int | None) -> str:
-    if position is not None:
-        return f"as recorded up to log position {position}"
-    if known_at is None:
-        return "as known now"
-    return f"as known at {known_at} ({basis} basis)"
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -93,8 +87,6 @@ def timeline(
     from ledger_client.client import LedgerClient
 
     path = _out(out, chart.FORMATS, "dandong.svg")
-    if known_at is not None and known_at_position is not None:
-        raise Usage("--known-at and --known-at-position both say what was known: give one")
     with connect(server, LedgerClient) as client:
         drawn_from = client.timeline(
             office,
@@ -106,13 +98,14 @@ def timeline(
             goods=goods,
             known_at=known_at,
             basis=basis,
-            known_at_position=known_at_position,
+            **as_of(known_at, known_at_position),
         )
         names = {row.code: row.name for row in client.list_offices() if row.code in office}
     rows = chart.rows(
         drawn_from, valid_from.date() if valid_from else None, valid_to.date() if valid_to else None
     )
-    title = "Strictness of customs rules over time, " + _known(known_at, basis, known_at_position)
+    known = as_known(known_at, basis, known_at_position) or ", as known now"
+    title = "Strictness of customs rules over time" + known
     subtitle = f"ledger position {drawn_from.position}, digest {drawn_from.digest[:16]}"
     spec = chart.chart(rows, title, subtitle, names)
     _write(path, chart.drawn_as(spec, path.suffix.lower()))

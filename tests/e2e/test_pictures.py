@@ -169,7 +169,7 @@ def test_as_known_before_the_report_the_ban_is_not_drawn(
     )
     assert status == 0, err
     drawing = out.read_text()
-    assert "as known at 2025-03-15 (reported basis)" in drawing
+    assert "as known at 2025-03-15 (reported)" in drawing
     assert "prohibited" not in drawing
 
 
