@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "ConfigError"]
 
+# HOST:PORT, with an IPv6 host in brackets.
+_ADDRESS = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):([0-9]{1,5})", re.ASCII)
+
 
 class ConfigError(RuntimeError):
     """Settings that cannot be used as they are: the server refuses to start, saying why."""
@@ -29,6 +32,11 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default="sqlite:///var/ledger.sqlite")
     listen: str = Field(default="127.0.0.1:50051", description="host:port the server binds")
+    web_listen: str | None = Field(
+        default=None,
+        description="host:port of the HTTP port (the API over Connect and gRPC-Web, and the web "
+        "console); default: none, gRPC only",
+    )
     workers: int = Field(default=16, ge=2, le=256, description="threads serving calls")
     max_watches: int | None = Field(
         default=None, ge=1, description="open watches at most; default: half the workers"
@@ -128,6 +136,21 @@ class Settings(BaseSettings):
         ge=1,
         description="logged decisions one event's impact may answer again at most",
     )
+
+    @field_validator("web_listen", mode="before")
+    @classmethod
+    def _web_listen_is_an_address(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        found = _ADDRESS.fullmatch(value.strip())
+        if found is None or int(found.group(2)) > 65535:
+            raise ValueError(
+                f"{value!r} is not an address to serve on: expected HOST:PORT, the port 0 (any "
+                "free one) to 65535, e.g. 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080"
+            )
+        return value.strip()
 
     @field_validator("today", mode="before")
     @classmethod

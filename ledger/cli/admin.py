@@ -50,9 +50,17 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    web: Annotated[
+        str | None,
+        typer.Option(
+            help="Also serve HTTP on HOST:PORT, e.g. 127.0.0.1:8080: the web console at / and "
+            "the same API over Connect (JSON) and gRPC-Web; overrides LEDGER_WEB_LISTEN.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Run the gRPC server (--listen or LEDGER_LISTEN, --database or LEDGER_DATABASE_URL) until
-    SIGTERM or SIGINT."""
+    """Run the gRPC server (--listen or LEDGER_LISTEN, --database or LEDGER_DATABASE_URL), and
+    with --web the web console and HTTP API, until SIGTERM or SIGINT."""
     from pydantic import ValidationError
 
     from ledger.domain.errors import LedgerError
@@ -62,6 +70,7 @@ def serve(
     # The flags given override the variables: they are the settings' own arguments.
     flags: dict[str, Any] = {
         "listen": None if listen is None else parse.listen(listen),
+        "web_listen": None if web is None else parse.listen(web, "--web"),
         "database_url": database,
     }
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -84,7 +93,7 @@ def _settings_refused(error: ValidationError) -> str:
     """Settings refused, in plain words, each named by its flag and its variable."""
     from ledger.domain.errors import plain
 
-    flags = {"listen": "--listen", "database_url": "--database"}
+    flags = {"listen": "--listen", "web_listen": "--web", "database_url": "--database"}
     lines = []
     for detail in error.errors():
         name = str(detail["loc"][0]) if detail["loc"] else ""

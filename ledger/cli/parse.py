@@ -278,14 +278,15 @@ def digest(text: str) -> tuple[int, str]:
 _LISTEN = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):([0-9]{1,5})", re.ASCII)
 
 
-def listen(text: str) -> str:
+def listen(text: str, flag: str = "--listen") -> str:
     """The address a server binds, ``HOST:PORT`` (``[::1]:PORT`` for IPv6; port 0 for any)."""
     found = _LISTEN.fullmatch(text)
     if found is None or int(found.group(2)) > 65535:
+        port = "8080" if flag == "--web" else "50051"
         raise typer.BadParameter(
             f"{text!r}: expected HOST:PORT, the port 0 (any free one) to 65535, e.g. "
-            "127.0.0.1:50051, 0.0.0.0:50051 or [::1]:50051",
-            param_hint="--listen",
+            f"127.0.0.1:{port}, 0.0.0.0:{port} or [::1]:{port}",
+            param_hint=flag,
         )
     return text
 

@@ -299,21 +299,25 @@ def server_interceptors(
     """The token check (``roles``: what each method needs), or nothing when the server may run
     open (and says so, loudly)."""
     tokens = load_tokens(settings)
-    loopback = is_loopback(settings.listen)
+    # Both ports serve the same service: each must be loopback to run open.
+    ports = {"LEDGER_LISTEN": settings.listen, "LEDGER_WEB_LISTEN": settings.web_listen}
+    exposed = [(name, at) for name, at in ports.items() if at is not None and not is_loopback(at)]
+    loopback = not exposed
     if tokens is not None:
         if not loopback and settings.tls_cert is None:
             log.warning(
                 "WARNING: tokens travel in clear text to %s: set LEDGER_TLS_CERT and "
                 "LEDGER_TLS_KEY, or put a TLS proxy in front",
-                settings.listen,
+                " and ".join(at for _, at in exposed),
             )
         open_services = OPEN_SERVICES
         if reflection_mode(settings) != "open":
             open_services = open_services - {reflection.SERVICE_NAME}
         return [TokenAuth(tokens, roles, open_services)]
     if not loopback and not settings.allow_open:
+        name, at = exposed[0]
         raise ConfigError(
-            f"LEDGER_LISTEN {settings.listen} is not a loopback address and no tokens are "
+            f"{name} {at} is not a loopback address and no tokens are "
             "configured, so anyone who reaches it could rewrite the ledger: configure tokens "
             "(LEDGER_TOKENS_FILE or LEDGER_TOKENS; `ledger token new` makes one), listen on "
             "127.0.0.1, or set LEDGER_ALLOW_OPEN=true to serve it open anyway"
@@ -321,7 +325,7 @@ def server_interceptors(
     log.warning(
         "WARNING: no tokens are configured: the server is OPEN, whoever reaches %s may read "
         "and write the ledger (%s); set LEDGER_TOKENS_FILE to require tokens",
-        settings.listen.rsplit(":", 1)[0],
+        " and ".join(dict.fromkeys(at.rsplit(":", 1)[0] for at in ports.values() if at)),
         "loopback: this machine only" if loopback else "LEDGER_ALLOW_OPEN=true",
     )
     return []

@@ -27,6 +27,8 @@ from ledger.server.health import ServingState
 from ledger.server.limits import LongCalls, StreamLimits
 from ledger.server.servicer import ROLES, SERVICE, PolicyLedgerServicer
 from ledger.server.tls import describe, server_credentials
+from ledger.server.web.context import ServicerCore
+from ledger.server.web.face import WebFace
 from ledger.settings import Settings
 from ledger.storage.factory import Listener
 
@@ -55,10 +57,13 @@ class LedgerServer:
         self.serving = ServingState(self.health)
         self.ledger.follower.on_stuck = self.serving.stuck
         long_calls = LongCalls(settings)
+        # One pool of workers and one chain of interceptors for both ports (gRPC and HTTP).
+        pool = futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc")
+        # Tokens first: a refused caller's request is not even decoded, nor takes a place.
+        chain = [*interceptors, RefuseUndecodable(), StreamLimits(settings, long_calls)]
         self.server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc"),
-            # Tokens first: a refused caller's request is not even decoded, nor takes a place.
-            interceptors=[*interceptors, RefuseUndecodable(), StreamLimits(settings, long_calls)],
+            pool,
+            interceptors=chain,
             # Calls beyond this, in progress or queued, are refused at once (RESOURCE_EXHAUSTED).
             maximum_concurrent_rpcs=settings.call_limit,
             options=[
@@ -75,7 +80,8 @@ class LedgerServer:
             serving=self.serving,
             tokens=next((i.tokens for i in interceptors if isinstance(i, TokenAuth)), None),
         )
-        self.server.add_generic_rpc_handlers((servicer.handler(),))
+        handler = servicer.handler()
+        self.server.add_generic_rpc_handlers((handler,))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self.reflection = reflection_mode(settings)
         if self.reflection != "off":
@@ -92,6 +98,15 @@ class LedgerServer:
         else:
             self.port = self.server.add_secure_port(settings.listen, credentials)
         self.security = describe(settings) + (", tokens" if interceptors else ", open")
+        self.web: WebFace | None = None
+        if settings.web_listen is not None:
+            self.web = WebFace(
+                settings,
+                ServicerCore(handler, chain),
+                pool,
+                max_message_bytes=MAX_MESSAGE_BYTES,
+                auth=next((i for i in interceptors if isinstance(i, TokenAuth)), None),
+            )
 
     def start(self) -> None:
         self._load_example()
@@ -100,6 +115,9 @@ class LedgerServer:
             self.listener.start()
         self.ledger.reader.catch_up()  # an event the read model cannot apply is known now
         self.server.start()
+        if self.web is not None:
+            self.web.start()
+            log.info("serving %s and the web console on %s", SERVICE.full_name, self.web.url)
         self.serving.start(self.ledger.follower.stuck)
         log.info(
             "serving %s on %s (%s, reflection %s; %s)",
@@ -135,7 +153,10 @@ class LedgerServer:
     def stop(self) -> None:
         self.serving.stopping()
         self.stopping.set()
-        self.server.stop(self.settings.grace_seconds).wait()
+        stopped = self.server.stop(self.settings.grace_seconds)
+        if self.web is not None:
+            self.web.stop()
+        stopped.wait()
         if self.listener is not None:
             self.listener.stop()
         self.ledger.close()
@@ -154,6 +175,8 @@ def serve(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if server.web is not None:
+        print(f"ledger web on {server.web.url}", flush=True)
     print(f"ledger serving on {server.address}", flush=True)
     done.wait()
     server.stop()

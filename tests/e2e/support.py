@@ -88,6 +88,8 @@ class RunningServer:
     database_url: str
     log_path: Path
     stdout_lines: queue.Queue[str] = field(default_factory=queue.Queue)
+    # The HTTP port's URL (the web console and the API over Connect), when served (--web).
+    web: str | None = None
 
     def stop(self, number: signal.Signals = signal.SIGTERM, timeout: float = STOP_SECONDS) -> int:
         """Signal the server and wait for it; returns its exit status (kills it on timeout)."""
@@ -142,6 +144,7 @@ def start_server(
 
     threading.Thread(target=pump, daemon=True, name="server-stdout").start()
     deadline = time.monotonic() + STARTUP_SECONDS
+    web = None
     while True:
         try:
             line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
@@ -151,9 +154,11 @@ def start_server(
             raise RuntimeError(
                 f"the server did not start in {STARTUP_SECONDS}s:\n{log_path.read_text()}"
             ) from None
+        if line.startswith("ledger web on "):
+            web = line.removeprefix("ledger web on ").strip()
         if line.startswith("ledger serving on "):
             address = line.removeprefix("ledger serving on ").strip()
-            return RunningServer(address, process, database_url, log_path, lines)
+            return RunningServer(address, process, database_url, log_path, lines, web)
 
 
 @contextlib.contextmanager
