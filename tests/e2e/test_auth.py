@@ -22,6 +22,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from ledger_api.ledger.v1 import ledger_pb2
 from ledger_client import LedgerClient, LedgerClientError, command_message
+from tests.e2e.http_support import json_call, open_stream, read_envelope
 from tests.e2e.security import cli_token, hashed_line, refused_start
 from tests.e2e.support import RunningServer, new_office, run_cli, start_server
 
@@ -87,7 +88,9 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
         lines.append(line)
     tokens_file = folder / "tokens"
     tokens_file.write_text("\n".join(lines) + "\n")
-    server = start_server(folder, env={"LEDGER_TOKENS_FILE": str(tokens_file)})
+    server = start_server(
+        folder, env={"LEDGER_TOKENS_FILE": str(tokens_file)}, flags=["--web", "127.0.0.1:0"]
+    )
     try:
         yield Secured(server, tokens, tokens_file)
     finally:
@@ -154,6 +157,39 @@ class TestEveryMethod:
                 call(b"", timeout=5, metadata=_bearer(secured.tokens["admin"]))
         assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED
         assert admin.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def _http_status(url: str, name: str, token: str | None) -> str:
+    """Call a method over the HTTP port with an empty JSON request: its Connect error code, or
+    "ok" if a reply came (a stream's first message is enough)."""
+    if SERVICE.methods_by_name[name].server_streaming or name == "ImportCommands":
+        connection, answer = open_stream(url, name, {}, token, timeout=5)
+        with contextlib.closing(connection):
+            flags, first = read_envelope(answer)
+        return str(first["error"]["code"]) if flags & 0x02 and "error" in first else "ok"
+    reply = json_call(url, name, {}, token, timeout=5)
+    return "ok" if reply.status == 200 else str(reply.json()["code"])
+
+
+class TestEveryMethodOverHttp:
+    """The HTTP port asks the same tokens and roles of every method (Connect's codes)."""
+
+    def test_no_method_answers_a_call_without_a_token(self, secured: Secured) -> None:
+        assert secured.server.web is not None
+        codes = {name: _http_status(secured.server.web, name, None) for name in NEEDS}
+        assert codes == dict.fromkeys(NEEDS, "unauthenticated")
+
+    @pytest.mark.parametrize("role", ROLES)
+    def test_each_role_reaches_exactly_the_methods_its_role_includes(
+        self, secured: Secured, role: str
+    ) -> None:
+        assert secured.server.web is not None
+        token = secured.tokens[role]
+        codes = {name: _http_status(secured.server.web, name, token) for name in NEEDS}
+        refused = {name for name, code in codes.items() if code == "permission_denied"}
+        assert refused == {name for name, needs in NEEDS.items() if needs not in INCLUDES[role]}
+        assert "unauthenticated" not in codes.values()
+        assert codes["Ping"] == "ok"
 
 
 def _register(client: LedgerClient) -> object:

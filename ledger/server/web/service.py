@@ -12,14 +12,17 @@ send it, and the gRPC port and ``ledger import`` serve it.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor, Future
 from typing import Any
 
 from connectrpc.code import Code
-from connectrpc.compat import google_protobuf_binary_codec, google_protobuf_json_codec
+from connectrpc.compat import google_protobuf_binary_codec
+from connectrpc.compat._codec import ProtoJSONCodec  # the library's JSON codec, made strict
 from connectrpc.errors import ConnectError
 from connectrpc.request import RequestContext
+from google.protobuf import json_format
 
 from ledger.server.auth import TokenAuth
 from ledger.server.servicer import SERVICE
@@ -103,6 +106,39 @@ def _close_after(step: Future[Any] | None, answers: Iterator[Any]) -> None:
     answers.close()  # type: ignore[attr-defined]
 
 
+_JSON_KINDS = {
+    list: "a list",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    type(None): "null",
+}
+
+
+class _StrictJson(ProtoJSONCodec):  # type: ignore[type-arg]
+    """Connect's JSON as google.protobuf reads it, refusing what is not a request: a field the
+    message lacks (a misspelling would otherwise be dropped, and the question answered
+    without it), and a body that is no JSON object."""
+
+    def __init__(self) -> None:
+        super().__init__(ignore_unknown_fields=False)
+
+    def decode(self, data: bytes | bytearray, message_class: type[Any]) -> Any:
+        try:
+            fields = json.loads(data)
+        except ValueError as error:
+            raise ValueError(f"the request is not JSON ({error})") from None
+        if not isinstance(fields, dict):
+            raise ValueError(
+                f"the request must be a JSON object of the request's fields, not "
+                f'{_JSON_KINDS.get(type(fields), "that")}, e.g. {{"office": "CN-DANDONG"}}'
+            )
+        message = message_class()
+        json_format.ParseDict(fields, message, ignore_unknown_fields=False)
+        return message
+
+
 class _TokenGate:
     """The token check, before the request is read: as on the gRPC port, a refused caller's
     request is not even decoded (connectrpc runs leading metadata interceptors first)."""
@@ -130,14 +166,10 @@ def connect_application(
 ) -> PolicyLedgerASGIApplication:
     """The service over the Connect protocol (JSON and binary) and gRPC-Web, as ASGI.
 
-    JSON with a field the service does not have is refused (a misspelt field would otherwise
-    be dropped silently, and the question answered without it)."""
+    Its JSON is strict (``_StrictJson``)."""
     return PolicyLedgerASGIApplication(
         _Service(core, pool),  # type: ignore[arg-type]
         interceptors=[] if auth is None else [_TokenGate(auth)],
         read_max_bytes=max_message_bytes,
-        codecs=[
-            google_protobuf_binary_codec(),
-            google_protobuf_json_codec(ignore_unknown_fields=False),
-        ],
+        codecs=[google_protobuf_binary_codec(), _StrictJson()],
     )
