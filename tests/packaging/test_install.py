@@ -2,9 +2,9 @@
 
 ``pip install ./clients/python`` gives a client that calls a running server with no server
 code installed (no ``ledger`` package, no ``eventsourcing``); ``pip install .`` gives a
-working ``ledger serve``, ``ledger check`` and ``ledger report`` (the generated stubs are
-shipped, so nothing is generated at install time). Each venv takes some seconds to build
-from PyPI (or pip's cache).
+working ``ledger serve`` (with its web console, which ``make test`` builds first), ``ledger
+check`` and ``ledger report`` (the generated stubs are shipped, so nothing is generated at
+install time). Each venv takes some seconds to build from PyPI (or pip's cache).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.http_support import call
 from tests.e2e.support import REPO, SEED_EVENTS, start_server
 
 pytestmark = pytest.mark.packaging
@@ -93,8 +94,14 @@ class TestTheClientAlone:
 
 class TestTheWholeLedger:
     def test_its_ledger_serves_and_its_cli_checks(self, server_bin: Path, tmp_path: Path) -> None:
-        server = start_server(tmp_path, ledger=str(server_bin / "ledger"))
+        server = start_server(
+            tmp_path, ledger=str(server_bin / "ledger"), flags=["--web", "127.0.0.1:0"]
+        )
         try:
+            # The web console's built files came with the install, and are served.
+            assert server.web is not None
+            page = call(server.web, "/", http_method="GET")
+            script = call(server.web, "/console.js", http_method="GET")
             ran = subprocess.run(
                 [server_bin / "ledger", "check", *CHECK, "--json"],
                 capture_output=True,
@@ -119,6 +126,11 @@ class TestTheWholeLedger:
         assert '"verdict": "PROHIBITED"' in ran.stdout
         assert drew.returncode == 0, drew.stderr
         assert "CN-DANDONG" in report.read_text()
+        assert page.status == 200
+        assert b"console.js" in page.body
+        assert b"not built" not in page.body
+        assert script.status == 200
+        assert script.headers["content-type"].startswith("text/javascript")
 
     def test_its_packages_are_the_ledger_the_api_and_the_client(self, server_bin: Path) -> None:
         probe = "import ledger.bootstrap, ledger_api.ledger.v1.ledger_pb2, ledger_client; print(1)"
