@@ -203,6 +203,31 @@ class TestErrors:
         assert "ofice" in error["message"]
         assert "knownAt" in error["message"]
 
+    def test_values_of_the_wrong_kind_are_each_named_by_their_path(
+        self, web: RunningServer
+    ) -> None:
+        question = {**BAN_DAY, "office": 5, "items": [{"goods": "8516.60", "quantity": "x"}]}
+        reply = json_call(_url(web), "Check", {**question, "direction": "OUT"})
+        assert reply.status == 400
+        message = reply.json()["message"]
+        assert "office: expected text" in message
+        assert 'items[0].quantity: expected a whole number, e.g. 3 or "3", not "x"' in message
+        assert "direction: expected one of" in message
+        assert "DIRECTION_OUTBOUND" in message
+
+    def test_a_body_that_is_no_object_is_refused_with_an_example(self, web: RunningServer) -> None:
+        reply = call(_url(web), SERVICE + "ListOffices", b"[]")
+        assert reply.status == 400
+        assert reply.json()["message"].startswith("the request: expected an object of fields")
+
+    def test_a_body_of_another_type_is_told_the_type_to_send(self, web: RunningServer) -> None:
+        unary = call(_url(web), SERVICE + "Check", b"{}", content_type="text/plain")
+        assert unary.status == 415
+        assert b"Content-Type application/json" in unary.body
+        stream = call(_url(web), SERVICE + "GetHistory", b"{}")
+        assert stream.status == 415
+        assert b"application/connect+json" in stream.body
+
     def test_a_client_stream_is_sent_to_the_grpc_port(self, web: RunningServer) -> None:
         reply = call(
             _url(web),
@@ -216,9 +241,13 @@ class TestErrors:
         assert "gRPC" in error["message"]
         assert "ledger import" in error["message"]
 
-    def test_a_method_the_service_lacks_is_not_found(self, web: RunningServer) -> None:
+    def test_a_method_the_service_lacks_is_not_found_naming_those_it_has(
+        self, web: RunningServer
+    ) -> None:
         reply = json_call(_url(web), "DropLedger", {})
         assert reply.status == 404
+        assert b"no method 'DropLedger'" in reply.body
+        assert b"Check, CompareOffices" in reply.body
 
     def test_a_body_beyond_the_message_limit_is_refused(self, web: RunningServer) -> None:
         question = {**BAN_DAY, "label": "x" * (17 * 1024 * 1024)}

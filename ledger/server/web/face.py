@@ -84,7 +84,7 @@ class WebFace:
         if scope["type"] == "http" and not scope["path"].startswith(_API):
             await self.console(scope, receive, send)
         else:
-            await self.api(scope, receive, send)
+            await self.api(scope, receive, send=_explained(send, scope["path"]))
 
     def _run(self) -> None:
         asyncio.run(self.server.serve(sockets=[self.socket]))
@@ -101,6 +101,51 @@ class WebFace:
         self.socket.close()
 
 
+def _why(status: int, path: str) -> str | None:
+    """Words for connectrpc's bare 404 and 415, said before the protocol starts."""
+    name = path.removeprefix(_API)
+    method = SERVICE.methods_by_name.get(name)
+    if status == 404 and method is None:
+        names = ", ".join(sorted(SERVICE.methods_by_name))
+        return f"{SERVICE.full_name} has no method {name!r}: its methods are {names}.\n"
+    if status == 415 and method is not None and method.server_streaming:
+        return (
+            f"{name} streams its answers: send Content-Type application/connect+json (each "
+            "message framed as the Connect protocol says) or application/grpc-web+proto; a "
+            "Connect client (@connectrpc/connect-web, connectrpc) does it for you.\n"
+        )
+    if status == 415:
+        return (
+            f"{name} takes Content-Type application/json (or application/proto), e.g. curl -H "
+            f"'Content-Type: application/json' -d '{{}}' URL{path}\n"
+        )
+    return None
+
+
+def _explained(send: Any, path: str) -> Any:
+    """``send``, giving connectrpc's bare 404 and 415 a body that says what to do."""
+    held: dict[str, Any] = {}
+
+    async def explaining(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            why = _why(message["status"], path)
+            if why is not None:
+                held["start"], held["why"] = message, why.encode()
+                return
+        elif "start" in held and message["type"] == "http.response.body":
+            start, body = held.pop("start"), held.pop("why")
+            headers = [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await send(message)
+
+    return explaining
+
+
 def _host(listen: str) -> str:
     return listen.rsplit(":", 1)[0]
 
@@ -110,9 +155,17 @@ def _bind(listen: str) -> socket.socket:
     host, port = _host(listen), int(listen.rsplit(":", 1)[1])
     bare = host.removeprefix("[").removesuffix("]")
     family = socket.AF_INET6 if ":" in bare else socket.AF_INET
+    # Named IPPROTO_TCP (socket.create_server leaves it 0), so that asyncio sets TCP_NODELAY on
+    # each connection it accepts: without it an answer's last small write waits for the
+    # client's delayed acknowledgement, some 40 ms on every call of a kept-alive connection.
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((bare, port), family=family, backlog=128)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((bare, port))
+        listener.listen(128)
+        return listener
     except OSError as error:
+        listener.close()
         raise OSError(
             f"cannot serve the web console and HTTP API on {listen} (LEDGER_WEB_LISTEN, --web): "
             f"{error.strerror or error}"

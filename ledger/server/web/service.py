@@ -12,21 +12,20 @@ send it, and the gRPC port and ``ledger import`` serve it.
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor, Future
 from typing import Any
 
 from connectrpc.code import Code
 from connectrpc.compat import google_protobuf_binary_codec
-from connectrpc.compat._codec import ProtoJSONCodec  # the library's JSON codec, made strict
 from connectrpc.errors import ConnectError
 from connectrpc.request import RequestContext
-from google.protobuf import json_format
 
 from ledger.server.auth import TokenAuth
 from ledger.server.servicer import SERVICE
 from ledger.server.web.context import Aborted, HttpServicerContext, ServicerCore, connect_error
+from ledger.server.web.json_request import StrictJson
 from ledger.server.web.ledger_connect import PolicyLedgerASGIApplication
 
 __all__ = ["connect_application"]
@@ -95,7 +94,8 @@ class _Service:
                 context.cancel()
                 # The generator is closed on a worker once its step in progress has ended:
                 # closing it while another thread runs it would raise.
-                self._pool.submit(_close_after, step, answers)
+                with contextlib.suppress(RuntimeError):  # the pool is gone: the server stopped
+                    self._pool.submit(_close_after, step, answers)
 
         return call
 
@@ -104,39 +104,6 @@ def _close_after(step: Future[Any] | None, answers: Iterator[Any]) -> None:
     if step is not None:
         step.exception()  # waits for it; what it raised was already reported
     answers.close()  # type: ignore[attr-defined]
-
-
-_JSON_KINDS = {
-    list: "a list",
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "true or false",
-    type(None): "null",
-}
-
-
-class _StrictJson(ProtoJSONCodec):  # type: ignore[type-arg]
-    """Connect's JSON as google.protobuf reads it, refusing what is not a request: a field the
-    message lacks (a misspelling would otherwise be dropped, and the question answered
-    without it), and a body that is no JSON object."""
-
-    def __init__(self) -> None:
-        super().__init__(ignore_unknown_fields=False)
-
-    def decode(self, data: bytes | bytearray, message_class: type[Any]) -> Any:
-        try:
-            fields = json.loads(data)
-        except ValueError as error:
-            raise ValueError(f"the request is not JSON ({error})") from None
-        if not isinstance(fields, dict):
-            raise ValueError(
-                f"the request must be a JSON object of the request's fields, not "
-                f'{_JSON_KINDS.get(type(fields), "that")}, e.g. {{"office": "CN-DANDONG"}}'
-            )
-        message = message_class()
-        json_format.ParseDict(fields, message, ignore_unknown_fields=False)
-        return message
 
 
 class _TokenGate:
@@ -166,10 +133,10 @@ def connect_application(
 ) -> PolicyLedgerASGIApplication:
     """The service over the Connect protocol (JSON and binary) and gRPC-Web, as ASGI.
 
-    Its JSON is strict (``_StrictJson``)."""
+    Its JSON is strict (``StrictJson``)."""
     return PolicyLedgerASGIApplication(
         _Service(core, pool),  # type: ignore[arg-type]
         interceptors=[] if auth is None else [_TokenGate(auth)],
         read_max_bytes=max_message_bytes,
-        codecs=[google_protobuf_binary_codec(), _StrictJson()],
+        codecs=[google_protobuf_binary_codec(), StrictJson()],
     )
