@@ -15,10 +15,12 @@ STUBS := clients/python/ledger_api
 PROTOL := $(TOOLS)/protol/bin/protol
 NODE_INSTALLED := $(TOOLS)/node_modules/.installed
 EXAMPLE := examples/dandong-2025.jsonl
-# Where `make run` serves: LISTEN=HOST:PORT, else LEDGER_LISTEN, else the default.
+# Where `make run` serves: LISTEN=HOST:PORT, else LEDGER_LISTEN, else the default; and its HTTP
+# port (the web console and the API over Connect): WEB=HOST:PORT, else LEDGER_WEB_LISTEN.
 LISTEN ?= $(or $(LEDGER_LISTEN),127.0.0.1:50051)
+WEB ?= $(or $(LEDGER_WEB_LISTEN),127.0.0.1:8080)
 
-.PHONY: install generate node test test-long lint run story picture bench bench-quick clean
+.PHONY: install generate node console test test-long lint run story picture bench bench-quick clean
 
 $(INSTALLED): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,14 +37,23 @@ $(PROTOL):
 	$(PYTHON) -m venv $(TOOLS)/protol
 	$(TOOLS)/protol/bin/pip install --quiet protoletariat==3.3.10
 
-# Generates the stubs under OUT (default: where they are shipped), as OUT/ledger/v1/*.
+# Generates the stubs under OUT (default: where they are shipped), as OUT/ledger/v1/*, and the
+# Connect stubs (the HTTP face, ledger serve --web) as CONNECT/ledger_connect.py: only the server
+# uses those, so they live in it, importing the messages from ledger_api.
 OUT ?= $(STUBS)
+CONNECT ?= ledger/server/web
 generate: $(INSTALLED) $(PROTOL)
 	mkdir -p $(OUT)/ledger/v1
 	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=$(OUT) --grpc_python_out=$(OUT) \
 		--pyi_out=$(OUT) --include_imports --descriptor_set_out=$(OUT)/ledger.fds $(PROTO)
 	$(PROTOL) --in-place --python-out $(OUT) --exclude-google-imports raw $(OUT)/ledger.fds
 	rm $(OUT)/ledger.fds
+	rm -rf $(TOOLS)/connect-gen && mkdir -p $(TOOLS)/connect-gen $(CONNECT)
+	$(BIN)/python -m grpc_tools.protoc -Iprotos \
+		--plugin=protoc-gen-connectrpc=$(BIN)/protoc-gen-connectrpc \
+		--connectrpc_out=protobuf=google:$(TOOLS)/connect-gen $(PROTO)
+	sed 's/^from \.ledger_pb2 import/from ledger_api.ledger.v1.ledger_pb2 import/' \
+		$(TOOLS)/connect-gen/ledger/v1/ledger_connect.py > $(CONNECT)/ledger_connect.py
 
 $(NODE_INSTALLED): tests/interop/package.json
 	mkdir -p $(TOOLS)
@@ -52,11 +63,22 @@ $(NODE_INSTALLED): tests/interop/package.json
 
 node: $(NODE_INSTALLED)
 
+# The web console (console/): TypeScript types generated from the proto (protoc-gen-es, driven by
+# buf) and the page bundled by esbuild into static files the server serves at / (--web).
+CONSOLE := ledger/server/web/console
+CONSOLE_BUILT := $(CONSOLE)/index.html
+$(CONSOLE_BUILT): $(NODE_INSTALLED) $(PROTO) console/build.sh console/package.json \
+		console/package-lock.json console/tsconfig.json console/buf.gen.yaml \
+		console/index.html console/style.css $(wildcard console/src/*.ts)
+	BUF=$(CURDIR)/$(TOOLS)/node_modules/.bin/buf console/build.sh $(CONSOLE)
+
+console: $(CONSOLE_BUILT)
+
 # Two runs: most tiers on two workers (pytest-xdist: each test waits on servers and processes
 # of its own, so two at once fill the two cores), then, alone, the hardening tier (it measures
 # latencies and races writers: another test beside it would change what it measures) and the
 # packaging tier (it builds virtualenvs).
-test: $(INSTALLED) node
+test: $(INSTALLED) node console
 	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules $(BIN)/pytest -n 2 \
 		-m "not hardening and not packaging"
 	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules $(BIN)/pytest -m "hardening or packaging"
@@ -84,9 +106,13 @@ lint: $(INSTALLED) node $(PROTOL)
 		$(TOOLS)/node_modules/.bin/buf breaking protos \
 			--against ".git#ref=$$commit,depth=$$depth,subdir=protos" || exit 1; \
 	done
-	rm -rf $(TOOLS)/stubs-check && $(MAKE) --no-print-directory generate OUT=$(TOOLS)/stubs-check
-	diff -r -x __init__.py -x __pycache__ -x py.typed -x '*.py[co]' $(TOOLS)/stubs-check/ledger \
-		$(STUBS)/ledger || { echo "the shipped stubs differ from the proto: run make generate" >&2; exit 1; }
+	rm -rf $(TOOLS)/stubs-check && $(MAKE) --no-print-directory generate OUT=$(TOOLS)/stubs-check \
+		CONNECT=$(TOOLS)/stubs-check
+	diff -r -x __init__.py -x __pycache__ -x py.typed -x '*.py[co]' -x ledger_connect.py \
+		$(TOOLS)/stubs-check/ledger $(STUBS)/ledger \
+		|| { echo "the shipped stubs differ from the proto: run make generate" >&2; exit 1; }
+	diff $(TOOLS)/stubs-check/ledger_connect.py ledger/server/web/ledger_connect.py \
+		|| { echo "the Connect stubs differ from the proto: run make generate" >&2; exit 1; }
 
 # The benchmark suite (benchmarks/): every figure against a baseline measured in the same run.
 # `bench` writes BENCHMARKS.md (synthetic ledgers up to 1M events, cached under var/bench/);
@@ -100,14 +126,15 @@ bench-quick: $(INSTALLED)
 
 # Starts the server on the SQLite default (var/ledger.sqlite); the example ledger is loaded on
 # the first start only, when the ledger is empty. Ctrl-C stops it.
-run: $(INSTALLED)
-	@echo "Starting the ledger on $(LISTEN). In another terminal, try:"
+run: $(INSTALLED) console
+	@echo "Starting the ledger on $(LISTEN), and its web console on http://$(WEB)/ (open it in a browser)."
+	@echo "In another terminal, try:"
 	$(if $(filter-out 127.0.0.1:50051,$(LISTEN)),@echo "  export LEDGER_SERVER=$(LISTEN)")
 	@echo "  $(BIN)/ledger offices"
 	@echo "  $(BIN)/ledger check --office CN-DANDONG --at 2025-03-20 --direction outbound --channel personal-baggage --traveller worker --item 8516.60:1"
 	@echo "  $(BIN)/ledger compare --office CN-DANDONG --office CN-HUNCHUN --office CN-CHANGBAI --at 2025-04-28 --direction outbound --channel cargo-road --traveller trader --item electronics"
 	@echo "  make story   (the whole seed story)"
-	$(BIN)/ledger serve --listen $(LISTEN) --example $(EXAMPLE)
+	$(BIN)/ledger serve --listen $(LISTEN) --web $(WEB) --example $(EXAMPLE)
 
 # The seed story's questions, asked of a running server (`make run` in another terminal).
 story:

@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import IN_CI
 
-__all__ = ["open_page", "SCREENSHOTS"]
+__all__ = ["open_page", "run_steps", "SCREENSHOTS"]
 
 SCRIPT = Path(__file__).with_name("open_page.js")
 # Screenshots are kept here (under the repository's var/, ignored by git) after a run.
@@ -71,5 +71,23 @@ def open_page(
         check=False,
     )
     assert completed.returncode == 0, f"the browser failed:\n{completed.stderr}"
+    shown: dict[str, Any] = json.loads(completed.stdout)
+    return shown
+
+
+def run_steps(script: Path, *args: str, timeout: float = 2 * _SECONDS) -> dict[str, Any]:
+    """Run ``script`` (a Node script driving the browser, e.g. ``console_steps.js``) with
+    ``args`` and return the JSON it prints: what each of its steps showed."""
+    node, modules, browser = _tools()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    completed = subprocess.run(
+        [node, str(script), *args],
+        env={**os.environ, "NODE_PATH": modules, "CHROMIUM": browser},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert completed.returncode == 0, f"the browser's steps failed:\n{completed.stderr}"
     shown: dict[str, Any] = json.loads(completed.stdout)
     return shown
