@@ -33,6 +33,7 @@ from benchmarks import (
     rpc_throughput,
     sql_table,
     timelines,
+    web,
 )
 from benchmarks.context import Context
 from benchmarks.ledgers import GeneratedLedger, cached_ledger, generate_ledger
@@ -159,6 +160,7 @@ def _groups(context: Context) -> list[Group]:
         ("i", "Restart and memory on the biggest ledger", big_ledger.measure),
         ("j", "PostgreSQL next to SQLite", backends.measure),
         ("m", "Timelines", timelines.measure),
+        ("n", "The same service over HTTP", web.measure),
     ]
     for key, title, measure in plain:
         if context.wanted(key):

@@ -1,0 +1,522 @@
+"""n. The same service over HTTP: ``ledger serve --web``'s Connect port against its gRPC port.
+
+One ``ledger serve --web 127.0.0.1:0`` process on a copy of the server ledger (the ledger of
+a), asked the same questions on both of its ports:
+
+1. Check over the Connect protocol in JSON (HTTP/1.1, one keep-alive connection, the
+   standard library's ``http.client``; the answer parsed with ``json``) against Check over
+   gRPC (the generated stub, one channel), one call at a time, interleaved question by
+   question. Connect in binary (``application/proto``) is timed in the same rounds, as
+   information: what of the difference is JSON, and what is HTTP.
+2. Throughput with 16 calls in flight: 16 threads, each with its own keep-alive connection,
+   against 16 ``.future()`` calls outstanding on one gRPC channel (as b does), in alternating
+   rounds.
+3. The web console's first load in headless Chromium (Debian's, through ``playwright-core``):
+   from navigation start until the page sets ``window.consoleReady`` (its offices listed),
+   each load in a fresh browser context (an empty cache), against loading the HTTP port's
+   smallest page (its "no such page" text, ~100 bytes) the same way. Without the console
+   built, Node, ``playwright-core`` or Chromium, the row says so and the rest still runs.
+
+Every answer over HTTP is checked against gRPC's for the same question (the verdicts), and a
+call that fails fails the group.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+import grpc
+from google.protobuf import json_format
+
+from benchmarks.context import Context
+from benchmarks.plan import ROOT
+from benchmarks.results import Figure, Group, Target, WrongAnswer, rate, seconds
+from benchmarks.rpc_throughput import in_flight
+from benchmarks.server import Server, ServerFailed, check_message, open_stub
+from benchmarks.timing import Latency
+from ledger_api.ledger.v1 import ledger_pb2 as pb
+
+__all__ = ["measure", "WebServer"]
+
+TIMEOUT = 60.0
+IN_FLIGHT = 16
+TARGET = 0.5
+CHECK_PATH = "/ledger.v1.PolicyLedger/Check"
+JSON_HEADERS = {"Content-Type": "application/json", "Connect-Protocol-Version": "1"}
+BINARY_HEADERS = {"Content-Type": "application/proto", "Connect-Protocol-Version": "1"}
+CONSOLE = ROOT / "ledger" / "server" / "web" / "console" / "index.html"
+_WEB = "ledger web on "
+_SERVING = "ledger serving on "
+_BROWSER_SECONDS = 300
+_WARM_HTTP = 20  # untimed rounds before the timed ones
+_MAX_LOADS = 15
+
+
+class WebServer(Server):
+    """``ledger serve --web 127.0.0.1:0`` (``Server`` serves gRPC only): ``web`` is the HTTP
+    port's URL, from the line the server prints before its serving line."""
+
+    web = ""
+
+    def start(self) -> Server:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("LEDGER_")}
+        env |= {
+            "LEDGER_DATABASE_URL": f"sqlite:///{self.database.resolve()}",
+            "LEDGER_LISTEN": "127.0.0.1:0",
+            "LEDGER_WEB_LISTEN": "127.0.0.1:0",
+        }
+        self._log = self.log_path.open("w")
+        self.spawned = time.perf_counter()
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("ledger")), "serve"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+        )
+        try:
+            self.address = self._wait_for_serving_line()
+        except BaseException:
+            self.stop()
+            raise
+        self.serving_after = time.perf_counter() - self.spawned
+        return self
+
+    def _wait_for_serving_line(self) -> str:
+        assert self.process is not None
+        assert self.process.stdout is not None
+        lines: queue.Queue[str | None] = queue.Queue()
+        stdout = self.process.stdout
+
+        def read() -> None:
+            for line in stdout:
+                lines.put(line)
+            lines.put(None)
+
+        self._reader = threading.Thread(target=read, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self._fail(f"no serving line within {self.timeout:.0f} s")
+            if line is None:
+                self._fail("the server exited before serving")
+            if line.startswith(_WEB):
+                self.web = line.removeprefix(_WEB).strip()
+            if line.startswith(_SERVING):
+                if not self.web:
+                    self._fail(f"no {_WEB!r} line before the serving line")
+                return line.removeprefix(_SERVING).strip()
+
+
+class ConnectCaller:
+    """Check over the Connect protocol on one keep-alive HTTP/1.1 connection."""
+
+    def __init__(self, web: str) -> None:
+        parts = urlsplit(web)
+        assert parts.hostname is not None
+        assert parts.port is not None
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT)
+
+    def post(self, body: bytes, headers: dict[str, str]) -> bytes:
+        self.connection.request("POST", CHECK_PATH, body, headers)
+        response = self.connection.getresponse()
+        answer = response.read()
+        if response.status != 200:
+            raise ServerFailed(f"Check over Connect answered HTTP {response.status}: {answer!r}")
+        return answer
+
+    def json(self, body: bytes) -> list[str]:
+        """The verdicts of a JSON Check (the answer parsed, as a client would)."""
+        answer = json.loads(self.post(body, JSON_HEADERS))
+        return [item.get("verdict", "VERDICT_UNSPECIFIED") for item in answer.get("items", [])]
+
+    def binary(self, body: bytes) -> list[str]:
+        answer = pb.CheckResponse.FromString(self.post(body, BINARY_HEADERS))
+        return [pb.Verdict.Name(item.verdict) for item in answer.items]
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _json_body(message: pb.CheckRequest) -> bytes:
+    """The request as the proto's JSON (enum names, camelCase), as a web client sends it."""
+    return json.dumps(json_format.MessageToDict(message)).encode()
+
+
+def _verdicts(reply: pb.CheckResponse) -> list[str]:
+    return [pb.Verdict.Name(item.verdict) for item in reply.items]
+
+
+class _Rounds:
+    """Latency rounds, each one question over gRPC, then Connect JSON, then Connect binary,
+    one call at a time; every answer over HTTP is checked against gRPC's."""
+
+    def __init__(self, stub: Any, caller: ConnectCaller) -> None:
+        self.stub, self.caller = stub, caller
+        self.samples: tuple[list[float], list[float], list[float]] = ([], [], [])
+
+    def run(self, message: pb.CheckRequest) -> None:
+        json_body, binary_body = _json_body(message), message.SerializeToString()
+        on_grpc, on_json, on_binary = self.samples
+        started = time.perf_counter()
+        expected = _verdicts(self.stub.Check(message, timeout=TIMEOUT))
+        after_grpc = time.perf_counter()
+        as_json = self.caller.json(json_body)
+        after_json = time.perf_counter()
+        as_binary = self.caller.binary(binary_body)
+        ended = time.perf_counter()
+        on_grpc.append(after_grpc - started)
+        on_json.append(after_json - after_grpc)
+        on_binary.append(ended - after_json)
+        for got in (as_json, as_binary):
+            if got != expected:
+                raise WrongAnswer(
+                    f"Check of {message.office} at {message.at}: {got} over Connect, "
+                    f"{expected} over gRPC"
+                )
+
+
+def _latency(context: Context, server: WebServer, group: Group) -> None:
+    plan = context.plan
+    messages = [check_message(q) for q in context.server_ledger.questions(plan.rpc_calls, "web")]
+    # Rounds stop early past this budget (~10x a gRPC Check per round): a slow HTTP port
+    # makes the run report fewer samples rather than take minutes.
+    budget = plan.rpc_calls * 0.02
+    channel, stub = open_stub(server.address)
+    caller = ConnectCaller(server.web)
+    try:
+        with context.steps.step("n. warm-up: every question over gRPC", len(messages)) as adv:
+            for message in messages:
+                stub.Check(message, timeout=TIMEOUT)
+                adv(1)
+            warm = _Rounds(stub, caller)  # the HTTP path warmed, and its answers checked
+            for message in messages[:_WARM_HTTP]:
+                warm.run(message)
+        rounds = _Rounds(stub, caller)
+        step = "n. Check over gRPC, Connect JSON, Connect binary"
+        with context.steps.step(step, len(messages)) as adv:
+            deadline = time.perf_counter() + budget
+            for message in messages:
+                rounds.run(message)
+                adv(1)
+                if time.perf_counter() > deadline:
+                    break
+    finally:
+        caller.close()
+        channel.close()
+    on_grpc, on_json, on_binary = (Latency.of(taken) for taken in rounds.samples)
+    stopped = (
+        ""
+        if on_grpc.count == len(messages)
+        else f" (stopped after {on_grpc.count:,} of {len(messages):,}: the rounds' time "
+        f"budget of {budget:.0f} s was spent)"
+    )
+    group.figures += [
+        Figure(
+            "Check p50, Connect JSON over HTTP/1.1 / gRPC",
+            f"{seconds(on_json.p50)} p50",
+            f"{seconds(on_grpc.p50)} p50",
+            on_json.p50 / on_grpc.p50,
+        ),
+        Figure(
+            "Check p99, Connect JSON over HTTP/1.1 / gRPC",
+            f"{seconds(on_json.p99)} p99",
+            f"{seconds(on_grpc.p99)} p99",
+            on_json.p99 / on_grpc.p99,
+        ),
+        Figure(
+            "Check p50, Connect binary over HTTP/1.1 / gRPC",
+            f"{seconds(on_binary.p50)} p50",
+            f"{seconds(on_grpc.p50)} p50",
+            on_binary.p50 / on_grpc.p50,
+        ),
+    ]
+    group.notes.append(
+        f"A `ledger serve --web` process on a copy of the {context.server_ledger.label} ledger "
+        "(SQLite), the default 16 worker threads shared by both ports. Latency: "
+        f"{on_grpc.count:,} rounds{stopped}, each one question asked over gRPC (the generated "
+        "stub, one channel), then over Connect in JSON, then in binary (`http.client`, one "
+        "keep-alive HTTP/1.1 connection; the JSON answer parsed with `json`, the binary one "
+        "with the generated message), one call at a time; every answer over HTTP is checked "
+        "against gRPC's. Warm-up: every question once over gRPC, the first "
+        f"{_WARM_HTTP} rounds untimed. Questions are sampled as in a. Information only."
+    )
+
+
+def _threads_rate(web: str, bodies: Sequence[bytes], advance: Callable[[int], None]) -> float:
+    """Seconds to send every body with ``IN_FLIGHT`` threads, each on its own connection."""
+    callers = [ConnectCaller(web) for _ in range(IN_FLIGHT)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(IN_FLIGHT + 1)
+
+    def work(caller: ConnectCaller, share: Sequence[bytes]) -> None:
+        start.wait()
+        try:
+            for body in share:
+                caller.json(body)
+                advance(1)
+        except BaseException as error:  # reported after the round
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=work, args=(caller, bodies[index::IN_FLIGHT]), daemon=True)
+        for index, caller in enumerate(callers)
+    ]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    spent = time.perf_counter() - started
+    for caller in callers:
+        caller.close()
+    if errors:
+        raise ServerFailed(f"{len(errors)} Connect threads failed: {errors[0]}")
+    return spent
+
+
+def _throughput(context: Context, server: WebServer, group: Group) -> None:
+    plan = context.plan
+    messages = [check_message(q) for q in context.server_ledger.questions(plan.flight_calls, "w")]
+    bodies = [_json_body(message) for message in messages]
+    channel, stub = open_stub(server.address)
+
+    def check(message: pb.CheckRequest) -> grpc.Future:
+        return stub.Check.future(message, timeout=TIMEOUT)
+
+    spent = {"grpc": 0.0, "connect": 0.0}
+    with channel:
+        quarter = len(messages) // 4
+        with context.steps.step("n. warm-up, 16 in flight", 2 * quarter) as advance:
+            in_flight(check, messages[:quarter], IN_FLIGHT, advance)
+            _threads_rate(server.web, bodies[:quarter], advance)
+        with context.steps.step("n. rounds: gRPC, Connect, gRPC, Connect", 4 * len(bodies)) as a:
+            for _ in range(2):
+                spent["grpc"] += in_flight(check, messages, IN_FLIGHT, a)
+                spent["connect"] += _threads_rate(server.web, bodies, a)
+    calls = 2 * len(messages)
+    on_connect, on_grpc = calls / spent["connect"], calls / spent["grpc"]
+    group.figures.append(
+        Figure(
+            f"Check throughput, {IN_FLIGHT} in flight: Connect JSON / gRPC",
+            rate(on_connect, "calls/s"),
+            rate(on_grpc, "calls/s"),
+            on_connect / on_grpc,
+            Target(">=", TARGET),
+        )
+    )
+    group.notes.append(
+        f"Throughput: {calls:,} Checks each way in two rounds, alternating, after a warm-up of "
+        f"a quarter of them. Connect: {IN_FLIGHT} threads in this process, each on its own "
+        "keep-alive connection, each asking its share of the questions one after another (a "
+        f"JSON answer parsed as it arrives). gRPC: {IN_FLIGHT} `.future()` calls outstanding "
+        "on one channel, as in b. The client runs on the same two cores as the server; "
+        "Python threads share one interpreter lock, so the Connect side's client costs more "
+        "of them than gRPC's (whose calls are driven by its C core)."
+    )
+
+
+# Loads the console (and the baseline page) in fresh browser contexts, one after the other;
+# prints {"console": [ms...], "baseline": [ms...], "text": ..., "errors": [...], "blocked": N}.
+_LOADER = r"""
+const { chromium } = require("playwright-core");
+const [consoleUrl, baselineUrl, loadsText] = process.argv.slice(2);
+const loads = Number(loadsText);
+const origin = new URL(consoleUrl).origin;
+// Notes the moment the page says it is ready, in ms from its navigation start, and resolves
+// window.__ready with it (awaited from outside: the console's policy forbids eval, which a
+// polled predicate would need).
+const READY = `let readyNow;
+window.__ready = new Promise((resolve) => { readyNow = resolve; });
+Object.defineProperty(window, "consoleReady", {
+  configurable: true,
+  get() { return this.__consoleReady; },
+  set(value) {
+    this.__consoleReady = value;
+    if (value && window.__readyAt === undefined) {
+      window.__readyAt = performance.now();
+      readyNow(window.__readyAt);
+    }
+  },
+});`;
+
+async function within(ms, what, promise) {
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu"],
+  });
+  const errors = [];
+  let blocked = 0;
+  let text = "";
+  async function load(url, isConsole) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      await context.route("**/*", (route) => {
+        if (new URL(route.request().url()).origin === origin) return route.continue();
+        blocked += 1;
+        return route.abort("internetdisconnected");
+      });
+      await context.addInitScript(READY);
+      const page = await context.newPage();
+      page.on("pageerror", (error) => errors.push(String(error)));
+      if (!isConsole) {
+        await page.goto(url, { waitUntil: "load" });
+        const [entry] = await page.evaluate(() =>
+          performance.getEntriesByType("navigation").map((timing) => timing.loadEventEnd),
+        );
+        return entry;
+      }
+      await page.goto(url, { waitUntil: "domcontentloaded" });
+      const ready = page.evaluate(() => window.__ready);
+      const readyAt = await within(30000, "no window.consoleReady", ready);
+      text = await page.evaluate(() => document.body.innerText);
+      return readyAt;
+    } finally {
+      await context.close();
+    }
+  }
+  try {
+    await load(baselineUrl, false);  // untimed: the browser's own start-up paths
+    await load(consoleUrl, true);
+    const timings = { console: [], baseline: [] };
+    for (let i = 0; i < loads; i++) {
+      timings.baseline.push(await load(baselineUrl, false));
+      timings.console.push(await load(consoleUrl, true));
+    }
+    console.log(JSON.stringify({ ...timings, text, errors, blocked }));
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(String(error && error.stack ? error.stack : error));
+  process.exit(1);
+});
+"""
+
+
+def _browser_tools() -> tuple[str, str, str] | str:
+    """Node, its packages' folder and Chromium; or why the console row cannot be measured."""
+    if not CONSOLE.is_file():
+        return "console not built (`make console`)"
+    node = shutil.which("node")
+    if node is None:
+        return "no `node` on PATH"
+    modules = os.environ.get("LEDGER_NODE_MODULES") or str(ROOT / ".tools" / "node_modules")
+    if not (Path(modules) / "playwright-core" / "package.json").is_file():
+        return f"no playwright-core in {modules} (`make node`)"
+    browser = os.environ.get("LEDGER_CHROMIUM") or shutil.which("chromium")
+    if browser is None:
+        return "no `chromium` on PATH (apt-get install chromium; or LEDGER_CHROMIUM)"
+    return node, modules, browser
+
+
+def _not_measured(group: Group, why: str) -> None:
+    group.figures.append(Figure("console first load / a ~100-byte page", why, "—"))
+    group.notes.append(f"The console's first load was not measured: {why}.")
+
+
+def _console(context: Context, server: WebServer, group: Group) -> None:
+    tools = _browser_tools()
+    if isinstance(tools, str):
+        _not_measured(group, tools)
+        return
+    node, modules, browser = tools
+    script = context.folder / "console_load.js"
+    script.write_text(_LOADER)
+    loads = min(context.plan.cli_runs, _MAX_LOADS)
+    channel, stub = open_stub(server.address)
+    with channel:
+        codes = [o.code for o in stub.ListOffices(pb.ListOfficesRequest(), timeout=TIMEOUT).offices]
+    baseline_url = f"{server.web.rstrip('/')}/no-such-page"
+    with context.steps.step(f"n. the console's first load in Chromium, {loads} times"):
+        ran = subprocess.run(
+            [node, str(script), server.web, baseline_url, str(loads)],
+            env={**os.environ, "NODE_PATH": modules, "CHROMIUM": browser},
+            capture_output=True,
+            text=True,
+            timeout=_BROWSER_SECONDS,
+            check=False,
+        )
+    if ran.returncode != 0:
+        _browser_failed(ran)
+    shown = json.loads(ran.stdout)
+    if not any(code in shown["text"] for code in codes):
+        raise WrongAnswer(f"the console said it was ready but shows no office of {codes[:5]}")
+    page = statistics.median(shown["console"]) / 1000
+    small = statistics.median(shown["baseline"]) / 1000
+    group.figures.append(
+        Figure(
+            "console first load (until `consoleReady`) / a ~100-byte page, median",
+            f"{seconds(page)} median",
+            f"{seconds(small)} median",
+            page / small,
+        )
+    )
+    extra = ""
+    if shown["errors"] or shown["blocked"]:
+        extra = (
+            f" During the loads the page raised {len(shown['errors'])} errors "
+            f"({'; '.join(shown['errors'][:2]) or 'none'}) and tried {shown['blocked']} "
+            "requests to other origins (refused)."
+        )
+    group.notes.append(
+        f"The console: Debian's Chromium, headless, through playwright-core, launched once; "
+        f"{loads} loads of the console and {loads} of the baseline page alternately, each in a "
+        "fresh browser context (an empty cache: a first visit), after one untimed load of "
+        "each. The console's time runs from navigation start until the page sets "
+        "`window.consoleReady` (noted by a setter installed before the page's scripts): its "
+        f"files fetched and run, and ListOffices answered ({len(codes):,} offices) over Connect "
+        "and drawn. Baseline: the HTTP port's 'no such page' text (~100 bytes, the smallest "
+        "page it serves), until its load event. Requests to other origins are refused; the "
+        f"figure is the median.{extra}"
+    )
+
+
+def _browser_failed(ran: subprocess.CompletedProcess[str]) -> NoReturn:
+    raise ServerFailed(f"the browser run failed ({ran.returncode}):\n{ran.stderr[-2000:]}")
+
+
+def measure(context: Context) -> Group:
+    ledger = context.server_ledger
+    group = Group("n", f"The same service over HTTP ({ledger.label})")
+    path = context.copy(ledger)
+    server = WebServer(path, context.folder / "server-web.log")
+    with context.steps.step(f"n. starting `ledger serve --web` on {path.name}"):
+        server.start()
+    with server:
+        _latency(context, server, group)
+        _throughput(context, server, group)
+        _console(context, server, group)
+        server.check_alive()
+    return group
