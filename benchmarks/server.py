@@ -27,6 +27,7 @@ __all__ = ["Server", "ServerFailed", "check_message", "open_stub", "MAX_MESSAGE_
 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 _SERVING = "ledger serving on "
+_WEB = "ledger web on "
 
 
 class ServerFailed(RuntimeError):
@@ -40,8 +41,13 @@ class Server:
     ``serving_after`` is the time from spawning to the serving line, in seconds.
     """
 
-    def __init__(self, database: Path, log: Path, *, timeout: float = 300.0) -> None:
+    def __init__(
+        self, database: Path, log: Path, *, timeout: float = 300.0, web: bool = False
+    ) -> None:
         self.database = database
+        # With ``web``, it also serves HTTP (LEDGER_WEB_LISTEN): ``web`` becomes its URL.
+        self.serve_web = web
+        self.web = ""
         self.log_path = log
         self.timeout = timeout
         self.process: subprocess.Popen[str] | None = None
@@ -60,6 +66,8 @@ class Server:
             "LEDGER_DATABASE_URL": f"sqlite:///{self.database.resolve()}",
             "LEDGER_LISTEN": "127.0.0.1:0",
         }
+        if self.serve_web:
+            env["LEDGER_WEB_LISTEN"] = "127.0.0.1:0"
         self._log = self.log_path.open("w")
         self.spawned = time.perf_counter()
         self.process = subprocess.Popen(
@@ -98,7 +106,11 @@ class Server:
                 self._fail(f"no serving line within {self.timeout:.0f} s")
             if line is None:
                 self._fail("the server exited before serving")
+            if line.startswith(_WEB):
+                self.web = line.removeprefix(_WEB).strip()
             if line.startswith(_SERVING):
+                if self.serve_web and not self.web:
+                    self._fail(f"no {_WEB!r} line before the serving line")
                 return line.removeprefix(_SERVING).strip()
 
     def _fail(self, what: str) -> NoReturn:

@@ -26,11 +26,9 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import queue
 import shutil
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -49,7 +47,7 @@ from benchmarks.server import Server, ServerFailed, check_message, open_stub
 from benchmarks.timing import Latency
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 
-__all__ = ["measure", "WebServer"]
+__all__ = ["measure"]
 
 TIMEOUT = 60.0
 IN_FLIGHT = 16
@@ -58,70 +56,9 @@ CHECK_PATH = "/ledger.v1.PolicyLedger/Check"
 JSON_HEADERS = {"Content-Type": "application/json", "Connect-Protocol-Version": "1"}
 BINARY_HEADERS = {"Content-Type": "application/proto", "Connect-Protocol-Version": "1"}
 CONSOLE = ROOT / "ledger" / "server" / "web" / "console" / "index.html"
-_WEB = "ledger web on "
-_SERVING = "ledger serving on "
 _BROWSER_SECONDS = 300
 _WARM_HTTP = 20  # untimed rounds before the timed ones
 _MAX_LOADS = 15
-
-
-class WebServer(Server):
-    """``ledger serve --web 127.0.0.1:0`` (``Server`` serves gRPC only): ``web`` is the HTTP
-    port's URL, from the line the server prints before its serving line."""
-
-    web = ""
-
-    def start(self) -> Server:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("LEDGER_")}
-        env |= {
-            "LEDGER_DATABASE_URL": f"sqlite:///{self.database.resolve()}",
-            "LEDGER_LISTEN": "127.0.0.1:0",
-            "LEDGER_WEB_LISTEN": "127.0.0.1:0",
-        }
-        self._log = self.log_path.open("w")
-        self.spawned = time.perf_counter()
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("ledger")), "serve"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            text=True,
-        )
-        try:
-            self.address = self._wait_for_serving_line()
-        except BaseException:
-            self.stop()
-            raise
-        self.serving_after = time.perf_counter() - self.spawned
-        return self
-
-    def _wait_for_serving_line(self) -> str:
-        assert self.process is not None
-        assert self.process.stdout is not None
-        lines: queue.Queue[str | None] = queue.Queue()
-        stdout = self.process.stdout
-
-        def read() -> None:
-            for line in stdout:
-                lines.put(line)
-            lines.put(None)
-
-        self._reader = threading.Thread(target=read, daemon=True)
-        self._reader.start()
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                self._fail(f"no serving line within {self.timeout:.0f} s")
-            if line is None:
-                self._fail("the server exited before serving")
-            if line.startswith(_WEB):
-                self.web = line.removeprefix(_WEB).strip()
-            if line.startswith(_SERVING):
-                if not self.web:
-                    self._fail(f"no {_WEB!r} line before the serving line")
-                return line.removeprefix(_SERVING).strip()
 
 
 class ConnectCaller:
@@ -192,7 +129,7 @@ class _Rounds:
                 )
 
 
-def _latency(context: Context, server: WebServer, group: Group) -> None:
+def _latency(context: Context, server: Server, group: Group) -> None:
     plan = context.plan
     messages = [check_message(q) for q in context.server_ledger.questions(plan.rpc_calls, "web")]
     # Rounds stop early past this budget (~10x a gRPC Check per round): a slow HTTP port
@@ -292,7 +229,7 @@ def _threads_rate(web: str, bodies: Sequence[bytes], advance: Callable[[int], No
     return spent
 
 
-def _throughput(context: Context, server: WebServer, group: Group) -> None:
+def _throughput(context: Context, server: Server, group: Group) -> None:
     plan = context.plan
     messages = [check_message(q) for q in context.server_ledger.questions(plan.flight_calls, "w")]
     bodies = [_json_body(message) for message in messages]
@@ -446,7 +383,7 @@ def _not_measured(group: Group, why: str) -> None:
     group.notes.append(f"The console's first load was not measured: {why}.")
 
 
-def _console(context: Context, server: WebServer, group: Group) -> None:
+def _console(context: Context, server: Server, group: Group) -> None:
     tools = _browser_tools()
     if isinstance(tools, str):
         _not_measured(group, tools)
@@ -511,7 +448,7 @@ def measure(context: Context) -> Group:
     ledger = context.server_ledger
     group = Group("n", f"The same service over HTTP ({ledger.label})")
     path = context.copy(ledger)
-    server = WebServer(path, context.folder / "server-web.log")
+    server = Server(path, context.folder / "server-web.log", web=True)
     with context.steps.step(f"n. starting `ledger serve --web` on {path.name}"):
         server.start()
     with server:
