@@ -244,21 +244,23 @@ class TestSmallThings:
         assert not variable.exists()
 
     @pytest.mark.parametrize(
-        ("given", "listens"),
+        ("given", "listens", "web"),
         [
-            ({}, "127.0.0.1:50051"),
-            ({"LEDGER_LISTEN": "127.0.0.1:50123"}, "127.0.0.1:50123"),
+            ({}, "127.0.0.1:50051", "127.0.0.1:8080"),
+            ({"LEDGER_LISTEN": "127.0.0.1:50123"}, "127.0.0.1:50123", "127.0.0.1:8080"),
+            ({"LEDGER_WEB_LISTEN": "127.0.0.1:8123"}, "127.0.0.1:50051", "127.0.0.1:8123"),
         ],
     )
     def test_make_run_serves_where_ledger_listen_says(
-        self, given: dict[str, str], listens: str
+        self, given: dict[str, str], listens: str, web: str
     ) -> None:
-        env = {k: v for k, v in os.environ.items() if k != "LEDGER_LISTEN"} | given
+        mine = ("LEDGER_LISTEN", "LEDGER_WEB_LISTEN")
+        env = {k: v for k, v in os.environ.items() if k not in mine} | given
         planned = subprocess.run(
             ["make", "-n", "run"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
         )
         assert planned.returncode == 0, planned.stderr
-        assert f"ledger serve --listen {listens} --example" in planned.stdout
+        assert f"ledger serve --listen {listens} --web {web} --example" in planned.stdout
 
     def test_serve_refuses_a_listen_address_that_is_no_host_and_port(self) -> None:
         status, _, err = run_cli(NOWHERE, "serve", "--listen", "50051")
