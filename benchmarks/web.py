@@ -11,11 +11,7 @@ a), asked the same questions on both of its ports:
 2. Throughput with 16 calls in flight: 16 threads, each with its own keep-alive connection,
    against 16 ``.future()`` calls outstanding on one gRPC channel (as b does), in alternating
    rounds.
-3. The web console's first load in headless Chromium (Debian's, through ``playwright-core``):
-   from navigation start until the page sets ``window.consoleReady`` (its offices listed),
-   each load in a fresh browser context (an empty cache), against loading the HTTP port's
-   smallest page (its "no such page" text, ~100 bytes) the same way. Without the console
-   built, Node, ``playwright-core`` or Chromium, the row says so and the rest still runs.
+3. The web console's first load in headless Chromium (``console_load``).
 
 Every answer over HTTP is checked against gRPC's for the same question (the verdicts), and a
 call that fails fails the group.
@@ -25,22 +21,17 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import shutil
-import statistics
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 import grpc
 from google.protobuf import json_format
 
+from benchmarks.console_load import console_load
 from benchmarks.context import Context
-from benchmarks.plan import ROOT
 from benchmarks.results import Figure, Group, Target, WrongAnswer, rate, seconds
 from benchmarks.rpc_throughput import in_flight
 from benchmarks.server import Server, ServerFailed, check_message, open_stub
@@ -55,10 +46,7 @@ TARGET = 0.5
 CHECK_PATH = "/ledger.v1.PolicyLedger/Check"
 JSON_HEADERS = {"Content-Type": "application/json", "Connect-Protocol-Version": "1"}
 BINARY_HEADERS = {"Content-Type": "application/proto", "Connect-Protocol-Version": "1"}
-CONSOLE = ROOT / "ledger" / "server" / "web" / "console" / "index.html"
-_BROWSER_SECONDS = 300
 _WARM_HTTP = 20  # untimed rounds before the timed ones
-_MAX_LOADS = 15
 
 
 class ConnectCaller:
@@ -272,176 +260,6 @@ def _throughput(context: Context, server: Server, group: Group) -> None:
 
 # Loads the console (and the baseline page) in fresh browser contexts, one after the other;
 # prints {"console": [ms...], "baseline": [ms...], "text": ..., "errors": [...], "blocked": N}.
-_LOADER = r"""
-const { chromium } = require("playwright-core");
-const [consoleUrl, baselineUrl, loadsText] = process.argv.slice(2);
-const loads = Number(loadsText);
-const origin = new URL(consoleUrl).origin;
-// Notes the moment the page says it is ready, in ms from its navigation start, and resolves
-// window.__ready with it (awaited from outside: the console's policy forbids eval, which a
-// polled predicate would need).
-const READY = `let readyNow;
-window.__ready = new Promise((resolve) => { readyNow = resolve; });
-Object.defineProperty(window, "consoleReady", {
-  configurable: true,
-  get() { return this.__consoleReady; },
-  set(value) {
-    this.__consoleReady = value;
-    if (value && window.__readyAt === undefined) {
-      window.__readyAt = performance.now();
-      readyNow(window.__readyAt);
-    }
-  },
-});`;
-
-async function within(ms, what, promise) {
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu"],
-  });
-  const errors = [];
-  let blocked = 0;
-  let text = "";
-  async function load(url, isConsole) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    try {
-      await context.route("**/*", (route) => {
-        if (new URL(route.request().url()).origin === origin) return route.continue();
-        blocked += 1;
-        return route.abort("internetdisconnected");
-      });
-      await context.addInitScript(READY);
-      const page = await context.newPage();
-      page.on("pageerror", (error) => errors.push(String(error)));
-      if (!isConsole) {
-        await page.goto(url, { waitUntil: "load" });
-        const [entry] = await page.evaluate(() =>
-          performance.getEntriesByType("navigation").map((timing) => timing.loadEventEnd),
-        );
-        return entry;
-      }
-      await page.goto(url, { waitUntil: "domcontentloaded" });
-      const ready = page.evaluate(() => window.__ready);
-      const readyAt = await within(30000, "no window.consoleReady", ready);
-      text = await page.evaluate(() => document.body.innerText);
-      return readyAt;
-    } finally {
-      await context.close();
-    }
-  }
-  try {
-    await load(baselineUrl, false);  // untimed: the browser's own start-up paths
-    await load(consoleUrl, true);
-    const timings = { console: [], baseline: [] };
-    for (let i = 0; i < loads; i++) {
-      timings.baseline.push(await load(baselineUrl, false));
-      timings.console.push(await load(consoleUrl, true));
-    }
-    console.log(JSON.stringify({ ...timings, text, errors, blocked }));
-  } finally {
-    await browser.close();
-  }
-}
-
-main().catch((error) => {
-  console.error(String(error && error.stack ? error.stack : error));
-  process.exit(1);
-});
-"""
-
-
-def _browser_tools() -> tuple[str, str, str] | str:
-    """Node, its packages' folder and Chromium; or why the console row cannot be measured."""
-    if not CONSOLE.is_file():
-        return "console not built (`make console`)"
-    node = shutil.which("node")
-    if node is None:
-        return "no `node` on PATH"
-    modules = os.environ.get("LEDGER_NODE_MODULES") or str(ROOT / ".tools" / "node_modules")
-    if not (Path(modules) / "playwright-core" / "package.json").is_file():
-        return f"no playwright-core in {modules} (`make node`)"
-    browser = os.environ.get("LEDGER_CHROMIUM") or shutil.which("chromium")
-    if browser is None:
-        return "no `chromium` on PATH (apt-get install chromium; or LEDGER_CHROMIUM)"
-    return node, modules, browser
-
-
-def _not_measured(group: Group, why: str) -> None:
-    group.figures.append(Figure("console first load / a ~100-byte page", why, "—"))
-    group.notes.append(f"The console's first load was not measured: {why}.")
-
-
-def _console(context: Context, server: Server, group: Group) -> None:
-    tools = _browser_tools()
-    if isinstance(tools, str):
-        _not_measured(group, tools)
-        return
-    node, modules, browser = tools
-    script = context.folder / "console_load.js"
-    script.write_text(_LOADER)
-    loads = min(context.plan.cli_runs, _MAX_LOADS)
-    channel, stub = open_stub(server.address)
-    with channel:
-        codes = [o.code for o in stub.ListOffices(pb.ListOfficesRequest(), timeout=TIMEOUT).offices]
-    baseline_url = f"{server.web.rstrip('/')}/no-such-page"
-    with context.steps.step(f"n. the console's first load in Chromium, {loads} times"):
-        ran = subprocess.run(
-            [node, str(script), server.web, baseline_url, str(loads)],
-            env={**os.environ, "NODE_PATH": modules, "CHROMIUM": browser},
-            capture_output=True,
-            text=True,
-            timeout=_BROWSER_SECONDS,
-            check=False,
-        )
-    if ran.returncode != 0:
-        _browser_failed(ran)
-    shown = json.loads(ran.stdout)
-    if not any(code in shown["text"] for code in codes):
-        raise WrongAnswer(f"the console said it was ready but shows no office of {codes[:5]}")
-    page = statistics.median(shown["console"]) / 1000
-    small = statistics.median(shown["baseline"]) / 1000
-    group.figures.append(
-        Figure(
-            "console first load (until `consoleReady`) / a ~100-byte page, median",
-            f"{seconds(page)} median",
-            f"{seconds(small)} median",
-            page / small,
-        )
-    )
-    extra = ""
-    if shown["errors"] or shown["blocked"]:
-        extra = (
-            f" During the loads the page raised {len(shown['errors'])} errors "
-            f"({'; '.join(shown['errors'][:2]) or 'none'}) and tried {shown['blocked']} "
-            "requests to other origins (refused)."
-        )
-    group.notes.append(
-        f"The console: Debian's Chromium, headless, through playwright-core, launched once; "
-        f"{loads} loads of the console and {loads} of the baseline page alternately, each in a "
-        "fresh browser context (an empty cache: a first visit), after one untimed load of "
-        "each. The console's time runs from navigation start until the page sets "
-        "`window.consoleReady` (noted by a setter installed before the page's scripts): its "
-        f"files fetched and run, and ListOffices answered ({len(codes):,} offices) over Connect "
-        "and drawn. Baseline: the HTTP port's 'no such page' text (~100 bytes, the smallest "
-        "page it serves), until its load event. Requests to other origins are refused; the "
-        f"figure is the median.{extra}"
-    )
-
-
-def _browser_failed(ran: subprocess.CompletedProcess[str]) -> NoReturn:
-    raise ServerFailed(f"the browser run failed ({ran.returncode}):\n{ran.stderr[-2000:]}")
 
 
 def measure(context: Context) -> Group:
@@ -454,6 +272,6 @@ def measure(context: Context) -> Group:
     with server:
         _latency(context, server, group)
         _throughput(context, server, group)
-        _console(context, server, group)
+        console_load(context, server, group)
         server.check_alive()
     return group
