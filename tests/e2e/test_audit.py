@@ -20,7 +20,7 @@ import pytest
 
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_api.verify import GENESIS, event_hash, next_root
-from ledger_client import Digest, LedgerClient, LedgerClientError, Receipt
+from ledger_client import Digest, LedgerClient, LedgerClientError, Receipt, command_message
 from tests.e2e.support import (
     SEED_EVENTS,
     WORKER_BAGGAGE,
@@ -200,6 +200,36 @@ class TestExportLedger:
         assert [e.type for e in exported] == ["OfficeRegistered", "PolicyObserved", "ChangeAmended"]
         links = [json.loads(e.stored_json)["prev_hash"] for e in exported]
         assert links == [GENESIS, receipts[0].hash, receipts[1].hash]
+
+    def test_a_large_batch_comes_in_messages_of_about_a_mebibyte(
+        self, shared_client: LedgerClient
+    ) -> None:
+        office = new_office()
+        shared_client.register_office(office, "Bulky customs")
+        start = log_end(shared_client)
+        # ~300 kB an event: 40 sources of 2000-character URLs in four-byte characters.
+        sources = [source(url="https://" + "\U0001f642" * 1992)] * 40
+        commands = [
+            command_message(
+                "observe",
+                {
+                    "request_id": f"{office}-{number}",
+                    "office": office,
+                    "scope": {"direction": "inbound", "channel": "cargo-sea", "goods": "1000"},
+                    "measure": {"inspection": "standard"},
+                    "effective": {"on": f"2025-01-{number + 1:02d}"},
+                    "sources": sources,
+                },
+            )
+            for number in range(7)
+        ]
+        assert shared_client.import_commands(commands).stored == 7
+        request = pb.ExportLedgerRequest(after_position=start, batch_size=10_000)
+        replies = list(shared_client.stub.ExportLedger(request, timeout=30))
+        sizes = [sum(len(event.stored_json) for event in reply.events) for reply in replies]
+        assert [e.position for r in replies for e in r.events] == list(range(start + 1, start + 8))
+        assert len(replies) >= 3
+        assert all(size <= 1024 * 1024 for size in sizes), sizes
 
     @pytest.mark.parametrize("batch_size", [-1, 10_001])
     def test_a_batch_size_out_of_range_is_invalid_naming_it(
