@@ -17,7 +17,6 @@ NOT EXISTS`` is not safe against a concurrent one). The decision log is ``ledger
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 from uuid import UUID
@@ -37,6 +36,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application.ports import ExportRow, LedgerStore, RequestRecord, RequestRow
 from ledger.domain.errors import StorageUnavailable
+from ledger.readmodel.follower import DataVersion
 from ledger.storage.decision_sql import DECISION_STATEMENTS, SEQUENCES, SQLDecisionStore
 from ledger.storage.factory import (
     LedgerFactory,
@@ -62,6 +62,7 @@ from ledger.storage.identity import (
     not_a_ledger,
     version_of,
 )
+from ledger.storage.postgres_listen import NotifiedVersion, PostgresListener
 from ledger.storage.sql import (
     REQUEST_ROWS,
     STATEMENTS,
@@ -251,44 +252,21 @@ class PostgresDecisionStore(SQLDecisionStore):
         return sequences
 
 
-class PostgresListener(threading.Thread):
-    """Calls ``on_new_events`` whenever another process commits events (PostgreSQL NOTIFY, which
-    the library's recorder sends with every insert), so that a server's read model and its
-    watches follow writes made through other servers at once rather than at the next poll."""
-
-    def __init__(self, recorder: PostgresApplicationRecorder, on_new_events: Callable[[], object]):
-        super().__init__(name="ledger-listener", daemon=True)
-        self.recorder = recorder
-        self.on_new_events = on_new_events
-        self.stopping = threading.Event()
-
-    def run(self) -> None:
-        channel = SQL("LISTEN {}").format(Identifier(self.recorder.channel_name))
-        while not self.stopping.is_set():
-            try:
-                with self.recorder.datastore.get_connection() as connection:
-                    connection.execute(channel)
-                    connection.commit()
-                    while not self.stopping.is_set():
-                        for _ in connection.notifies(timeout=0.25, stop_after=1):
-                            self.on_new_events()
-            except Exception:  # the database went away: listen again, polls still cover
-                log.warning("listening for new events failed; retrying", exc_info=True)
-                self.stopping.wait(1.0)
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=5)
-
-
 class PostgresLedgerFactory(LedgerFactory, PostgresFactory):
     """``postgresql://...``: the library's PostgreSQL factory, with the ledger's recorders."""
 
     application_recorder_class = PostgresLedgerRecorder
     rule_view_class = PostgresRuleView
+    _notified: NotifiedVersion | None = None
+
+    def data_version(self) -> DataVersion:
+        # One per factory: the listener this factory makes tells it of commits.
+        if self._notified is None:
+            self._notified = NotifiedVersion()
+        return self._notified
 
     def listener(self, recorder: Any, on_new_events: Callable[[], object]) -> Listener:
-        return PostgresListener(recorder, on_new_events)
+        return PostgresListener(recorder, on_new_events, self._notified)
 
     def decision_store(self) -> SQLDecisionStore:
         table = f"{self.env.name.lower()}_decisions"

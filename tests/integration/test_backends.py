@@ -4,6 +4,7 @@ and two processes sharing one database."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -322,3 +323,76 @@ class TestGapsInTheLog:
             )
         report = audit_store(Settings(database_url=postgres_url))
         assert report.ok, report.findings
+
+
+def _asks(ledger: Ledger) -> list[int]:
+    """Counts, from now on, the follower's questions to the database (is there anything new?)."""
+    asked: list[int] = []
+    recorder = ledger.app.recorder
+    ask = recorder.max_notification_id
+
+    def counted() -> Any:
+        asked.append(1)
+        return ask()
+
+    recorder.max_notification_id = counted  # type: ignore[method-assign]
+    return asked
+
+
+def _listening(ledger: Ledger, seconds: float = 10.0) -> None:
+    """Wait until the ledger's listener listens: two looks at the version agree."""
+    changes = ledger.changes
+    assert changes is not None
+    deadline = time.monotonic() + seconds
+    while changes.version() != changes.version():
+        assert time.monotonic() < deadline, "the listener never listened"
+        time.sleep(0.02)
+
+
+class TestFollowingByNotification:
+    """On PostgreSQL, while a server LISTENs, a query need not ask the database whether
+    anything was committed: every commit is notified, and moves the follower's version."""
+
+    def test_a_query_asks_nothing_while_nothing_was_committed(self, postgres_url: str) -> None:
+        with open_ledger(postgres_url) as server:
+            register(server)
+            record(server, "observed", limit(2), "2024-01-01", "year")
+            listener = server.listener()
+            assert listener is not None
+            listener.start()
+            try:
+                _listening(server)
+                check(server, "2025-03-20")  # caught up with whatever the start notified
+                asked = _asks(server)
+                for _ in range(20):
+                    assert check(server, "2025-03-20").verdict is Verdict.ALLOWED
+                assert asked == []
+            finally:
+                listener.stop()
+
+    def test_a_commit_elsewhere_is_followed_and_a_min_position_always_waits_for_it(
+        self, postgres_url: str
+    ) -> None:
+        with open_ledger(postgres_url) as server, open_ledger(postgres_url) as importer:
+            register(importer)
+            record(importer, "observed", limit(2), "2024-01-01", "year")
+            listener = server.listener()
+            assert listener is not None
+            listener.start()
+            try:
+                _listening(server)
+                assert check(server, "2025-03-20").verdict is Verdict.ALLOWED
+                receipt = record(importer, "tightened", PROHIBITED, "2025-03-07")
+                server.reader.wait_for_position(receipt.position, timeout=10)
+                assert check(server, "2025-03-20").verdict is Verdict.PROHIBITED
+            finally:
+                listener.stop()
+
+    def test_without_a_listener_every_query_asks(self, postgres_url: str) -> None:
+        with open_ledger(postgres_url) as server:
+            register(server)
+            record(server, "observed", limit(2), "2024-01-01", "year")
+            asked = _asks(server)
+            for _ in range(3):
+                check(server, "2025-03-20")
+            assert len(asked) == 3
