@@ -9,6 +9,7 @@ its URL comes from ``LEDGER_BENCH_POSTGRES_URL`` or else ``LEDGER_TEST_POSTGRES_
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,6 +32,8 @@ from ledger.bootstrap import Ledger
 from ledger.settings import Settings
 
 __all__ = ["measure", "postgres_url", "postgres_version"]
+
+WRITERS = 8
 
 
 def postgres_url() -> str | None:
@@ -95,6 +98,37 @@ def _run(
     return Backend(name, len(commands), spent, Latency.of(checks))
 
 
+def _writers(url: str, commands: list[Command], writers: int) -> float:
+    """Writes/s of ``writers`` threads of one process (a server's workers), each writing the
+    commands of its own offices in order, on a fresh database."""
+    by_office: dict[str, list[Command]] = {}
+    for command in commands:
+        by_office.setdefault(str(getattr(command, "office", "")), []).append(command)
+    shares: list[list[Command]] = [[] for _ in range(writers)]
+    for number, office_commands in enumerate(by_office.values()):
+        shares[number % writers].extend(office_commands)
+    with Ledger(Settings(database_url=url)) as ledger:
+        errors: list[BaseException] = []
+
+        def write(share: list[Command]) -> None:
+            try:
+                for command in share:
+                    ledger.app.execute(command)
+            except BaseException as error:  # reported below: the figure would be wrong
+                errors.append(error)
+
+        threads = [threading.Thread(target=write, args=(share,)) for share in shares]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        spent = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} writers failed: {errors[0]!r}")
+    return len(commands) / spent
+
+
 def _listening(ledger: Ledger, seconds: float = 30.0) -> None:
     """Wait until the listener listens: two looks at the version agree."""
     changes = ledger.changes
@@ -125,6 +159,9 @@ def measure(context: Context) -> Group:
         )
         with _schema(url) as schema_url:
             postgres = _run("PostgreSQL", schema_url, commands, questions, advance)
+    step = context.steps.step(f"j. {WRITERS} writers on different offices, PostgreSQL")
+    with step, _schema(url) as schema_url:
+        many = _writers(schema_url, commands, WRITERS)
     group.figures = [
         Figure(
             "sequential writes/s, PostgreSQL / SQLite",
@@ -140,6 +177,12 @@ def measure(context: Context) -> Group:
             postgres.check.p50 / sqlite.check.p50,
             Target("<=", 1.5),
         ),
+        Figure(
+            f"PostgreSQL writes/s, {WRITERS} writers on different offices / one writer",
+            rate(many, "writes/s"),
+            rate(postgres.write_rate, "writes/s"),
+            many / postgres.write_rate,
+        ),
     ]
     group.notes = [
         f"The commands of a synthetic ledger of {plan.backend_events:,} events "
@@ -151,5 +194,8 @@ def measure(context: Context) -> Group:
         f"commits), {len(questions):,} sampled questions, `Ledger.reader.check` in this "
         "process, one warm pass and one timed. Targets (issue 17): writes at least half of "
         "SQLite's rate, a check at most 1.5x SQLite's.",
+        f"Concurrent writers: the same commands on another fresh schema, by {WRITERS} threads of "
+        "one process (as a server's workers), each writing the commands of its own offices in "
+        "order (offices dealt round-robin), against the one writer above. Information.",
     ]
     return group
