@@ -69,6 +69,7 @@ from ledger.storage.sql import (
     request_from_row,
     request_row,
 )
+from ledger.storage.sqlite_version import native_data_version
 
 __all__ = [
     "SQLiteLedgerRecorder",
@@ -362,7 +363,8 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
         return SQLiteDecisionStore(self.datastore, present=self.decisions_present)
 
     def data_version(self) -> DataVersion:
-        return SQLiteDataVersion(self.datastore.pool.db_name)
+        path = self.datastore.pool.db_name
+        return native_data_version(path) or SQLiteDataVersion(path)
 
 
 def _look(path: str, where: str) -> Found:

@@ -1,0 +1,99 @@
+"""``PRAGMA data_version`` without letting go of the GIL: SQLite's C API called through ctypes.
+
+Every query asks the follower whether anyone committed since it last looked (another server
+may share the file). The ``sqlite3`` module releases the GIL around every statement, and
+under load a thread that lets it go for a 3 µs pragma waits behind every other thread to get
+it back: with 64 checks in flight this cost a fifth of the server's throughput. Here the
+same pragma runs on a connection of its own, prepared once, through ``ctypes.PyDLL`` — whose
+calls keep the GIL, so that they are also never concurrent, as one connection and one
+statement require. The statement reads SQLite's own change counter, so its meaning is the
+pragma's; a step that fails (the file busy, say) answers a value never seen before, and the
+follower then asks the database itself, as it would without this.
+
+Where SQLite's library cannot be loaded this way, ``native_data_version`` returns None and
+the ``sqlite3`` module's connection is used.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import itertools
+import logging
+
+__all__ = ["NativeDataVersion", "native_data_version"]
+
+log = logging.getLogger("ledger.storage.sqlite")
+
+_OK, _ROW = 0, 100
+_OPEN_READONLY, _OPEN_URI = 0x00000001, 0x00000040
+_PRAGMA = b"PRAGMA data_version"
+
+
+def _library() -> ctypes.PyDLL | None:
+    name = ctypes.util.find_library("sqlite3")
+    if name is None:
+        return None
+    try:
+        library = ctypes.PyDLL(name)  # PyDLL: each call holds the GIL
+    except OSError:
+        return None
+    void_p, int_ = ctypes.c_void_p, ctypes.c_int
+    library.sqlite3_open_v2.argtypes = [ctypes.c_char_p, ctypes.POINTER(void_p), int_, void_p]
+    library.sqlite3_prepare_v2.argtypes = [
+        void_p, ctypes.c_char_p, int_, ctypes.POINTER(void_p), void_p,
+    ]  # fmt: skip
+    library.sqlite3_step.argtypes = [void_p]
+    library.sqlite3_reset.argtypes = [void_p]
+    library.sqlite3_column_int64.argtypes = [void_p, int_]
+    library.sqlite3_column_int64.restype = ctypes.c_int64
+    library.sqlite3_finalize.argtypes = [void_p]
+    library.sqlite3_close_v2.argtypes = [void_p]
+    return library
+
+
+class NativeDataVersion:
+    """The file's data version (``DataVersion``), read with the GIL held."""
+
+    def __init__(
+        self, library: ctypes.PyDLL, database: ctypes.c_void_p, statement: ctypes.c_void_p
+    ) -> None:
+        self._library, self._database = library, database
+        self._statement: ctypes.c_void_p | None = statement
+        self._unknown = itertools.count(-1, -1)
+
+    def version(self) -> int:
+        if self._statement is None:
+            return next(self._unknown)  # closed: every look is new
+        library, statement = self._library, self._statement
+        try:
+            if library.sqlite3_step(statement) != _ROW:
+                return next(self._unknown)
+            return int(library.sqlite3_column_int64(statement, 0))
+        finally:
+            library.sqlite3_reset(statement)
+
+    def close(self) -> None:
+        statement, self._statement = self._statement, None
+        if statement is not None:
+            self._library.sqlite3_finalize(statement)
+            self._library.sqlite3_close_v2(self._database)
+
+
+def native_data_version(path: str) -> NativeDataVersion | None:
+    """A data version of the SQLite file at ``path`` read through SQLite's C API, or None."""
+    library = _library()
+    if library is None:
+        return None
+    database, statement = ctypes.c_void_p(), ctypes.c_void_p()
+    opened = library.sqlite3_open_v2(path.encode(), ctypes.byref(database), _OPEN_READONLY, None)
+    if opened != _OK or not database.value:
+        library.sqlite3_close_v2(database)
+        log.info("PRAGMA data_version through ctypes unavailable (open: %d)", opened)
+        return None
+    prepared = library.sqlite3_prepare_v2(database, _PRAGMA, -1, ctypes.byref(statement), None)
+    if prepared != _OK or not statement.value:
+        library.sqlite3_close_v2(database)
+        log.info("PRAGMA data_version through ctypes unavailable (prepare: %d)", prepared)
+        return None
+    return NativeDataVersion(library, database, statement)
