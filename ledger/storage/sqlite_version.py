@@ -10,14 +10,14 @@ statement require. The statement reads SQLite's own change counter, so its meani
 pragma's; a step that fails (the file busy, say) answers a value never seen before, and the
 follower then asks the database itself, as it would without this.
 
-Where SQLite's library cannot be loaded this way, ``native_data_version`` returns None and
-the ``sqlite3`` module's connection is used.
+Only the very copy of SQLite the ``sqlite3`` module uses is called (found in the process's
+memory map): where there is none to find (SQLite built into Python, or no /proc),
+``native_data_version`` returns None and the ``sqlite3`` module's connection is used.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import itertools
 import logging
 
@@ -30,12 +30,31 @@ _OPEN_READONLY, _OPEN_URI = 0x00000001, 0x00000040
 _PRAGMA = b"PRAGMA data_version"
 
 
+def _mapped_sqlite() -> str | None:
+    """The file of the SQLite library the ``sqlite3`` module uses, as this process mapped it;
+    None when it is not a shared library of its own (built in), or where /proc cannot say."""
+    import _sqlite3  # noqa: F401  # the module's SQLite is mapped once this is loaded
+
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            for line in maps:
+                path = line.split(maxsplit=5)[-1].strip()
+                if "/libsqlite3" in path and path.startswith("/"):
+                    return path
+    except OSError:
+        pass
+    return None
+
+
 def _library() -> ctypes.PyDLL | None:
-    name = ctypes.util.find_library("sqlite3")
-    if name is None:
+    # The very copy of SQLite that the sqlite3 module uses, never a second one: two copies in
+    # one process do not share SQLite's table of open files, and one copy closing the file
+    # would drop the other's POSIX locks (sqlite.org/howtocorrupt.html, 2.2.1).
+    path = _mapped_sqlite()
+    if path is None:
         return None
     try:
-        library = ctypes.PyDLL(name)  # PyDLL: each call holds the GIL
+        library = ctypes.PyDLL(path)  # the same file: the loader gives the loaded copy
     except OSError:
         return None
     void_p, int_ = ctypes.c_void_p, ctypes.c_int

@@ -91,10 +91,18 @@ class TestNativeDataVersion:
         native.close()
         assert len({native.version() for _ in range(3)}) == 3
 
+    def test_it_calls_the_copy_of_sqlite_the_sqlite3_module_loaded(self) -> None:
+        found = sqlite_version._mapped_sqlite()
+        assert found is not None
+        assert "libsqlite3" in found
+        library = sqlite_version._library()
+        assert library is not None
+        assert library._name == found
+
     def test_without_the_library_the_sqlite3_module_is_used(
         self, database: tuple[str, sqlite3.Connection], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(sqlite_version.ctypes.util, "find_library", lambda name: None)
+        monkeypatch.setattr(sqlite_version, "_mapped_sqlite", lambda: None)
         assert native_data_version(database[0]) is None
 
     def test_a_file_that_cannot_be_opened_gives_none(self, tmp_path: Path) -> None:
