@@ -202,11 +202,11 @@ class TestExportLedger:
         assert links == [GENESIS, receipts[0].hash, receipts[1].hash]
 
     def test_a_large_batch_comes_in_messages_of_about_a_mebibyte(
-        self, shared_client: LedgerClient
+        self, client: LedgerClient
     ) -> None:
         office = new_office()
-        shared_client.register_office(office, "Bulky customs")
-        start = log_end(shared_client)
+        client.register_office(office, "Bulky customs")
+        start = log_end(client)
         # ~300 kB an event: 40 sources of 2000-character URLs in four-byte characters.
         sources = [source(url="https://" + "\U0001f642" * 1992)] * 40
         commands = [
@@ -223,9 +223,9 @@ class TestExportLedger:
             )
             for number in range(7)
         ]
-        assert shared_client.import_commands(commands).stored == 7
+        assert client.import_commands(commands).stored == 7
         request = pb.ExportLedgerRequest(after_position=start, batch_size=10_000)
-        replies = list(shared_client.stub.ExportLedger(request, timeout=30))
+        replies = list(client.stub.ExportLedger(request, timeout=30))
         sizes = [sum(len(event.stored_json) for event in reply.events) for reply in replies]
         assert [e.position for r in replies for e in r.events] == list(range(start + 1, start + 8))
         assert len(replies) >= 3
