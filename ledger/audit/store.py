@@ -5,14 +5,19 @@ It reads the events as stored (the recorder's export, without decoding) and chec
 positions without gaps or duplicates, and the ledger digest against every stored checkpoint;
 every request-id row against the event it names; the decision log's chain (sequences 1, 2,
 3, ..., each ``prev_hash`` the hash before it, each hash recomputed); and it rebuilds the read
-model from scratch, in memory, and compares it with the stored one. It writes nothing.
+model from scratch and compares it with the stored one (``ledger.audit.rebuild``). It writes
+nothing to the ledger.
+
+The log is streamed: each batch of events is verified, then projected, and forgotten but for
+its hashes (32 bytes an event); the request-id rows and both read models are read a page at a
+time. ``replay_seconds`` is the time spent verifying, ``rebuild_seconds`` the projection and
+the comparisons.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Protocol, cast
 from uuid import UUID
@@ -22,16 +27,15 @@ from eventsourcing.utils import get_topic
 
 from ledger.application.app import LedgerApplication
 from ledger.application.decisions import decision_hash
-from ledger.application.ports import DecisionStore, ExportRow
+from ledger.application.ports import DecisionStore
+from ledger.audit.rebuild import Rebuild
 from ledger.audit.report import AuditReport, Digest, Finding, NothingToAudit
-from ledger.bootstrap import Ledger
 from ledger.domain.chain import GENESIS
 from ledger.domain.events import EVENTS
-from ledger.readmodel.model import Revision
-from ledger.readmodel.view import RuleView
 from ledger.settings import Settings
 from ledger.storage import environment
 from ledger.storage.factory import LedgerFactory
+from ledger.storage.sql import SQLRuleView
 from ledger_api.verify import ChainVerifier
 
 __all__ = ["audit_store", "stored_event", "Exported"]
@@ -51,7 +55,8 @@ def audit_store(
     app = LedgerApplication(env=environment(settings, CREATE_TABLE="no"))  # it writes nothing
     try:
         factory = cast("LedgerFactory", app.factory)
-        return _Audit(app, factory.rule_view(), progress, factory.decision_store()).run()
+        view = cast("SQLRuleView", factory.rule_view())
+        return _Audit(app, view, progress, factory.decision_store()).run()
     finally:
         app.close()
 
@@ -78,11 +83,41 @@ def stored_event(event: Exported) -> StoredEvent:
     return StoredEvent(UUID(event.office_id), event.office_version, topic, event.stored_json)
 
 
+class Hashes:
+    """Each event's hash by office and version, 32 bytes an event (what the request-id rows are
+    checked against): one byte string per office, indexed by version; a version out of turn
+    (a duplicate, or after a gap) is kept apart, the latest of each winning."""
+
+    def __init__(self) -> None:
+        self._offices: dict[str, bytearray] = {}
+        self._apart: dict[tuple[str, int], str] = {}
+
+    def put(self, office_id: str, version: int, hash_: str) -> None:
+        hashes = self._offices.get(office_id)
+        if hashes is None:
+            hashes = self._offices[office_id] = bytearray()
+        if version == len(hashes) // 32 + 1:
+            hashes += bytes.fromhex(hash_)
+            if self._apart:
+                self._apart.pop((office_id, version), None)
+        else:
+            self._apart[office_id, version] = hash_
+
+    def get(self, office_id: str, version: int) -> str | None:
+        found = self._apart.get((office_id, version))
+        if found is not None:
+            return found
+        hashes = self._offices.get(office_id)
+        if hashes is None or not 0 < version <= len(hashes) // 32:
+            return None
+        return hashes[(version - 1) * 32 : version * 32].hex()
+
+
 class _Audit:
     def __init__(
         self,
         app: LedgerApplication,
-        view: RuleView,
+        view: SQLRuleView,
         progress: Callable[[int, int], None] | None,
         decisions: DecisionStore,
     ) -> None:
@@ -93,6 +128,7 @@ class _Audit:
         self.progress = progress
         self.findings: list[Finding] = []
         self.total = 0
+        self.replay_seconds = self.rebuild_seconds = 0.0
 
     def _find(self, check: str, what: str, **where: Any) -> None:
         self.total += 1
@@ -100,11 +136,16 @@ class _Audit:
             self.findings.append(Finding(check=check, what=what, **where))
 
     def run(self) -> AuditReport:
-        started = time.perf_counter()
-        verifier, stored = self._replay()
-        replayed = time.perf_counter()
-        rebuilt = self._compare_read_model(stored, verifier)
-        decisions = self._check_decisions()
+        self.replay_seconds = self.rebuild_seconds = 0.0
+        rebuild = Rebuild(stored_event)
+        try:
+            verifier = self._replay(rebuild)
+            started = time.perf_counter()
+            rebuilt = self._compare_read_model(rebuild, verifier)
+            decisions = self._check_decisions()
+            self.rebuild_seconds += time.perf_counter() - started
+        finally:
+            rebuild.close()
         checks = {
             "hashes, links, versions and positions": verifier.problem_count == 0,
             "digest checkpoints": not any(f.check == "digest" for f in self.findings),
@@ -122,26 +163,26 @@ class _Audit:
             checks=checks,
             findings=tuple(self.findings),
             findings_total=self.total,
-            replay_seconds=replayed - started,
-            rebuild_seconds=time.perf_counter() - replayed,
+            replay_seconds=self.replay_seconds,
+            rebuild_seconds=self.rebuild_seconds,
         )
 
-    def _replay(self) -> tuple[ChainVerifier, list[ExportRow]]:
+    def _replay(self, rebuild: Rebuild) -> ChainVerifier:
+        """Read the log a batch at a time: each batch is verified (the replay), then handed to
+        the rebuild of the read model; nothing of it is kept but each event's hash."""
+        started = time.perf_counter()
         last = self.app.recorder.max_notification_id() or 0
         verifier = ChainVerifier(contiguous=self.store.gapless)
-        hashes: dict[tuple[str, int], str] = {}
-        stored: list[ExportRow] = []
+        hashes = Hashes()
         diverged = False  # after the first wrong checkpoint, every later one differs too
-        previous = 0
+        previous = done = 0
         while batch := self.store.export_rows(previous, _BATCH):
             final = batch[-1].position
             # Every checkpoint up to this batch's last event, those of removed events included.
             marks = {c.position: c.root for c in self.view.checkpoints(previous, final - previous)}
-            for row in batch:
-                position, office_id, version, type_, state = row
-                hash_ = verifier.add(position, office_id, version, type_, state)
-                hashes[office_id, version] = hash_
-                stored.append(row)
+            add = verifier.add
+            for position, office_id, version, type_, state in batch:
+                hashes.put(office_id, version, add(position, office_id, version, type_, state))
                 root = marks.pop(position, None)
                 if root is not None and (root == verifier.root or diverged):
                     continue
@@ -164,9 +205,14 @@ class _Audit:
                 self._find(
                     "digest", "a digest checkpoint for an event not in the log", position=position
                 )
-            previous = final
+            previous, done = final, done + len(batch)
             if self.progress:
-                self.progress(len(stored), last)
+                self.progress(done, last)
+            projecting = time.perf_counter()
+            self.replay_seconds += projecting - started
+            rebuild.add(batch)
+            started = time.perf_counter()
+            self.rebuild_seconds += started - projecting
         for problem in verifier.problems:
             self._find(
                 "chain",
@@ -184,9 +230,10 @@ class _Audit:
                 position=beyond[0].position,
             )
         self._check_requests(hashes)
-        return verifier, stored
+        self.replay_seconds += time.perf_counter() - started
+        return verifier
 
-    def _check_requests(self, hashes: dict[tuple[str, int], str]) -> None:
+    def _check_requests(self, hashes: Hashes) -> None:
         for (
             request_id,
             office,
@@ -194,8 +241,8 @@ class _Audit:
             version,
             hash_,
             position,
-        ) in self.store.request_rows():
-            found = hashes.get((originator_id, version))
+        ) in self.store.iter_request_rows():
+            found = hashes.get(originator_id, version)
             if found != hash_:
                 self._find(
                     "requests",
@@ -235,81 +282,26 @@ class _Audit:
                 sequence, prev_hash = decision.sequence, decision.hash
         return count
 
-    def _compare_read_model(self, stored: list[ExportRow], verifier: ChainVerifier) -> bool:
-        """Rebuild the projection from the same events, in memory, and compare."""
+    def _compare_read_model(self, rebuild: Rebuild, verifier: ChainVerifier) -> bool:
+        """The read model rebuilt from the same events, compared with the stored one."""
         found = self.total
-        positions = [row.position for row in stored]  # the rebuild's 1, 2, 3, ... in the log
-        with Ledger(Settings(database_url="memory://")) as fresh:
-            try:
-                fresh.app.recorder.insert_events([stored_event(row) for row in stored])
-                fresh.follower.catch_up()
-            except Exception as error:  # the replay reports whatever stops it
-                self._find("read model", f"the log cannot be projected: {error}")
-                return False
-            stuck = fresh.follower.stuck
-            if stuck is not None:
-                self._find(
-                    "read model",
-                    f"the event at position {stuck.position} ({stuck.type}, office aggregate "
-                    f"{stuck.event}) cannot be projected: {stuck.reason}; a server's read model "
-                    "stops before it",
-                    position=stuck.position,
-                )
-            rebuilt = {row.code: row for row in fresh.view.list_offices()}
-            kept = {row.code: row for row in self.view.list_offices()}
-            for code in sorted(rebuilt.keys() | kept.keys()):
-                if rebuilt.get(code) != kept.get(code):
-                    self._find(
-                        "read model",
-                        f"office row differs: stored {_row(kept.get(code))}, "
-                        f"rebuilt {_row(rebuilt.get(code))}",
-                        office=code,
-                    )
-                mine = [_at(r, positions) for r in fresh.view.revisions_of_office(code)]
-                mine.sort(key=_key)
-                theirs = sorted(self.view.revisions_of_office(code), key=_key)
-                if not self.view.positions:  # schema version 1: kept without positions
-                    mine = [replace(r, position_from=0, position_until=None) for r in mine]
-                for a, b in zip(mine, theirs, strict=False):
-                    if a != b:
-                        self._find(
-                            "read model",
-                            f"revision {b.rev} of change {b.change_id} differs from its rebuild",
-                            office=code,
-                        )
-                        break
-                if len(mine) != len(theirs):
-                    self._find(
-                        "read model",
-                        f"{len(theirs)} revisions stored, {len(mine)} rebuilt",
-                        office=code,
-                    )
-            position = self.view.max_tracking_id(self.app.name) or 0
-            if position != verifier.position:
-                self._find(
-                    "read model",
-                    f"the read model is at position {position}, the log at {verifier.position}",
-                )
+        if rebuild.failed is not None:  # the replay reports whatever stops it
+            self._find("read model", f"the log cannot be projected: {rebuild.failed}")
+            return False
+        stuck = rebuild.stuck
+        if stuck is not None:
+            self._find(
+                "read model",
+                f"the event at position {stuck.position} ({stuck.type}, office aggregate "
+                f"{stuck.event}) cannot be projected: {stuck.reason}; a server's read model "
+                "stops before it",
+                position=stuck.position,
+            )
+        rebuild.compare(self.view, self._find)
+        position = self.view.max_tracking_id(self.app.name) or 0
+        if position != verifier.position:
+            self._find(
+                "read model",
+                f"the read model is at position {position}, the log at {verifier.position}",
+            )
         return self.total == found
-
-
-def _at(revision: Revision, positions: list[int]) -> Revision:
-    """A revision of the rebuild, with the log's own positions: the rebuild numbers the events
-    1, 2, 3, ..., and the log may have gaps (PostgreSQL's sequence skips a number when a
-    write loses a race)."""
-    until = revision.position_until
-    return replace(
-        revision,
-        position_from=positions[revision.position_from - 1],
-        position_until=None if until is None else positions[until - 1],
-    )
-
-
-def _key(revision: Any) -> tuple[str, int]:
-    return str(revision.change_id), revision.rev
-
-
-def _row(row: Any) -> str:
-    return (
-        "none" if row is None else str({k: v for k, v in asdict(row).items() if k != "crossings"})
-    )

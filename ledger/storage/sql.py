@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from abc import abstractmethod
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -51,6 +51,7 @@ STATEMENTS = {
     "position_until=excluded.position_until",
     "office": "SELECT * FROM {offices} WHERE code={p}",
     "offices": "SELECT * FROM {offices} ORDER BY code",
+    "revision_rows": "SELECT * FROM {revisions} ORDER BY office, change_id, rev",
     "revisions_of_office": "SELECT * FROM {revisions} WHERE office={p}",
     "entries_of_scope": "SELECT change_id, rev, seq, measure, effective, recorded_from, "
     "recorded_until, reported_from, reported_until, position_from, position_until "
@@ -185,6 +186,19 @@ class SQLRuleView(RuleView):
 
     def revisions_of_change(self, change_id: UUID) -> list[Revision]:
         return [self._revision(row) for row in self._rows("revisions_of_change", str(change_id))]
+
+    def revision_rows(self) -> Iterator[Any]:
+        """Every revision's row as stored, by office, change id and revision number, read a
+        page at a time (the store audit compares two read models in one pass)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self._statement("revision_rows"), ())
+            fetchmany = getattr(cursor, "sqlite_cursor", cursor).fetchmany
+            while rows := fetchmany(1000):
+                yield from rows
+
+    def revision_of(self, row: Any) -> Revision:
+        """The revision a row of ``revision_rows`` holds."""
+        return self._revision(row)
 
     def _revision(self, row: Any) -> Revision:
         parsed = self.parsed

@@ -138,6 +138,13 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerStore):
             c.execute(f"{REQUEST_ROWS} FROM request_ids ORDER BY position")
             return [RequestRow._make(row) for row in c.fetchall()]
 
+    def iter_request_rows(self) -> Iterator[RequestRow]:
+        with self.datastore.transaction(commit=False) as c:
+            _as_tuples(c)
+            c.execute(f"{REQUEST_ROWS} FROM request_ids ORDER BY position")
+            while rows := c.sqlite_cursor.fetchmany(1000):
+                yield from map(RequestRow._make, rows)
+
     def positions_of(self, originator_id: UUID) -> list[int]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
