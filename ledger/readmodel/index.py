@@ -15,6 +15,7 @@ import threading
 from array import array
 from bisect import bisect_right
 from collections import OrderedDict
+from contextlib import suppress
 from datetime import date
 from typing import TYPE_CHECKING, cast
 from uuid import UUID
@@ -332,7 +333,9 @@ class RuleIndex:
             revision = self._view.revision(change, rev)
             assert revision is not None, f"the index holds a revision the view lacks: {key}"
             if len(self._revisions) >= _REVISIONS_KEPT:
-                del self._revisions[next(iter(self._revisions))]  # the oldest read
+                # The oldest read; another thread may drop it first.
+                with suppress(KeyError, RuntimeError, StopIteration):
+                    del self._revisions[next(iter(self._revisions))]
             self._revisions[key] = revision
         return revision
 

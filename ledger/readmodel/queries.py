@@ -9,6 +9,7 @@ two differ.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -212,7 +213,9 @@ class RuleQueries:
         ruling = rulings.get(key)
         if ruling is None:
             if len(rulings) >= _RULINGS_KEPT:
-                del rulings[next(iter(rulings))]  # the oldest: a hit costs nothing to keep
+                # The oldest (a hit costs nothing to keep); another thread may drop it first.
+                with suppress(KeyError, RuntimeError, StopIteration):
+                    del rulings[next(iter(rulings))]
             ruling = rulings[key] = Ruling.model_construct(
                 dimension=dimension,
                 change_id=revision.change_id,
@@ -267,7 +270,8 @@ def _unique(sources: tuple[Source, ...]) -> tuple[Source, ...]:
     if kept is not None and kept[0] is sources:
         return kept[1]
     if len(_UNIQUE) >= _RULINGS_KEPT:
-        _UNIQUE.pop(next(iter(_UNIQUE)))
+        with suppress(KeyError, RuntimeError, StopIteration):  # another thread got there first
+            del _UNIQUE[next(iter(_UNIQUE))]
     unique = tuple(dict.fromkeys(sources))
     _UNIQUE[id(sources)] = (sources, unique)
     return unique

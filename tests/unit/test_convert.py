@@ -3,6 +3,8 @@ what ``from_data`` writes from the model's JSON dump: the fast path may not chan
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -108,3 +110,34 @@ def test_a_value_of_the_wrong_kind_is_said_in_words(
     with pytest.raises(ValueError, match="is not a whole number") as raised:
         from_data(data, message)
     assert str(raised.value) == said
+
+
+def test_a_full_shared_cache_serves_many_threads_at_once() -> None:
+    """Threads evicting the oldest entry at once must not fail each other's calls (one drops
+    the key the other was about to drop: the server answered UNKNOWN under load)."""
+    cache = Shared((Source,), size=2)
+    sources = [
+        Source(publisher=f"p{n}", reference=f"r{n}", published="2025-03-19", grade="B2")
+        for n in range(64)
+    ]
+    errors: list[BaseException] = []
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # hand the GIL over as often as it can be
+    try:
+
+        def convert() -> None:
+            try:
+                for _ in range(300):
+                    for source in sources:
+                        assert cache.byte_size(source, pb.Source) > 0
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=convert) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switching)
+    assert errors == []

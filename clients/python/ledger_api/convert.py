@@ -10,6 +10,7 @@ agree by construction.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -182,7 +183,9 @@ class Shared:
         built = self._built.get(key)
         if built is None or built[0] is not model:
             if key not in self._built and len(self._built) >= self.size:
-                del self._built[next(iter(self._built))]
+                # The oldest; another thread may drop it first (or add meanwhile).
+                with suppress(KeyError, RuntimeError, StopIteration):
+                    del self._built[next(iter(self._built))]
             built = self._built[key] = (model, from_model(model, message_type(), self))
         return built[1]
 
