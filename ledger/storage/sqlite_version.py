@@ -82,6 +82,10 @@ class NativeDataVersion:
         self._unknown = itertools.count(-1, -1)
 
     def version(self) -> int:
+        # Each C call holds the GIL, but another thread may step or reset the statement
+        # between two of them. Whatever value is then read comes from a step made after this
+        # look began (never staler than it), or is 0 or a fresh value after a reset or a
+        # finished step: at worst the follower asks the database once more.
         if self._statement is None:
             return next(self._unknown)  # closed: every look is new
         library, statement = self._library, self._statement
