@@ -4,11 +4,11 @@ Every query asks the follower whether anyone committed since it last looked (ano
 may share the file). The ``sqlite3`` module releases the GIL around every statement, and
 under load a thread that lets it go for a 3 µs pragma waits behind every other thread to get
 it back: with 64 checks in flight this cost a fifth of the server's throughput. Here the
-same pragma runs on a connection of its own, prepared once, through ``ctypes.PyDLL`` — whose
-calls keep the GIL, so that they are also never concurrent, as one connection and one
-statement require. The statement reads SQLite's own change counter, so its meaning is the
-pragma's; a step that fails (the file busy, say) answers a value never seen before, and the
-follower then asks the database itself, as it would without this.
+same pragma runs on a connection of its own, prepared once, through ``ctypes.PyDLL``, whose
+calls keep the GIL; a lock taken without waiting keeps the statement to one look at a time.
+The statement reads SQLite's own change counter, so its meaning is the pragma's; a step that
+fails (the file busy, say) answers a value never seen before, and the follower then asks the
+database itself, as it would without this.
 
 Only the very copy of SQLite the ``sqlite3`` module uses is called (found in the process's
 memory map): where there is none to find (SQLite built into Python, or no /proc),
@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import logging
+import threading
 
 __all__ = ["NativeDataVersion", "native_data_version"]
 
@@ -80,24 +81,32 @@ class NativeDataVersion:
         self._library, self._database = library, database
         self._statement: ctypes.c_void_p | None = statement
         self._unknown = itertools.count(-1, -1)
+        self._lock = threading.Lock()
 
     def version(self) -> int:
-        # Each C call holds the GIL, but another thread may step or reset the statement
-        # between two of them. Whatever value is then read comes from a step made after this
-        # look began (never staler than it), or is 0 or a fresh value after a reset or a
-        # finished step: at worst the follower asks the database once more.
-        if self._statement is None:
-            return next(self._unknown)  # closed: every look is new
-        library, statement = self._library, self._statement
+        # Each C call holds the GIL, but the GIL may pass to another thread between two of
+        # them: the statement is this look's alone while it holds the lock. A thread that
+        # finds it taken (rarely: a look is a few microseconds) does not wait for it, which
+        # would let go of the GIL: its look is new, and the follower asks the database.
+        if not self._lock.acquire(blocking=False):
+            return next(self._unknown)
         try:
-            if library.sqlite3_step(statement) != _ROW:
-                return next(self._unknown)
-            return int(library.sqlite3_column_int64(statement, 0))
+            statement = self._statement
+            if statement is None:
+                return next(self._unknown)  # closed: every look is new
+            library = self._library
+            try:
+                if library.sqlite3_step(statement) != _ROW:
+                    return next(self._unknown)
+                return int(library.sqlite3_column_int64(statement, 0))
+            finally:
+                library.sqlite3_reset(statement)
         finally:
-            library.sqlite3_reset(statement)
+            self._lock.release()
 
     def close(self) -> None:
-        statement, self._statement = self._statement, None
+        with self._lock:
+            statement, self._statement = self._statement, None
         if statement is not None:
             self._library.sqlite3_finalize(statement)
             self._library.sqlite3_close_v2(self._database)

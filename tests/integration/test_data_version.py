@@ -87,6 +87,16 @@ class TestNativeDataVersion:
         writer.execute("INSERT INTO t VALUES (0)")
         assert native.version() != before
 
+    def test_a_look_while_another_holds_the_statement_is_new_and_does_not_wait(
+        self, native: NativeDataVersion
+    ) -> None:
+        native._lock.acquire()  # another thread between two of its C calls
+        try:
+            assert len({native.version() for _ in range(3)}) == 3
+        finally:
+            native._lock.release()
+        assert native.version() == native.version()
+
     def test_once_closed_every_look_is_new(self, native: NativeDataVersion) -> None:
         native.close()
         assert len({native.version() for _ in range(3)}) == 3
