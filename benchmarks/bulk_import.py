@@ -96,7 +96,7 @@ def _import(path: Path, file: Path) -> tuple[int, float, float]:
     with Ledger(Settings(database_url=sqlite_url(path))) as ledger:
         committed: list[float] = []
         # The first listener runs once the events are committed, before the projection.
-        ledger.app.on_saved.insert(0, lambda: committed.append(time.perf_counter()))
+        ledger.app.on_saved.insert(0, lambda _saved: committed.append(time.perf_counter()))
         started = time.perf_counter()
         receipts = import_file(ledger.app, file)
         ended = time.perf_counter()

@@ -162,7 +162,7 @@ def _write(path: Path, synthesis: Synthesis, advance: Advance | None) -> WriteTi
     with Ledger(Settings(database_url=f"sqlite:///{path}")) as ledger:
         committed: list[float] = []
         # The first listener runs once the events are committed, before the projection.
-        ledger.app.on_saved.insert(0, lambda: committed.append(time.perf_counter()))
+        ledger.app.on_saved.insert(0, lambda _saved: committed.append(time.perf_counter()))
         while True:
             started = time.perf_counter()
             batch = [command_from(line) for line in islice(commands, CHUNK)]

@@ -55,8 +55,8 @@ class Ledger:
         # Logged decisions on the read side: found by what they asked, answered again.
         self.decision_index = DecisionIndex(self.decisions)
         self.impacts = Impacts(self.reader, self.decision_index, settings.max_impact_candidates)
-        self.app.on_saved.append(self.follower.catch_up)
-        self.app.on_saved.append(self.reader.announce)
+        self.app.on_saved.append(self.follower.follow_saved)
+        self.app.on_saved.append(lambda _saved: self.reader.announce())
         self.follower.catch_up()  # events saved while no process was following
 
     def listener(self) -> Listener | None:

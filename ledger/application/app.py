@@ -63,7 +63,8 @@ class LedgerApplication(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
-        self.on_saved: list[Callable[[], object]] = []
+        # Called after each save with what it recorded (events and their positions).
+        self.on_saved: list[Callable[[Sequence[Recording[UUID]]], object]] = []
 
     @property
     def store(self) -> LedgerStore:
@@ -72,7 +73,7 @@ class LedgerApplication(Application[UUID]):
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         for listener in self.on_saved:
-            listener()
+            listener(recordings)
 
     # Commands.
 

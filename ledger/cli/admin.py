@@ -113,12 +113,14 @@ def _store_refused(error: LedgerError) -> Refused:
 
 def rebuild() -> None:
     """Replay the whole log into a fresh read model (on LEDGER_DATABASE_URL, server stopped)."""
+    from ledger import collector
     from ledger.bootstrap import Ledger
     from ledger.domain.errors import LedgerError
     from ledger.settings import Settings
 
     try:
         with Ledger(Settings()) as ledger:
+            collector.settle()
             replayed = ledger.rebuild()
     except LedgerError as error:  # not a ledger, or out of reach: say so plainly
         raise _store_refused(error) from None

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
 
 if TYPE_CHECKING:
+    from eventsourcing.persistence import Recording
+
     from ledger.application.app import LedgerApplication
     from ledger.readmodel.projection import RuleProjection
 
@@ -75,26 +77,41 @@ class ProjectionFollower:
     def position(self) -> int:
         return self.projection.view.max_tracking_id(self.app.name) or 0
 
-    def catch_up(self) -> int:
-        """Process every notification after the tracking position; returns how many."""
+    def follow_saved(self, recordings: Sequence[Recording[Any]]) -> int:
+        """This process has just saved ``recordings``: project them as they were written
+        rather than read back and decoded from the store (the log's bytes are the same), and
+        whatever else is new, from the store."""
+        return self.catch_up({r.notification.id: r.domain_event for r in recordings})
+
+    def catch_up(self, written: Mapping[int, Any] | None = None) -> int:
+        """Process every notification after the tracking position, up to the end of the log
+        as it is now (a later commit calls again); returns how many. ``written`` holds events
+        by position that this process has just stored: those are projected as they are, the
+        others read from the store."""
         version = self._changes.version() if self._changes else None
         if version is not None and version == self._seen:
             return 0  # the common case on SQLite: no commit anywhere since the last look
-        if (self.app.recorder.max_notification_id() or 0) <= self.projection.index.position:
+        newest = self.app.recorder.max_notification_id() or 0
+        if newest <= self.projection.index.position:
             self._seen = version
             return 0  # one cheap query: nothing new anywhere
         if self.stuck is not None and self.position < self.stuck.position:
             return 0  # not again on every call: the event is the same until it is repaired
+        first_written = min(written) if written else None
         with self._lock:
             processed = 0
-            while True:
-                start = self.position + 1
-                notifications = self.app.recorder.select_notifications(start, self.BATCH)
+            while (start := self.position + 1) <= newest:
+                run = self._run(written, start)
+                notifications = [] if run else self._stored(start, first_written)
+                if not (run or notifications) and first_written and first_written > start:
+                    run = self._run(written, first_written)  # after a gap in the positions
                 try:
-                    events = [
+                    events = run or [
                         (self.app.mapper.to_domain_event(n), Tracking(self.app.name, n.id))
                         for n in notifications
                     ]
+                    if not events:
+                        break
                     self.projection.process_events(events)
                 except IntegrityError:
                     if self.position < start:
@@ -103,14 +120,33 @@ class ProjectionFollower:
                 except (OperationalError, InterfaceError):
                     raise  # the database, not the event: the next call tries again
                 except Exception:  # an event this projection cannot apply
+                    if run:  # found again in the store, and applied one by one
+                        first = run[0][1].notification_id
+                        notifications = self.app.recorder.select_notifications(first, len(run))
                     processed += self._one_by_one(notifications)
                     break
                 processed += len(events)
-                if len(notifications) < self.BATCH:
-                    break
             self._refresh_index()
             self._seen = version  # commits since ``version`` change it again: none is missed
             return processed
+
+    def _stored(self, start: int, first_written: int | None) -> list[Any]:
+        """The notifications from ``start``, up to the first of those written by this
+        process's save (``first_written``), if it comes after."""
+        stop = first_written - 1 if first_written is not None and first_written > start else None
+        return list(self.app.recorder.select_notifications(start, self.BATCH, stop=stop))
+
+    def _run(self, written: Mapping[int, Any] | None, start: int) -> list[tuple[Any, Tracking]]:
+        """The events of ``written`` at ``start`` and the positions right after it (at most
+        ``BATCH``), as the projection takes them; empty if ``start`` is not among them."""
+        run: list[tuple[Any, Tracking]] = []
+        if not written:
+            return run
+        position = start
+        while position in written and len(run) < self.BATCH:
+            run.append((written[position], Tracking(self.app.name, position)))
+            position += 1
+        return run
 
     def _one_by_one(self, notifications: Sequence[Any]) -> int:
         """Apply a batch that failed event by event, up to the one that fails alone: the

@@ -19,6 +19,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from ledger import collector
 from ledger.application.importer import ImportRefused, import_file
 from ledger.bootstrap import Ledger
 from ledger.server.auth import TokenAuth, reflection_mode, server_interceptors
@@ -167,6 +168,7 @@ def serve(settings: Settings) -> None:
     """Serve until SIGTERM or SIGINT."""
     server = LedgerServer(settings)
     server.start()
+    collector.settle()  # what start-up built is kept for good: not walked again
     done = threading.Event()
 
     def on_signal(number: int, _: object) -> None:
