@@ -54,7 +54,10 @@ class ProjectionFollower:
     row refuses a second write) and refresh their index from the view instead.
     """
 
-    BATCH = 500
+    BATCH = 500  # events read from the store and projected in one transaction
+    # Events just written, projected in one transaction: they are in memory already, and each
+    # transaction is a commit (and a sync of the log to disk) of its own.
+    WRITTEN_RUN = 5_000
 
     def __init__(
         self,
@@ -138,12 +141,12 @@ class ProjectionFollower:
 
     def _run(self, written: Mapping[int, Any] | None, start: int) -> list[tuple[Any, Tracking]]:
         """The events of ``written`` at ``start`` and the positions right after it (at most
-        ``BATCH``), as the projection takes them; empty if ``start`` is not among them."""
+        ``WRITTEN_RUN``), as the projection takes them; empty if ``start`` is not among them."""
         run: list[tuple[Any, Tracking]] = []
         if not written:
             return run
         position = start
-        while position in written and len(run) < self.BATCH:
+        while position in written and len(run) < self.WRITTEN_RUN:
             run.append((written[position], Tracking(self.app.name, position)))
             position += 1
         return run

@@ -11,6 +11,7 @@ import pytest
 
 from ledger.application.commands import RecordChange, RegisterOffice
 from ledger.bootstrap import Ledger
+from ledger.readmodel.follower import ProjectionFollower
 from ledger.settings import Settings
 from ledger_api.commands import change_id_for
 from tests.support import DANDONG, WORKER_BAGGAGE, check, limit, record, register, source
@@ -62,10 +63,11 @@ def decoded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_a_save_is_projected_from_its_events_as_written(
-    any_ledger: Ledger, decoded: list[int]
+    any_ledger: Ledger, decoded: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     register(any_ledger)
-    # More than one run of the projection (500 events a run) in one save.
+    # More than one run of the projection in one save.
+    monkeypatch.setattr(ProjectionFollower, "WRITTEN_RUN", 500)
     any_ledger.app.execute_batch(_commands(1_201))
     assert decoded == []  # nothing read back from the store to project it
     assert any_ledger.follower.position == 1_202
