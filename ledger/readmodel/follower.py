@@ -92,18 +92,23 @@ class ProjectionFollower:
         by position that this process has just stored: those are projected as they are, the
         others read from the store."""
         version = self._changes.version() if self._changes else None
-        if version is not None and version == self._seen:
-            return 0  # the common case on SQLite: no commit anywhere since the last look
-        newest = self.app.recorder.max_notification_id() or 0
-        if newest <= self.projection.index.position:
-            self._seen = version
-            return 0  # one cheap query: nothing new anywhere
+        if written:
+            # Up to this save's last event: what others wrote after it is caught up with by
+            # the next call, which looks at the log's end again (``_seen`` is left as it was).
+            newest, first_written = max(written), min(written)
+        else:
+            if version is not None and version == self._seen:
+                return 0  # the common case on SQLite: no commit anywhere since the last look
+            newest, first_written = self.app.recorder.max_notification_id() or 0, None
+            if newest <= self.projection.index.position:
+                self._seen = version
+                return 0  # one cheap query: nothing new anywhere
         if self.stuck is not None and self.position < self.stuck.position:
             return 0  # not again on every call: the event is the same until it is repaired
-        first_written = min(written) if written else None
         with self._lock:
             processed = 0
-            while (start := self.position + 1) <= newest:
+            position = self.position  # read once; then moved on by what is projected here
+            while (start := position + 1) <= newest:
                 run = self._run(written, start)
                 notifications = [] if run else self._stored(start, first_written)
                 if not (run or notifications) and first_written and first_written > start:
@@ -117,7 +122,8 @@ class ProjectionFollower:
                         break
                     self.projection.process_events(events)
                 except IntegrityError:
-                    if self.position < start:
+                    position = self.position
+                    if position < start:
                         raise  # no one else moved on: not a race, a damaged read model
                     continue  # another process got there first: continue from its position
                 except (OperationalError, InterfaceError):
@@ -127,10 +133,13 @@ class ProjectionFollower:
                         first = run[0][1].notification_id
                         notifications = self.app.recorder.select_notifications(first, len(run))
                     processed += self._one_by_one(notifications)
+                    position = self.position
                     break
                 processed += len(events)
-            self._refresh_index()
-            self._seen = version  # commits since ``version`` change it again: none is missed
+                position = events[-1][1].notification_id
+            self._refresh_index(position)
+            if not written:
+                self._seen = version  # commits since ``version`` change it again: none missed
             return processed
 
     def _stored(self, start: int, first_written: int | None) -> list[Any]:
@@ -185,9 +194,9 @@ class ProjectionFollower:
                 return applied
         return len(notifications)
 
-    def _refresh_index(self) -> None:
-        """Forget offices whose events were projected by another process."""
-        index, position = self.projection.index, self.position
+    def _refresh_index(self, position: int) -> None:
+        """Forget offices whose events, up to ``position``, another process projected."""
+        index = self.projection.index
         while index.position < position:
             notifications = self.app.recorder.select_notifications(
                 index.position + 1, self.BATCH, stop=position

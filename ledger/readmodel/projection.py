@@ -77,6 +77,10 @@ class RuleProjection(Projection[RuleView]):
         self.effective = effective if effective is not None else EffectiveIndex(view)
         self._codes: dict[UUID, str] = {}
         self._batch: _Batch | None = None
+        # The digest after the last event this projection saved: the next run, if it starts
+        # right after it, continues from it without asking the view (the digest at a
+        # position is a function of the log alone, so no other writer can make it stale).
+        self._latest: Checkpoint | None = None
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.process_events([(domain_event, tracking)])
@@ -86,7 +90,9 @@ class RuleProjection(Projection[RuleView]):
         process projected any of them first (then nothing of the run is written)."""
         if not events:
             return
-        latest = self.view.latest_checkpoint()
+        latest = self._latest
+        if latest is None or latest.position != events[0][1].notification_id - 1:
+            latest = self.view.latest_checkpoint()
         self._batch = batch = _Batch(latest.root if latest else GENESIS)
         try:
             for event, tracking in events:
@@ -99,6 +105,8 @@ class RuleProjection(Projection[RuleView]):
             batch.checkpoints,
             events[-1][1],
         )
+        if batch.checkpoints:
+            self._latest = batch.checkpoints[-1]
         for revisions, position in batch.applied:
             self.index.apply(revisions, position)
             self.effective.apply(revisions, position)

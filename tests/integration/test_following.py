@@ -153,3 +153,27 @@ def test_a_gap_in_positions_before_a_save_is_stepped_over(postgres_url: str) -> 
         assert [r.position for r in receipts] == [3, 4]  # position 2 was never used
         assert ledger.follower.position == 4
         assert _limit_holds(ledger, "2020-01-05", 2)
+
+
+def test_a_write_by_another_just_after_a_save_is_seen_by_the_next_question(
+    sqlite_url: str,
+) -> None:
+    """The save's own events are projected up to its last; another writer's event committed
+    right after it is not missed by the next question."""
+    with (
+        Ledger(Settings(database_url=sqlite_url)) as a,
+        Ledger(Settings(database_url=sqlite_url)) as b,
+    ):
+        register(a)
+        b.app.on_saved.clear()
+        interleaved = _commands(1, first_day=9)
+
+        def other_writer_first(_saved: object) -> None:
+            if interleaved:
+                b.app.execute_batch([interleaved.pop()])  # committed before a follows
+
+        a.app.on_saved.insert(0, other_writer_first)
+        a.app.execute_batch(_commands(2))
+        assert a.follower.position == 3  # a's save, projected up to its last event
+        assert _limit_holds(a, "2020-01-20", 10)  # the question catches up with b's
+        assert a.follower.position == 4
