@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
 import grpc
 
@@ -42,9 +42,19 @@ class Server:
     """
 
     def __init__(
-        self, database: Path, log: Path, *, timeout: float = 300.0, web: bool = False
+        self,
+        database: Path,
+        log: Path,
+        *,
+        timeout: float = 300.0,
+        web: bool = False,
+        listen: str = "127.0.0.1:0",
+        share_port: bool = False,
     ) -> None:
         self.database = database
+        # With ``share_port``, other servers may serve the same port (LEDGER_SHARE_PORT).
+        self.listen = listen
+        self.share_port = share_port
         # With ``web``, it also serves HTTP (LEDGER_WEB_LISTEN): ``web`` becomes its URL.
         self.serve_web = web
         self.web = ""
@@ -64,8 +74,10 @@ class Server:
         env = {key: value for key, value in os.environ.items() if not key.startswith("LEDGER_")}
         env |= {
             "LEDGER_DATABASE_URL": f"sqlite:///{self.database.resolve()}",
-            "LEDGER_LISTEN": "127.0.0.1:0",
+            "LEDGER_LISTEN": self.listen,
         }
+        if self.share_port:
+            env["LEDGER_SHARE_PORT"] = "true"
         if self.serve_web:
             env["LEDGER_WEB_LISTEN"] = "127.0.0.1:0"
         self._log = self.log_path.open("w")
@@ -156,15 +168,18 @@ class Server:
         self.stop()
 
 
-def open_stub(address: str) -> tuple[grpc.Channel, ledger_pb2_grpc.PolicyLedgerStub]:
-    """One channel and the generated stub on it."""
-    channel = grpc.insecure_channel(
-        address,
-        options=[
-            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-        ],
-    )
+def open_stub(
+    address: str, *, own_connection: bool = False
+) -> tuple[grpc.Channel, ledger_pb2_grpc.PolicyLedgerStub]:
+    """One channel and the generated stub on it; with ``own_connection``, a connection of its
+    own (grpc otherwise shares one among channels to the same address with the same options)."""
+    options: list[tuple[str, Any]] = [
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ]
+    if own_connection:
+        options.append(("grpc.use_local_subchannel_pool", 1))
+    channel = grpc.insecure_channel(address, options=options)
     return channel, ledger_pb2_grpc.PolicyLedgerStub(channel)
 
 

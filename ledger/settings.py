@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         description="host:port of the HTTP port (the API over Connect and gRPC-Web, and the web "
         "console); default: none, gRPC only",
     )
+    share_port: bool = Field(
+        default=False,
+        description="let several servers on one database serve the same port(s), each taking "
+        "some of the connections (SO_REUSEPORT); default: a taken port is refused",
+    )
     workers: int = Field(default=16, ge=2, le=256, description="threads serving calls")
     max_watches: int | None = Field(
         default=None, ge=1, description="open watches at most; default: half the workers"

@@ -131,7 +131,9 @@ class ProjectionFollower:
                 except Exception:  # an event this projection cannot apply
                     if run:  # found again in the store, and applied one by one
                         first = run[0][1].notification_id
-                        notifications = self.app.recorder.select_notifications(first, len(run))
+                        notifications = list(
+                            self.app.recorder.select_notifications(first, len(run))
+                        )
                     processed += self._one_by_one(notifications)
                     position = self.position
                     break

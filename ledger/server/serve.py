@@ -70,7 +70,9 @@ class LedgerServer:
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.so_reuseport", 0),  # a second server on a taken port fails, loudly
+                # A second server on a taken port fails, loudly, unless every server on it
+                # shares it (LEDGER_SHARE_PORT: the kernel spreads connections among them).
+                ("grpc.so_reuseport", int(settings.share_port)),
             ],
         )
         servicer = PolicyLedgerServicer(
@@ -94,10 +96,17 @@ class LedgerServer:
                 ),
                 self.server,
             )
-        if credentials is None:
-            self.port = self.server.add_insecure_port(settings.listen)
-        else:
-            self.port = self.server.add_secure_port(settings.listen, credentials)
+        try:
+            if credentials is None:
+                self.port = self.server.add_insecure_port(settings.listen)
+            else:
+                self.port = self.server.add_secure_port(settings.listen, credentials)
+        except RuntimeError:  # grpc's "Failed to bind to address ...", nothing more
+            raise RuntimeError(
+                f"cannot serve on {settings.listen} (LEDGER_LISTEN, --listen): the port is "
+                "taken, or the host is not an address of this machine; give another, e.g. "
+                "127.0.0.1:50052 (servers meant to share a port each set LEDGER_SHARE_PORT=true)"
+            ) from None
         self.security = describe(settings) + (", tokens" if interceptors else ", open")
         self.web: WebFace | None = None
         if settings.web_listen is not None:

@@ -14,6 +14,7 @@ import pytest
 from ledger_api.ledger.v1 import ledger_pb2 as pb
 from ledger_api.ledger.v1 import ledger_pb2_grpc
 from ledger_client import LedgerClient, LedgerClientError
+from tests.e2e.security import refused_start
 from tests.e2e.support import WORKER_BAGGAGE, new_office, source, start_server
 
 
@@ -148,3 +149,44 @@ class TestAcrossServers:
         assert again == first
         final = b.get_office(office, min_position=first.position)
         assert final.version == version + 2
+
+
+class TestSharedPort:
+    """Several server processes on one database may serve one port (LEDGER_SHARE_PORT); a
+    server that does not share it refuses a taken port."""
+
+    def test_two_servers_sharing_a_port_both_serve_it(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+        shared = {"LEDGER_SHARE_PORT": "true"}
+        first = start_server(tmp_path / "a", database_url=url, env=shared)
+        port = first.address.rsplit(":", 1)[1]
+        second = start_server(
+            tmp_path / "b",
+            database_url=url,
+            example=False,
+            env={**shared, "LEDGER_LISTEN": f"127.0.0.1:{port}"},
+        )
+        try:
+            assert second.address == first.address
+            office = new_office()
+            with LedgerClient(first.address) as client:
+                client.register_office(office, "Shared port customs")
+                receipt = observe(client, office, "2025-01-07")
+            assert first.stop() == 0
+            # Only the second server listens now: a new connection to the port reaches it.
+            with LedgerClient(second.address) as client:
+                seen = client.get_office(office, min_position=receipt.position)
+            assert seen.version == receipt.office_version
+        finally:
+            for server in (first, second):
+                server.stop()
+
+    def test_a_taken_port_is_refused_naming_it_and_the_setting(self, tmp_path: Path) -> None:
+        first = start_server(tmp_path / "a")
+        try:
+            status, said = refused_start(tmp_path / "b", {"LEDGER_LISTEN": first.address})
+        finally:
+            first.stop()
+        assert status != 0
+        assert f"cannot serve on {first.address}" in said
+        assert "LEDGER_SHARE_PORT=true" in said

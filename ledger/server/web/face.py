@@ -55,7 +55,7 @@ class WebFace:
         self.settings = settings
         self.console = ConsoleFiles()
         self.api = connect_application(core, pool, max_message_bytes, auth)
-        self.socket = _bind(settings.web_listen)
+        self.socket = _bind(settings.web_listen, share=settings.share_port)
         tls = settings.tls_cert is not None
         self.url = f"{'https' if tls else 'http'}://{_host(settings.web_listen)}:{self.port}/"
         config = uvicorn.Config(
@@ -150,8 +150,9 @@ def _host(listen: str) -> str:
     return listen.rsplit(":", 1)[0]
 
 
-def _bind(listen: str) -> socket.socket:
-    """A listening socket on ``HOST:PORT`` (port 0: any free one)."""
+def _bind(listen: str, *, share: bool = False) -> socket.socket:
+    """A listening socket on ``HOST:PORT`` (port 0: any free one); with ``share``, other
+    servers may listen on the same port (``SO_REUSEPORT``: the kernel spreads connections)."""
     host, port = _host(listen), int(listen.rsplit(":", 1)[1])
     bare = host.removeprefix("[").removesuffix("]")
     family = socket.AF_INET6 if ":" in bare else socket.AF_INET
@@ -161,6 +162,8 @@ def _bind(listen: str) -> socket.socket:
     listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if share:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         listener.bind((bare, port))
         listener.listen(128)
         return listener
