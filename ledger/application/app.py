@@ -97,13 +97,16 @@ class LedgerApplication(Application[UUID]):
 
     def get_office(self, code: str) -> Office:
         try:
-            return cast("Office", self.repository.get(office_id(code)))
+            office: Office = self.repository.get(office_id(code), projector_func=_replay)
         except AggregateNotFoundError:
             raise OfficeNotFound(code) from None
+        return office
 
     def change_at(self, code: str, change_id: UUID, version: int) -> Change | None:
         """A change as it stood at the office's ``version`` (None before it was recorded)."""
-        office = cast("Office", self.repository.get(office_id(code), version=version))
+        office: Office = self.repository.get(
+            office_id(code), version=version, projector_func=_replay
+        )
         return office.changes.get(change_id)
 
     def office_events(self, code: str) -> list[OfficeEvent]:
@@ -237,6 +240,16 @@ class LedgerApplication(Application[UUID]):
             expected = getattr(command, "expected_version", None)
             if expected is not None:
                 raise BatchRefused([(number, VersionConflict(command.office, expected, None))])
+
+
+def _replay(office: Office | None, events: Iterable[OfficeEvent]) -> Office | None:
+    """An office moved on by its events, one after another: the library's
+    ``project_aggregate`` without its assertion that each event is ``CanMutateProtocol``, an
+    ``isinstance`` against a runtime-checkable protocol that cost a fifth of loading a long
+    office (every event here is an ``OfficeEvent``)."""
+    for event in events:
+        office = event.mutate(office)
+    return office
 
 
 def _receipt(request: RequestRecord, position: int) -> Receipt:
