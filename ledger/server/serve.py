@@ -104,8 +104,9 @@ class LedgerServer:
         except RuntimeError:  # grpc's "Failed to bind to address ...", nothing more
             raise RuntimeError(
                 f"cannot serve on {settings.listen} (LEDGER_LISTEN, --listen): the port is "
-                "taken, or the host is not an address of this machine; give another, e.g. "
-                "127.0.0.1:50052 (servers meant to share a port each set LEDGER_SHARE_PORT=true)"
+                "taken (or closed to this user), or the host is not an address of this "
+                "machine; give another, e.g. 127.0.0.1:50052 (servers meant to share a port "
+                "each set LEDGER_SHARE_PORT=true)"
             ) from None
         self.security = describe(settings) + (", tokens" if interceptors else ", open")
         self.web: WebFace | None = None
