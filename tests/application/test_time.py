@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from ledger.bootstrap import Ledger
 from ledger.readmodel.answers import Verdict
 from ledger.readmodel.history import HistoryRequest
+from ledger.readmodel.reader import BeyondTheLog
 from tests.support import PROHIBITED, amend, check, limit, record, register, retract, state
 
 
@@ -167,6 +170,22 @@ class TestKnowledgeTime:
         for receipt in (ban, correction, retraction):
             by_time = check(any_ledger, "2025-04-15", known_at=receipt.recorded_at).verdict
             assert by_time is as_recorded_up_to(receipt.position)
+
+    def test_a_position_the_read_model_has_is_answered_without_asking_the_log_its_end(
+        self, any_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        ban = dandong_with_ban(any_ledger, on="2025-05-01", precision="day")
+        check(any_ledger, "2025-05-02")  # followed: nothing new after this
+        asked: list[int] = []
+        end = any_ledger.reader.log_end
+        monkeypatch.setattr(any_ledger.reader, "log_end", lambda: asked.append(1) or end())
+        assert check(any_ledger, "2025-05-02", known_at_position=ban.position).verdict is (
+            Verdict.PROHIBITED
+        )
+        assert asked == []
+        with pytest.raises(BeyondTheLog):  # beyond what it has: the log's end is asked
+            check(any_ledger, "2025-05-02", known_at_position=ban.position + 1)
+        assert asked == [1]
 
     def test_an_amended_measure_cites_both_events(self, any_ledger: Ledger) -> None:
         ban = dandong_with_ban(any_ledger, on="2025-03-07")
