@@ -3,9 +3,10 @@ and two processes sharing one database."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -339,14 +340,23 @@ def _asks(ledger: Ledger) -> list[int]:
     return asked
 
 
-def _listening(ledger: Ledger, seconds: float = 10.0) -> None:
-    """Wait until the ledger's listener listens: two looks at the version agree."""
-    changes = ledger.changes
-    assert changes is not None
-    deadline = time.monotonic() + seconds
-    while changes.version() != changes.version():
-        assert time.monotonic() < deadline, "the listener never listened"
-        time.sleep(0.02)
+@contextlib.contextmanager
+def _listening(ledger: Ledger, seconds: float = 10.0) -> Iterator[None]:
+    """The ledger's listener started, as a server starts it, and listening (two looks at the
+    version agree) for the block; stopped after it."""
+    listener = ledger.listener()
+    assert listener is not None
+    listener.start()
+    try:
+        changes = ledger.changes
+        assert changes is not None
+        deadline = time.monotonic() + seconds
+        while changes.version() != changes.version():
+            assert time.monotonic() < deadline, "the listener never listened"
+            time.sleep(0.02)
+        yield
+    finally:
+        listener.stop()
 
 
 class TestFollowingByNotification:
@@ -357,18 +367,12 @@ class TestFollowingByNotification:
         with open_ledger(postgres_url) as server:
             register(server)
             record(server, "observed", limit(2), "2024-01-01", "year")
-            listener = server.listener()
-            assert listener is not None
-            listener.start()
-            try:
-                _listening(server)
+            with _listening(server):
                 check(server, "2025-03-20")  # caught up with whatever the start notified
                 asked = _asks(server)
                 for _ in range(20):
                     assert check(server, "2025-03-20").verdict is Verdict.ALLOWED
                 assert asked == []
-            finally:
-                listener.stop()
 
     def test_a_commit_elsewhere_is_followed_and_a_min_position_always_waits_for_it(
         self, postgres_url: str
@@ -376,17 +380,11 @@ class TestFollowingByNotification:
         with open_ledger(postgres_url) as server, open_ledger(postgres_url) as importer:
             register(importer)
             record(importer, "observed", limit(2), "2024-01-01", "year")
-            listener = server.listener()
-            assert listener is not None
-            listener.start()
-            try:
-                _listening(server)
+            with _listening(server):
                 assert check(server, "2025-03-20").verdict is Verdict.ALLOWED
                 receipt = record(importer, "tightened", PROHIBITED, "2025-03-07")
                 server.reader.wait_for_position(receipt.position, timeout=10)
                 assert check(server, "2025-03-20").verdict is Verdict.PROHIBITED
-            finally:
-                listener.stop()
 
     def test_without_a_listener_every_query_asks(self, postgres_url: str) -> None:
         with open_ledger(postgres_url) as server:
