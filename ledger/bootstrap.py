@@ -40,6 +40,7 @@ class Ledger:
     def __init__(self, settings: Settings | None = None) -> None:
         settings = settings or Settings()
         self.app = LedgerApplication(env=environment(settings))
+        self.app.office_locks.timeout = settings.max_wait_seconds
         self.factory = cast("LedgerFactory", self.app.factory)
         self.view = self.factory.rule_view()
         # The decision log, and its group commit (its thread starts with the first decision).

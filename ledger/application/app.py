@@ -10,6 +10,8 @@ the infrastructure factory's business (``ledger.storage``), chosen by ``PERSISTE
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar, NamedTuple, cast
 from uuid import UUID
@@ -18,6 +20,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from ledger.application.commands import Command, Receipt
+from ledger.application.office_locks import OfficeLocks
 from ledger.application.ports import LedgerStore, RequestRecord
 from ledger.domain.errors import (
     AlreadyExists,
@@ -41,10 +44,15 @@ __all__ = [
     "BatchRefused",
 ]
 
-# How often a write is retried when another write to the same office wins the race; each
-# attempt reloads the offices and re-checks every invariant. Not when the caller gave an
-# expected version: then the race is theirs to resolve.
-_WRITE_ATTEMPTS = 5
+# How often a write is tried when another process's write to the same office wins the race
+# (writes within this process take turns: ``office_locks``); each attempt reloads the offices
+# and re-checks every invariant. Not when the caller gave an expected version: then the race is
+# theirs to resolve. Before each retry the writer waits a random time under a bound that doubles
+# from 2 ms up to 50 ms ("full jitter"), so writers that collided do not collide again in step:
+# at most 0.21 s of waiting in all.
+_WRITE_ATTEMPTS = 8
+_FIRST_WAIT = 0.002
+_LONGEST_WAIT = 0.05
 
 
 class Executed(NamedTuple):
@@ -65,6 +73,9 @@ class LedgerApplication(Application[UUID]):
         super().__init__(env)
         # Called after each save with what it recorded (events and their positions).
         self.on_saved: list[Callable[[Sequence[Recording[UUID]]], object]] = []
+        # Held by a write from loading its offices to the end of its save; the wait for them
+        # is bounded (the server sets it to ``LEDGER_MAX_WAIT_SECONDS``).
+        self.office_locks = OfficeLocks(timeout=30.0)
 
     @property
     def store(self) -> LedgerStore:
@@ -87,8 +98,12 @@ class LedgerApplication(Application[UUID]):
 
     def execute_batch(self, commands: Sequence[Command]) -> Executed:
         """All commands or none: raises ``BatchRefused`` listing every refused command."""
-        for _ in range(_WRITE_ATTEMPTS):
-            executed = self._try_batch(commands)
+        offices = [command.office for command in commands]
+        for attempt in range(_WRITE_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0, min(_LONGEST_WAIT, _FIRST_WAIT * 2**attempt)))
+            with self.office_locks.holding(offices):
+                executed = self._try_batch(commands)
             if executed is not None:
                 return executed
         raise VersionConflict(None, None, None)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
 
+from ledger.application import app as app_module
 from ledger.application.app import RequestIdReused, VersionConflict
 from ledger.application.commands import RecordChange, RegisterOffice
 from ledger.bootstrap import Ledger
@@ -112,6 +115,52 @@ class TestOptimisticConcurrency:
         with pytest.raises(VersionConflict, match="expected version 1, but it is at version 2"):
             any_ledger.app.execute(tightening("stale", expected_version=1))
         assert stored(any_ledger) == 2
+
+
+class TestLostRaces:
+    """A write without an expected version that loses the race to its office is tried again,
+    after a short random wait, a bounded number of times."""
+
+    @staticmethod
+    def losing(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, losses: int) -> list[float]:
+        """Make the next ``losses`` saves lose as a race does; returns the waits slept."""
+        save = ledger.app.save
+        left = [losses]
+        waits: list[float] = []
+
+        def racing_save(*args: Any, **kwargs: Any) -> Any:
+            if left[0]:
+                left[0] -= 1
+                raise IntegrityError("another write got there first")
+            return save(*args, **kwargs)
+
+        monkeypatch.setattr(ledger.app, "save", racing_save)
+        monkeypatch.setattr(app_module.time, "sleep", waits.append)
+        return waits
+
+    def test_a_write_that_loses_seven_races_is_stored_by_the_eighth_try(
+        self, any_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        register(any_ledger)
+        waits = self.losing(any_ledger, monkeypatch, 7)
+        receipt = any_ledger.app.execute(tightening("patient"))
+        assert (receipt.office_version, stored(any_ledger)) == (2, 2)
+        # A wait before each retry, none before the first try, each under its doubling bound.
+        assert len(waits) == 7
+        assert all(0 <= wait <= min(0.05, 0.002 * 2**n) for n, wait in enumerate(waits, 1))
+
+    def test_a_write_that_loses_every_race_is_refused_and_stores_nothing(
+        self, any_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        register(any_ledger)
+        waits = self.losing(any_ledger, monkeypatch, 8)
+        with pytest.raises(VersionConflict, match="other writes kept winning; try again"):
+            any_ledger.app.execute(tightening("unlucky"))
+        assert stored(any_ledger) == 1
+        assert len(waits) == 7
+        assert sum(waits) < 0.25  # each under its bound: 0.21 s at most
+        # The same request id, sent again once the office is quiet, is stored.
+        assert any_ledger.app.execute(tightening("unlucky")).office_version == 2
 
 
 class TestRefusals:

@@ -2,11 +2,12 @@
 
 Half of them state the version they read (``expected_version``): when another write got there
 first they are refused with ABORTED (``LedgerClientError.code``), write nothing, read again and
-try again under a new request id. The other half state none: the server retries their lost
-races itself, and each of their writes succeeds. Every writer sends each acknowledged request a
-second time, which returns the same receipt. Afterwards the office's history holds every
-acknowledged write exactly once, at its version, versions run 1..N without a gap, nothing
-refused was written, and the hash chain replays (``LedgerClient.audit``).
+try again under a new request id. The other half state none: within the server, writes to
+one office take turns (``OfficeLocks``), so each of their writes succeeds. Every writer sends
+each acknowledged request a second time, which returns the same receipt. Afterwards the
+office's history holds every acknowledged write exactly once, at its version, versions run
+1..N without a gap, nothing refused was written, and the hash chain replays
+(``LedgerClient.audit``).
 """
 
 from __future__ import annotations
