@@ -23,6 +23,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from ledger.application.ports import ExportRow
 from ledger.bootstrap import Ledger
 from ledger.readmodel.follower import StuckAt
+from ledger.readmodel.model import MerkleNode
 from ledger.settings import Settings
 from ledger.storage.sql import Parsed, SQLRuleView
 
@@ -123,6 +124,41 @@ class Rebuild:
                     f"{counts[1]} revisions stored, {counts[0]} rebuilt",
                     office=code,
                 )
+        if kept.merkle:
+            self._compare_merkle(kept, find)
+
+    def _compare_merkle(self, kept: SQLRuleView, find: Find) -> None:
+        """The Merkle tree's complete subtrees, compared in one ordered pass by (level,
+        index): the first that differs, or that only one of the two holds."""
+        counts = [0, 0]
+        first: tuple[MerkleNode, str] | None = None
+        ours, theirs = self.view.merkle_nodes(), kept.merkle_nodes()
+        mine, stored = next(ours, None), next(theirs, None)
+        while mine is not None or stored is not None:
+            if mine is not None and (stored is None or mine[:2] < stored[:2]):
+                counts[0] += 1
+                first = first or (mine, "is not stored")
+                mine = next(ours, None)
+            elif stored is not None and (mine is None or stored[:2] < mine[:2]):
+                counts[1] += 1
+                first = first or (stored, "is stored, but the log has no such node")
+                stored = next(theirs, None)
+            elif mine is not None and stored is not None:  # the same node
+                counts[0] += 1
+                counts[1] += 1
+                if mine[2] != stored[2]:
+                    first = first or (stored, "differs from its rebuild")
+                mine, stored = next(ours, None), next(theirs, None)
+        if first is not None:
+            (level, index, _), what = first
+            low, high = index * 2**level + 1, (index + 1) * 2**level
+            leaves = f"position {low}" if level == 0 else f"positions {low} to {high}"
+            find(
+                "read model",
+                f"the Merkle tree's node at level {level}, index {index} ({leaves}) {what}; "
+                f"{counts[1]} nodes stored, {counts[0]} rebuilt",
+                position=low,
+            )
 
     def close(self) -> None:
         self.ledger.close()

@@ -166,6 +166,11 @@ class Checkpoint:
     root: str
 
 
+# A complete subtree of the Merkle tree over the log (``ledger.domain.merkle``): its level, its
+# index at that level, and its hash.
+MerkleNode = tuple[int, int, bytes]
+
+
 @dataclass(frozen=True, slots=True)
 class OfficeRow:
     code: str

@@ -1,4 +1,5 @@
-"""The rule-state projection: offices, revisions and digests, computed from the event log.
+"""The rule-state projection: offices, revisions, digests and the Merkle tree, computed from the
+event log.
 
 ``RuleProjection`` has one handler per event type and writes what it computes together with
 its tracking position, in one transaction per run of events; it also keeps the rule index
@@ -24,10 +25,11 @@ from ledger.domain.events import (
     OfficeRegistered,
     PolicyChanged,
 )
+from ledger.domain.merkle import Frontier, leaf_hash
 from ledger.domain.office import office_id
 from ledger.readmodel.effective import EffectiveIndex
 from ledger.readmodel.index import RuleIndex
-from ledger.readmodel.model import Checkpoint, OfficeRow, Revision
+from ledger.readmodel.model import Checkpoint, MerkleNode, OfficeRow, Revision
 from ledger.readmodel.view import RuleView
 
 if TYPE_CHECKING:
@@ -50,13 +52,15 @@ def _earliest(current: Any, candidate: Any) -> Any:
 class _Batch:
     """What a run of events changed, written in one transaction at the end of the run."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, frontier: Frontier) -> None:
         self.offices: dict[str, OfficeRow] = {}
         self.changes: dict[UUID, dict[int, Revision]] = {}  # every form of each change touched
         self.changed: dict[tuple[UUID, int], Revision] = {}  # the forms to write
         self.checkpoints: list[Checkpoint] = []
         self.applied: list[tuple[list[Revision], int]] = []  # for the index, after the commit
         self.root = root
+        self.frontier = frontier  # the Merkle tree's right edge, and its size
+        self.nodes: list[MerkleNode] = []  # the complete subtrees the run's leaves finish
 
 
 class RuleProjection(Projection[RuleView]):
@@ -77,10 +81,10 @@ class RuleProjection(Projection[RuleView]):
         self.effective = effective if effective is not None else EffectiveIndex(view)
         self._codes: dict[UUID, str] = {}
         self._batch: _Batch | None = None
-        # The digest after the last event this projection saved: the next run, if it starts
-        # right after it, continues from it without asking the view (the digest at a
-        # position is a function of the log alone, so no other writer can make it stale).
-        self._latest: Checkpoint | None = None
+        # The digest and the Merkle tree's edge after the last event this projection saved:
+        # the next run, if it starts right after it, continues from them without asking the
+        # view (both are a function of the log alone, so no other writer can make them stale).
+        self._latest: tuple[Checkpoint, Frontier] | None = None
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.process_events([(domain_event, tracking)])
@@ -91,9 +95,10 @@ class RuleProjection(Projection[RuleView]):
         if not events:
             return
         latest = self._latest
-        if latest is None or latest.position != events[0][1].notification_id - 1:
-            latest = self.view.latest_checkpoint()
-        self._batch = batch = _Batch(latest.root if latest else GENESIS)
+        if latest is None or latest[0].position != events[0][1].notification_id - 1:
+            latest = self._stored_tip()
+        checkpoint, frontier = latest
+        self._batch = batch = _Batch(checkpoint.root, Frontier(frontier.size, [*frontier.edge]))
         try:
             for event, tracking in events:
                 self._handle(event, tracking)
@@ -104,12 +109,18 @@ class RuleProjection(Projection[RuleView]):
             list(batch.changed.values()),
             batch.checkpoints,
             events[-1][1],
+            batch.nodes,
         )
         if batch.checkpoints:
-            self._latest = batch.checkpoints[-1]
+            self._latest = batch.checkpoints[-1], batch.frontier
         for revisions, position in batch.applied:
             self.index.apply(revisions, position)
             self.effective.apply(revisions, position)
+
+    def _stored_tip(self) -> tuple[Checkpoint, Frontier]:
+        """The last digest saved, and the Merkle tree's edge there, as the view holds them."""
+        checkpoint = self.view.latest_checkpoint() or Checkpoint(0, GENESIS)
+        return checkpoint, Frontier.at(self.view.merkle_node, checkpoint.position)
 
     @singledispatchmethod
     def _handle(self, domain_event: Any, tracking: Tracking) -> None:
@@ -230,10 +241,16 @@ class RuleProjection(Projection[RuleView]):
     def _save(
         self, event: OfficeEvent, office: OfficeRow, revisions: list[Revision], tracking: Tracking
     ) -> None:
-        """Add what the event changed, and the ledger digest after it, to the run."""
+        """Add what the event changed, the ledger digest after it and its Merkle leaf (after a
+        leaf for each position before it that no event took), to the run."""
         run = self._run
-        run.root = next_root(run.root, tracking.notification_id, event.hash)
-        run.checkpoints.append(Checkpoint(tracking.notification_id, run.root))
+        position = tracking.notification_id
+        run.root = next_root(run.root, position, event.hash)
+        run.checkpoints.append(Checkpoint(position, run.root))
+        frontier = run.frontier
+        while frontier.size + 1 < position:
+            run.nodes += frontier.append(leaf_hash(frontier.size + 1, None))
+        run.nodes += frontier.append(leaf_hash(position, event.hash))
         run.offices[office.code] = office
         for revision in revisions:
             run.changes.setdefault(revision.change_id, {})[revision.rev] = revision

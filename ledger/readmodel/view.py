@@ -1,20 +1,21 @@
 """Where the read model is kept: the ``RuleView`` interface each storage backend implements.
 
 A view is the library's ``TrackingRecorder`` (it records how far into the log it is) with the
-offices, the rule revisions and the digest checkpoints beside it, written together in one
-transaction by the projection. ``ledger.storage`` has one per backend.
+offices, the rule revisions, the digest checkpoints and the Merkle tree's complete subtrees
+beside it, written together in one transaction by the projection. ``ledger.storage`` has one
+per backend.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from ledger.domain.values import Scope
-from ledger.readmodel.model import Checkpoint, Entry, OfficeRow, Revision
+from ledger.readmodel.model import Checkpoint, Entry, MerkleNode, OfficeRow, Revision
 
 __all__ = ["RuleView"]
 
@@ -25,6 +26,8 @@ class RuleView(TrackingRecorder):
     # Whether revisions carry their log positions: not in a ledger of schema version 1 read
     # as it is (``ledger.storage.identity``).
     positions: bool = True
+    # Whether it keeps the Merkle tree: not a ledger before schema version 4 read as it is.
+    merkle: bool = True
 
     @abstractmethod
     def save(
@@ -33,9 +36,11 @@ class RuleView(TrackingRecorder):
         revisions: Sequence[Revision],
         checkpoints: Sequence[Checkpoint],
         tracking: Tracking,
+        nodes: Sequence[MerkleNode] = (),
     ) -> None:
-        """Upsert the offices and the revisions, add the checkpoints, record ``tracking`` (the
-        last event they include): atomically."""
+        """Upsert the offices and the revisions, add the checkpoints and the Merkle tree's
+        newly complete subtrees, record ``tracking`` (the last event they include):
+        atomically."""
 
     @abstractmethod
     def latest_checkpoint(self) -> Checkpoint | None:
@@ -48,6 +53,15 @@ class RuleView(TrackingRecorder):
     @abstractmethod
     def checkpoints(self, after: int, limit: int) -> list[Checkpoint]:
         """Checkpoints in position order, after ``after``."""
+
+    @abstractmethod
+    def merkle_node(self, level: int, index: int) -> bytes:
+        """The hash of a complete subtree of the Merkle tree; ``KeyError`` if it is not (yet)
+        complete."""
+
+    @abstractmethod
+    def merkle_nodes(self) -> Iterator[MerkleNode]:
+        """Every complete subtree, by level and index (the store audit compares them)."""
 
     @abstractmethod
     def get_office(self, code: str) -> OfficeRow | None: ...

@@ -23,6 +23,7 @@ from ledger.readmodel.answers import (
     StateRequest,
 )
 from ledger.readmodel.model import OfficeRow
+from ledger.readmodel.proofs import ConsistencyRequest, InclusionRequest, Proofs
 from ledger.readmodel.reader import Reader
 from ledger.readmodel.upcoming import UpcomingRequest
 from ledger.tokens import Role
@@ -120,4 +121,9 @@ QUERIES: dict[str, Query] = {
         as_written=compared_goods,
     ),
     "ListUpcoming": Query(UpcomingRequest, lambda read, r, _: read.upcoming(r)),
+    # A reader checks the answers it is given: the proofs are a reader's, as the answers are.
+    "GetInclusionProof": Query(InclusionRequest, lambda read, r, _: Proofs(read).inclusion(r)),
+    "GetConsistencyProof": Query(
+        ConsistencyRequest, lambda read, r, _: Proofs(read).consistency(r)
+    ),
 }

@@ -31,6 +31,7 @@ from ledger.bootstrap import Ledger
 from ledger.domain.errors import StorageFault
 from ledger.domain.values import Source
 from ledger.readmodel.answers import Check, Ruling
+from ledger.readmodel.proofs import Proofs
 from ledger.server.budget import AnswerBudget, check_lookups
 from ledger.server.decision_log import LOGGED, DecisionLog, DecisionMessages
 from ledger.server.decision_rpcs import DecisionRPCs
@@ -302,8 +303,7 @@ class PolicyLedgerServicer(StreamRPCs, DecisionRPCs):
     def GetDigest(
         self, request: pb.GetDigestRequest, context: grpc.ServicerContext
     ) -> pb.GetDigestResponse:
-        digest = self.reader.digest()
-        return pb.GetDigestResponse(digest=pb.Digest(position=digest.position, root=digest.root))
+        return pb.GetDigestResponse(digest=pb.Digest(**Proofs(self.reader).head()))
 
     def VerifyDigest(
         self, request: pb.VerifyDigestRequest, context: grpc.ServicerContext
@@ -312,7 +312,7 @@ class PolicyLedgerServicer(StreamRPCs, DecisionRPCs):
             pinned = validated(PinnedDigest, to_data(request.pinned), "pinned")
             current = self.reader.verify_digest(pinned.position, pinned.root)
         return pb.VerifyDigestResponse(
-            current=pb.Digest(position=current.position, root=current.root)
+            current=pb.Digest(**Proofs(self.reader).head(current.position))
         )
 
     def Ping(self, request: pb.PingRequest, context: grpc.ServicerContext) -> pb.PingResponse:

@@ -121,6 +121,8 @@ class LedgerFactory(InfrastructureFactory[Any], ABC):
         view = cast("RuleView", self.tracking_recorder(self.rule_view_class))
         if not self.writes and self.version < 2:
             view.positions = False  # read as it is, not migrated: no positions yet
+        if not self.writes and self.version < 4:
+            view.merkle = False  # read as it is, not migrated: no Merkle tree yet
         return view
 
     @abstractmethod

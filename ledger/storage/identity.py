@@ -2,7 +2,7 @@
 written to it.
 
 A ledger's database holds a ``ledger_meta`` table of two rows, ``application`` =
-``customs-policy-ledger`` and ``schema_version`` = ``3``, written in the transaction that makes
+``customs-policy-ledger`` and ``schema_version`` = ``4``, written in the transaction that makes
 its tables. One table on both backends, read by one query, rather than SQLite's
 ``application_id``/``user_version`` pragmas plus a table for PostgreSQL: one mechanism to
 read, test and migrate, and it says in words what the database is to anyone who lists its
@@ -27,9 +27,14 @@ Schema versions, each a layout and a migration from the one before:
    and the digest are untouched;
 3. the decision log's table, ``decisions`` (SQLite) or ``ledger_decisions`` (PostgreSQL):
    logged answers, numbered and hash-chained (``ledger.application.decisions``). Migrating
-   makes the table, empty (``MIGRATE_TO_V3``).
+   makes the table, empty (``MIGRATE_TO_V3``);
+4. the read model's Merkle tree over the log, ``merkle_nodes`` (SQLite) or
+   ``ledger_merkle_nodes`` (PostgreSQL): the hash of every complete subtree
+   (``ledger.domain.merkle``). Migrating makes the table and empties the read model, which the
+   server then rebuilds from the log, the tree with it (``MIGRATE_TO_V4``); the log, the
+   request ids, the digest and the decisions are untouched.
 
-A ledger of version 1 migrates through 2 to 3 in one transaction (``migrations``). Reading an
+A ledger of version 1 migrates through 2 and 3 to 4 in one transaction (``migrations``). Reading an
 ``OLD`` ledger without writing (``ledger audit --store``) works on its tables as they are
 (``version_of`` says which: before version 3 there are no decisions).
 """
@@ -58,6 +63,10 @@ __all__ = [
     "SQLITE_V3",
     "POSTGRES_V3",
     "MIGRATE_TO_V3",
+    "CREATE_MERKLE",
+    "SQLITE_V4",
+    "POSTGRES_V4",
+    "MIGRATE_TO_V4",
     "migrations",
     "version_of",
     "Layout",
@@ -69,7 +78,7 @@ __all__ = [
 ]
 
 APPLICATION = "customs-policy-ledger"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_TABLE = "ledger_meta"
 # The marker's rows: what the database is, and the layout of its tables; and its statements,
 # with ``{table}`` and ``{p}`` (a parameter) in the backend's dialect.
@@ -163,14 +172,18 @@ POSTGRES_V2: Layout = _with_positions(POSTGRES_V1, "ledger_rule_revisions", "big
 # From version 1 to 2, in one transaction with ``{revisions}``, ``{offices}``, ``{digests}``
 # and ``{tracking}`` the backend's tables and ``{integer}`` its integer type: the read model
 # is emptied, to be rebuilt from the log with the positions.
-MIGRATE_TO_V2 = (
-    "ALTER TABLE {revisions} ADD COLUMN position_from {integer} NOT NULL DEFAULT 0",
-    "ALTER TABLE {revisions} ADD COLUMN position_until {integer}",
+# The read model emptied, to be rebuilt from the log (versions 2 and 4).
+_EMPTY_READ_MODEL = (
     "DELETE FROM {revisions}",
     "DELETE FROM {offices}",
     "DELETE FROM {digests}",
     # The library's own row (``__migration__``) says its tracking table is migrated: it stays.
     "DELETE FROM {tracking} WHERE application_name != '__migration__'",
+)
+MIGRATE_TO_V2 = (
+    "ALTER TABLE {revisions} ADD COLUMN position_from {integer} NOT NULL DEFAULT 0",
+    "ALTER TABLE {revisions} ADD COLUMN position_until {integer}",
+    *_EMPTY_READ_MODEL,
 )
 
 # The decision log (version 3), with ``{decisions}`` the backend's table and ``{integer}`` its
@@ -208,8 +221,27 @@ POSTGRES_V3: Layout = {
 }
 MIGRATE_TO_V3 = (CREATE_DECISIONS,)
 
+# The Merkle tree (version 4), with ``{merkle}`` the backend's table, ``{integer}`` its integer
+# type and ``{bytes}`` its byte-string type: (level, index) → the hash of the complete subtree
+# of the 2**level leaves from index * 2**level.
+CREATE_MERKLE = (
+    "CREATE TABLE {merkle} (level {integer} NOT NULL, idx {integer} NOT NULL, "
+    "hash {bytes} NOT NULL, PRIMARY KEY (level, idx))"
+)
+_MERKLE = ("level", "idx", "hash")
+SQLITE_V4: Layout = {
+    **SQLITE_V3,
+    "merkle_nodes": _typed(_MERKLE, {"hash": "BLOB"}, "INTEGER"),
+}
+POSTGRES_V4: Layout = {
+    **POSTGRES_V3,
+    "ledger_merkle_nodes": _typed(_MERKLE, {"hash": "bytea"}, "bigint"),
+}
+# From version 3 to 4: the table, and the read model emptied to be rebuilt with the tree.
+MIGRATE_TO_V4 = (CREATE_MERKLE, *_EMPTY_READ_MODEL)
+
 # Version N → the statements that bring it to N + 1.
-_STEPS = {1: MIGRATE_TO_V2, 2: MIGRATE_TO_V3}
+_STEPS = {1: MIGRATE_TO_V2, 2: MIGRATE_TO_V3, 3: MIGRATE_TO_V4}
 _EARLIER = {str(version) for version in _STEPS}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +22,7 @@ from ledger.application.ports import (
     RequestRow,
 )
 from ledger.domain.values import Scope
-from ledger.readmodel.model import Checkpoint, Entry, OfficeRow, Revision
+from ledger.readmodel.model import Checkpoint, Entry, MerkleNode, OfficeRow, Revision
 from ledger.readmodel.view import RuleView
 from ledger.storage.factory import LedgerFactory, bind_positions, event_type, office_id_text
 
@@ -91,6 +91,7 @@ class MemoryRuleView(POPOTrackingRecorder, RuleView):
         self._by_office: dict[str, set[UUID]] = defaultdict(set)
         self._checkpoints: dict[int, Checkpoint] = {}
         self._latest = 0
+        self._merkle: dict[tuple[int, int], bytes] = {}
 
     def save(
         self,
@@ -98,6 +99,7 @@ class MemoryRuleView(POPOTrackingRecorder, RuleView):
         revisions: Sequence[Revision],
         checkpoints: Sequence[Checkpoint],
         tracking: Tracking,
+        nodes: Sequence[MerkleNode] = (),
     ) -> None:
         with self._database_lock:
             self._assert_tracking_uniqueness(tracking)
@@ -109,6 +111,7 @@ class MemoryRuleView(POPOTrackingRecorder, RuleView):
             for checkpoint in checkpoints:
                 self._checkpoints[checkpoint.position] = checkpoint
                 self._latest = max(self._latest, checkpoint.position)
+            self._merkle.update(((level, index), node) for level, index, node in nodes)
             self._insert_tracking(tracking)
 
     def latest_checkpoint(self) -> Checkpoint | None:
@@ -123,6 +126,15 @@ class MemoryRuleView(POPOTrackingRecorder, RuleView):
         with self._database_lock:
             positions = sorted(p for p in self._checkpoints if p > after)[:limit]
             return [self._checkpoints[p] for p in positions]
+
+    def merkle_node(self, level: int, index: int) -> bytes:
+        with self._database_lock:
+            return self._merkle[level, index]
+
+    def merkle_nodes(self) -> Iterator[MerkleNode]:
+        with self._database_lock:
+            nodes = sorted(self._merkle.items())
+        return iter([(level, index, node) for (level, index), node in nodes])
 
     def get_office(self, code: str) -> OfficeRow | None:
         with self._database_lock:
@@ -158,6 +170,7 @@ class MemoryRuleView(POPOTrackingRecorder, RuleView):
             self._by_office.clear()
             self._checkpoints.clear()
             self._latest = 0
+            self._merkle.clear()
             self._max_tracking_ids.clear()
 
 

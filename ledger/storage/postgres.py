@@ -47,6 +47,7 @@ from ledger.storage.factory import (
 )
 from ledger.storage.identity import (
     CREATE_DECISIONS,
+    CREATE_MERKLE,
     CREATE_META,
     INSERT_META,
     MARKER_ROWS,
@@ -192,6 +193,7 @@ class PostgresRuleView(PostgresTrackingRecorder, SQLRuleView):
             "offices": offices,
             "revisions": revisions,
             "digests": digests,
+            "merkle": Identifier(schema, f"{prefix}_merkle_nodes"),
             "tracking": Identifier(schema, tracking_table_name),
             "p": SQL("%s"),
         }
@@ -344,11 +346,16 @@ def _lock(db: psycopg.Connection[Any], schema: str) -> None:
 
 
 def _mark(db: psycopg.Connection[Any], schema: str, prefix: str) -> None:
-    """Make the decision log's table and write the marker (``ledger.storage.identity``)."""
+    """Make the decision log's and the Merkle tree's tables and write the marker
+    (``ledger.storage.identity``)."""
     meta = Identifier(schema, META_TABLE)
     decisions = Identifier(schema, f"{prefix}_decisions")
+    merkle = Identifier(schema, f"{prefix}_merkle_nodes")
     with db.transaction(), db.cursor() as cursor:
         cursor.execute(SQL(CREATE_DECISIONS).format(decisions=decisions, integer=SQL("bigint")))
+        cursor.execute(
+            SQL(CREATE_MERKLE).format(merkle=merkle, integer=SQL("bigint"), bytes=SQL("bytea"))
+        )
         cursor.execute(SQL(CREATE_META).format(table=meta))
         cursor.executemany(SQL(INSERT_META).format(table=meta, p=SQL("%s")), MARKER_ROWS)
 
@@ -367,11 +374,14 @@ def _migrate(
             ("digests", "digests"),
             ("tracking", "tracking"),
             ("decisions", "decisions"),
+            ("merkle", "merkle_nodes"),
         )
     }
     with db.transaction(), db.cursor() as cursor:
         for statement in migrations(version):
-            cursor.execute(SQL(statement).format(integer=SQL("bigint"), **tables))
+            cursor.execute(
+                SQL(statement).format(integer=SQL("bigint"), bytes=SQL("bytea"), **tables)
+            )
         if state is State.OLD:
             update = SQL(UPDATE_VERSION).format(table=meta, p=SQL("%s"))
             cursor.execute(update, (str(SCHEMA_VERSION),))

@@ -1,9 +1,10 @@
 """What the SQL backends share: the read model's statements, and rows to values and back.
 
 The statements are written once, with ``{p}`` for a parameter and ``{offices}``,
-``{revisions}``, ``{digests}``, ``{tracking}`` for the tables; each backend formats them in its
-own dialect (SQLite's ``?`` and plain names, psycopg's ``%s`` and quoted identifiers) and
-runs them through its library datastore. Values are stored as text (JSON, ISO dates).
+``{revisions}``, ``{digests}``, ``{merkle}``, ``{tracking}`` for the tables; each backend
+formats them in its own dialect (SQLite's ``?`` and plain names, psycopg's ``%s`` and quoted
+identifiers) and runs them through its library datastore. Values are stored as text (JSON, ISO
+dates), but for the Merkle tree's hashes (32 bytes each).
 
 The decision log's statements and store are shared the same way, in
 ``ledger.storage.decision_sql``.
@@ -26,7 +27,15 @@ from pydantic import BaseModel, TypeAdapter
 from ledger.application.ports import RequestRecord
 from ledger.domain.dates import EffectiveDate
 from ledger.domain.values import ChangeKind, Crossing, Dimension, Measure, Scope, Source
-from ledger.readmodel.model import OPEN, Checkpoint, Entry, OfficeRow, Revision, micros
+from ledger.readmodel.model import (
+    OPEN,
+    Checkpoint,
+    Entry,
+    MerkleNode,
+    OfficeRow,
+    Revision,
+    micros,
+)
 from ledger.readmodel.view import RuleView
 
 __all__ = [
@@ -41,6 +50,9 @@ __all__ = [
 # Statement name → template. Writes are upserts that SQLite (3.24+) and PostgreSQL both read.
 STATEMENTS = {
     "add_digest": "INSERT INTO {digests} VALUES ({p},{p})",
+    "add_merkle": "INSERT INTO {merkle} VALUES ({p},{p},{p})",
+    "merkle_node": "SELECT hash FROM {merkle} WHERE level={p} AND idx={p}",
+    "merkle_nodes": "SELECT level, idx, hash FROM {merkle} ORDER BY level, idx",
     "put_office": "INSERT INTO {offices} VALUES ({p},{p},{p},{p},{p},{p}) ON CONFLICT (code) "
     "DO UPDATE SET name=excluded.name, crossings=excluded.crossings, version=excluded.version, "
     "registered_at=excluded.registered_at, changes=excluded.changes",
@@ -65,6 +77,7 @@ STATEMENTS = {
     "clear_offices": "DELETE FROM {offices}",
     "clear_revisions": "DELETE FROM {revisions}",
     "clear_digests": "DELETE FROM {digests}",
+    "clear_merkle": "DELETE FROM {merkle}",
     "clear_tracking": "DELETE FROM {tracking} WHERE application_name != {p}",
 }
 
@@ -134,12 +147,15 @@ class SQLRuleView(RuleView):
         revisions: Sequence[Revision],
         checkpoints: Sequence[Checkpoint],
         tracking: Tracking,
+        nodes: Sequence[MerkleNode] = (),
     ) -> None:
         with self.datastore.transaction(commit=True) as cursor:
             # The digests first: a position another process already projected fails here.
             cursor.executemany(
                 self._statement("add_digest"), [(c.position, c.root) for c in checkpoints]
             )
+            if nodes and self.merkle:
+                cursor.executemany(self._statement("add_merkle"), nodes)
             if offices:
                 cursor.executemany(self._statement("put_office"), [_office_row(o) for o in offices])
             if revisions:
@@ -150,7 +166,8 @@ class SQLRuleView(RuleView):
 
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as cursor:
-            for name in ("clear_offices", "clear_revisions", "clear_digests"):
+            names = ["clear_offices", "clear_revisions", "clear_digests"]
+            for name in [*names, "clear_merkle"] if self.merkle else names:
                 cursor.execute(self._statement(name))
             cursor.execute(self._statement("clear_tracking"), (self.table_migration_identifier,))
 
@@ -165,6 +182,16 @@ class SQLRuleView(RuleView):
     def checkpoints(self, after: int, limit: int) -> list[Checkpoint]:
         rows = self._rows("checkpoints", after, limit)
         return [Checkpoint(row["position"], row["root"]) for row in rows]
+
+    def merkle_node(self, level: int, index: int) -> bytes:
+        rows = self._rows("merkle_node", level, index)
+        if not rows:
+            raise KeyError((level, index))
+        return bytes(rows[0]["hash"])
+
+    def merkle_nodes(self) -> Iterator[MerkleNode]:
+        for row in self._streamed("merkle_nodes"):
+            yield row["level"], row["idx"], bytes(row["hash"])
 
     def get_office(self, code: str) -> OfficeRow | None:
         rows = self._rows("office", code)
@@ -190,8 +217,12 @@ class SQLRuleView(RuleView):
     def revision_rows(self) -> Iterator[Any]:
         """Every revision's row as stored, by office, change id and revision number, read a
         page at a time (the store audit compares two read models in one pass)."""
+        return self._streamed("revision_rows")
+
+    def _streamed(self, name: str) -> Iterator[Any]:
+        """The rows of statement ``name``, read a page at a time."""
         with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self._statement("revision_rows"), ())
+            cursor.execute(self._statement(name), ())
             fetchmany = getattr(cursor, "sqlite_cursor", cursor).fetchmany
             while rows := fetchmany(1000):
                 yield from rows

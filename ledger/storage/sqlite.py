@@ -47,6 +47,7 @@ from ledger.storage.factory import (
 )
 from ledger.storage.identity import (
     CREATE_DECISIONS,
+    CREATE_MERKLE,
     CREATE_META,
     INSERT_META,
     MARKER_ROWS,
@@ -86,6 +87,7 @@ _TABLES = {
     "digests": "digests",
     "tracking": "tracking",
     "decisions": "decisions",
+    "merkle": "merkle_nodes",
 }
 _CHUNK = 500  # request ids per query: SQLite limits the parameters of one statement
 _HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
@@ -345,9 +347,10 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
                         SQLiteLedgerRecorder(self.datastore)._create_table(cursor)
                         SQLiteRuleView(self.datastore)._create_table(cursor)
                         db.execute(CREATE_DECISIONS.format(integer="INTEGER", **_TABLES))
+                        db.execute(CREATE_MERKLE.format(integer="INTEGER", bytes="BLOB", **_TABLES))
                     if state in (State.UNMARKED, State.OLD):
                         for statement in migrations(version_of(found)):
-                            db.execute(statement.format(integer="INTEGER", **_TABLES))
+                            db.execute(statement.format(integer="INTEGER", bytes="BLOB", **_TABLES))
                     if state is State.OLD:
                         version = str(SCHEMA_VERSION)
                         db.execute(UPDATE_VERSION.format(table=META_TABLE, p="?"), (version,))

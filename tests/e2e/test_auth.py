@@ -54,6 +54,8 @@ NEEDS = {
     "ImportCommands": "recorder",
     "GetDigest": "auditor",
     "VerifyDigest": "auditor",
+    "GetInclusionProof": "reader",
+    "GetConsistencyProof": "reader",
     "ExportLedger": "auditor",
     "GetDecision": "reader",
     "ListDecisions": "reader",

@@ -19,7 +19,7 @@ from ledger.audit.store import audit_store
 from ledger.bootstrap import Ledger
 from ledger.domain.chain import GENESIS
 from ledger.settings import Settings
-from ledger.storage.identity import POSTGRES_V3, SQLITE_V3, State
+from ledger.storage.identity import POSTGRES_V4, SQLITE_V4, State
 from tests.support import postgres_rows, register, sqlite_rows
 
 DECISIONS = "decisions"
@@ -203,8 +203,8 @@ class TestTheStoreAuditOfDecisions:
         assert report.findings[0].what.startswith("decision 2 (")
 
 
-class TestSchemaVersion3:
-    def test_a_new_sqlite_ledger_has_the_layout_of_version_3(self, sqlite_url: str) -> None:
+class TestSchemaVersions:
+    def test_a_new_sqlite_ledger_has_the_layout_of_version_4(self, sqlite_url: str) -> None:
         with Ledger(Settings(database_url=sqlite_url)):
             pass
         path = sqlite_url.removeprefix("sqlite:///")
@@ -219,9 +219,9 @@ class TestSchemaVersion3:
                 path, "SELECT name FROM sqlite_master WHERE type='table' AND name!='ledger_meta'"
             )
         }
-        assert tables == SQLITE_V3
+        assert tables == SQLITE_V4
 
-    def test_a_new_postgres_ledger_has_the_layout_of_version_3(self, postgres_url: str) -> None:
+    def test_a_new_postgres_ledger_has_the_layout_of_version_4(self, postgres_url: str) -> None:
         with Ledger(Settings(database_url=postgres_url)):
             pass
         rows = postgres_rows(
@@ -235,7 +235,7 @@ class TestSchemaVersion3:
         tables: dict[str, tuple[str, ...]] = {}
         for table, column, kind in rows:
             tables[table] = (*tables.get(table, ()), f"{column} {kind}")
-        assert tables == POSTGRES_V3
+        assert tables == POSTGRES_V4
 
     @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
     @pytest.mark.parametrize("version", [1, 2])
@@ -251,7 +251,7 @@ class TestSchemaVersion3:
             assert ledger.factory.state is State.OLD
             assert ledger.reader.digest() == digest
             assert ledger.decision_writer.log(asked(ledger), timeout=10).sequence == 1
-        assert _version(backend, url) == "3"
+        assert _version(backend, url) == "4"
         assert audit_store(Settings(database_url=url)).checks[DECISIONS] is True
 
     @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -274,7 +274,9 @@ def _back_to(backend: str, url: str, version: int) -> None:
     marker = f"UPDATE ledger_meta SET value = '{version}' WHERE key = 'schema_version'"
     if backend == "sqlite":
         path = url.removeprefix("sqlite:///")
-        sqlite_rows(path, "DROP TABLE decisions")
+        sqlite_rows(path, "DROP TABLE merkle_nodes")
+        if version < 3:
+            sqlite_rows(path, "DROP TABLE decisions")
         if version == 1:
             sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_from")
             sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
@@ -284,7 +286,9 @@ def _back_to(backend: str, url: str, version: int) -> None:
             "; ALTER TABLE ledger_rule_revisions DROP COLUMN position_from, "
             "DROP COLUMN position_until"
         )
-        postgres_rows(url, f"DROP TABLE ledger_decisions{positions if version == 1 else ''}")
+        postgres_rows(url, "DROP TABLE ledger_merkle_nodes")
+        if version < 3:
+            postgres_rows(url, f"DROP TABLE ledger_decisions{positions if version == 1 else ''}")
         postgres_rows(url, marker)
 
 

@@ -37,14 +37,15 @@ from tests.conftest import POSTGRES_URL
 from tests.support import amend, check, limit, postgres_rows, record, register, sqlite_rows
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "ledger-2f2dd9f.sqlite"
-MARKER = [("application", APPLICATION), ("schema_version", "3")]
+MARKER = [("application", APPLICATION), ("schema_version", "4")]
 # A ledger of this version brought back to schema version 1's tables and marker.
 TO_V1 = (
-    "DROP TABLE ledger_decisions; "
+    "DROP TABLE ledger_decisions, ledger_merkle_nodes; "
     "ALTER TABLE ledger_rule_revisions DROP COLUMN position_from, DROP COLUMN position_until"
 )
 TO_V1_SQLITE = "ALTER TABLE rule_revisions DROP COLUMN position_from"
 TO_V1_SQLITE_DECISIONS = "DROP TABLE decisions"
+TO_V1_SQLITE_MERKLE = "DROP TABLE merkle_nodes"
 VERSION_1 = "UPDATE ledger_meta SET value = '1' WHERE key = 'schema_version'"
 
 
@@ -187,9 +188,9 @@ class TestWhatIsRefused:
 
     def test_a_ledger_of_a_newer_schema_version(self, old_ledger: Path) -> None:
         opened_state(f"sqlite:///{old_ledger}")
-        sqlite_rows(old_ledger, "UPDATE ledger_meta SET value = '4' WHERE key = 'schema_version'")
+        sqlite_rows(old_ledger, "UPDATE ledger_meta SET value = '5' WHERE key = 'schema_version'")
         self.assert_refused(
-            old_ledger, "is a ledger of schema version 4; this code reads versions 1 to 3"
+            old_ledger, "is a ledger of schema version 5; this code reads versions 1 to 4"
         )
 
     def test_a_marker_naming_another_application(self, foreign: Path) -> None:
@@ -267,6 +268,7 @@ class TestALedgerOfSchemaVersion1:
         if backend == "sqlite":
             path = url.removeprefix("sqlite:///")
             sqlite_rows(path, TO_V1_SQLITE_DECISIONS)
+            sqlite_rows(path, TO_V1_SQLITE_MERKLE)
             sqlite_rows(path, f"{TO_V1_SQLITE}")
             sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
             sqlite_rows(path, VERSION_1)
@@ -314,6 +316,7 @@ class TestALedgerOfSchemaVersion1:
             record(ledger, "tightened", limit(1), "2025-03-01")
         path = sqlite_url.removeprefix("sqlite:///")
         sqlite_rows(path, TO_V1_SQLITE_DECISIONS)
+        sqlite_rows(path, TO_V1_SQLITE_MERKLE)
         sqlite_rows(path, TO_V1_SQLITE)
         sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
         sqlite_rows(path, VERSION_1)

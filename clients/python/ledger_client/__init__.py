@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         Source,
         Verdict,
     )
+    from ledger_client.proofs import EventProof, ProofError
     from ledger_client.queries import (
         CheckResult,
         CompareResult,
@@ -71,6 +72,8 @@ _WHERE = {
     "Digest": "audit",
     "ExportedEvent": "audit",
     "RemoteAudit": "audit",
+    "EventProof": "proofs",
+    "ProofError": "proofs",
     **dict.fromkeys(
         [
             "Decision",
@@ -123,6 +126,8 @@ _WHERE = {
 }
 __all__ = [
     "Admissibility",
+    "EventProof",
+    "ProofError",
     "Amended",
     "ChangeForm",
     "EffectiveEdge",

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Iterator
 
 from pydantic import Field
 
+from ledger_api.merkle import TreeHasher
 from ledger_api.verify import GENESIS, ChainVerifier
 from ledger_client.connection import Connection
 from ledger_client.models import Model
@@ -15,19 +16,30 @@ __all__ = ["Audit", "Digest", "ExportedEvent", "RemoteAudit"]
 
 
 class Digest(Model):
-    """The ledger digest after the event at ``position``; pin it to check the ledger later."""
+    """The ledger digest after the event at ``position``; pin it to check the ledger later.
+
+    ``root`` chains every event (the linear digest); ``merkle_root`` is the Merkle tree's hash
+    of the same positions, against which single events and later trees are proved
+    (``LedgerClient.prove_event``, ``prove_extends``)."""
 
     position: int = 0  # an empty ledger's, which the wire leaves out
     root: str
+    merkle_root: str = ""
 
     def __str__(self) -> str:
         return f"{self.position}:{self.root}"
 
+    def pin(self) -> str:
+        """``POSITION:ROOT:MERKLE_ROOT``: the digest to keep, for ``parse`` later."""
+        return f"{self.position}:{self.root}:{self.merkle_root}"
+
     @classmethod
     def parse(cls, text: str) -> Digest:
-        """``POSITION:ROOT``, as ``str()`` writes it."""
-        position, _, root = text.partition(":")
-        return cls(position=int(position), root=root)
+        """``POSITION:ROOT``, as ``str()`` writes it, or ``POSITION:ROOT:MERKLE_ROOT``, as
+        ``pin()`` does."""
+        position, _, rest = text.partition(":")
+        root, _, merkle_root = rest.partition(":")
+        return cls(position=int(position), root=root, merkle_root=merkle_root)
 
 
 class ExportedEvent(Model):
@@ -95,18 +107,25 @@ class Audit(Connection):
         keep = frozenset(roots_at) | ({expect.position} if expect else set())
         # Positions must increase; on PostgreSQL they may skip numbers a lost race used up.
         verifier = ChainVerifier(contiguous=False, keep_roots_at=keep)
+        tree = TreeHasher()
         for event in self.export():
             if event.position > server.position:
                 break  # written after the digest was read: checked next time
-            verifier.add(
+            hash_ = verifier.add(
                 event.position, event.office_id, event.office_version, event.type, event.stored_json
             )
+            tree.add(event.position, hash_)
             if progress is not None:
                 progress(event)
         problems = [str(problem) for problem in verifier.problems]
-        mine = Digest(position=verifier.position, root=verifier.root)
-        if mine != server:
+        mine = Digest(position=verifier.position, root=verifier.root, merkle_root=tree.root().hex())
+        if str(mine) != str(server):
             problems.append(f"the replay gives digest {mine}, the server says {server}")
+        elif server.merkle_root and mine.merkle_root != server.merkle_root:
+            problems.append(
+                f"the replay gives the Merkle root {mine.merkle_root} at position "
+                f"{mine.position}, the server says {server.merkle_root}"
+            )
         if expect is not None:
             reached = GENESIS if expect.position == 0 else verifier.roots.get(expect.position)
             if reached is None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 from ledger_client.audit import Audit
 from ledger_client.commands import Commands
 from ledger_client.decisions import Decisions
+from ledger_client.proofs import Proofs
 from ledger_client.queries import Queries
 from ledger_client.timelines import Timelines
 
 __all__ = ["LedgerClient"]
 
 
-class LedgerClient(Commands, Queries, Timelines, Decisions, Audit):
+class LedgerClient(Commands, Queries, Timelines, Decisions, Audit, Proofs):
     """A connection to a ledger server, with a typed method for each of its calls: the
     commands (``ledger_client.commands``), the questions (``queries``, ``timelines``), the
     decision log (``decisions``) and the audit trail (``audit``). ``call``, ``stream`` and

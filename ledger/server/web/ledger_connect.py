@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from ledger_api.ledger.v1.ledger_pb2 import AmendChangeRequest, AmendChangeResponse, CheckRequest, CheckResponse, CompareOfficesRequest, CompareOfficesResponse, ExportDecisionsRequest, ExportDecisionsResponse, ExportLedgerRequest, ExportLedgerResponse, GetDecisionRequest, GetDecisionResponse, GetDigestRequest, GetDigestResponse, GetHistoryRequest, GetHistoryResponse, GetImpactRequest, GetImpactResponse, GetOfficeRequest, GetOfficeResponse, GetRuleStateRequest, GetRuleStateResponse, GetTimelineRequest, GetTimelineResponse, ImportCommandsRequest, ImportCommandsResponse, ListDecisionsRequest, ListDecisionsResponse, ListOfficesRequest, ListOfficesResponse, ListUpcomingRequest, ListUpcomingResponse, PingRequest, PingResponse, RecordLooseningRequest, RecordLooseningResponse, RecordObservationRequest, RecordObservationResponse, RecordTighteningRequest, RecordTighteningResponse, RegisterOfficeRequest, RegisterOfficeResponse, ReplayDecisionRequest, ReplayDecisionResponse, RetractChangeRequest, RetractChangeResponse, VerifyDigestRequest, VerifyDigestResponse, WatchEffectiveRequest, WatchEffectiveResponse, WatchImpactsRequest, WatchImpactsResponse, WatchRequest, WatchResponse
+from ledger_api.ledger.v1.ledger_pb2 import AmendChangeRequest, AmendChangeResponse, CheckRequest, CheckResponse, CompareOfficesRequest, CompareOfficesResponse, ExportDecisionsRequest, ExportDecisionsResponse, ExportLedgerRequest, ExportLedgerResponse, GetConsistencyProofRequest, GetConsistencyProofResponse, GetDecisionRequest, GetDecisionResponse, GetDigestRequest, GetDigestResponse, GetHistoryRequest, GetHistoryResponse, GetImpactRequest, GetImpactResponse, GetInclusionProofRequest, GetInclusionProofResponse, GetOfficeRequest, GetOfficeResponse, GetRuleStateRequest, GetRuleStateResponse, GetTimelineRequest, GetTimelineResponse, ImportCommandsRequest, ImportCommandsResponse, ListDecisionsRequest, ListDecisionsResponse, ListOfficesRequest, ListOfficesResponse, ListUpcomingRequest, ListUpcomingResponse, PingRequest, PingResponse, RecordLooseningRequest, RecordLooseningResponse, RecordObservationRequest, RecordObservationResponse, RecordTighteningRequest, RecordTighteningResponse, RegisterOfficeRequest, RegisterOfficeResponse, ReplayDecisionRequest, ReplayDecisionResponse, RetractChangeRequest, RetractChangeResponse, VerifyDigestRequest, VerifyDigestResponse, WatchEffectiveRequest, WatchEffectiveResponse, WatchImpactsRequest, WatchImpactsResponse, WatchRequest, WatchResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -144,6 +144,21 @@ class PolicyLedger(Protocol):
         """
         Is a digest pinned earlier a prefix of the ledger now? Refused with FAILED_PRECONDITION
         when it is not (the log was rewritten or truncated).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_inclusion_proof(self, request: GetInclusionProofRequest, ctx: RequestContext[GetInclusionProofRequest, GetInclusionProofResponse], /) -> GetInclusionProofResponse:
+        """
+        That the event at a position is in the Merkle tree over the log (RFC 9162) of a size:
+        the event as stored, the tree's head and about log2(size) hashes. The client checks it
+        with its own code, without the log (README, "Audit").
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_consistency_proof(self, request: GetConsistencyProofRequest, ctx: RequestContext[GetConsistencyProofRequest, GetConsistencyProofResponse], /) -> GetConsistencyProofResponse:
+        """
+        That the Merkle tree of one size extends the tree of a smaller size (nothing before it
+        was changed or removed): the two heads and about log2(size) hashes.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -418,6 +433,28 @@ class PolicyLedgerASGIApplication(ConnectASGIApplication[PolicyLedger]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.verify_digest,
+                ),
+                "/ledger.v1.PolicyLedger/GetInclusionProof": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetInclusionProof",
+                        service_name="ledger.v1.PolicyLedger",
+                        input=GetInclusionProofRequest,
+                        output=GetInclusionProofResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_inclusion_proof,
+                ),
+                "/ledger.v1.PolicyLedger/GetConsistencyProof": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetConsistencyProof",
+                        service_name="ledger.v1.PolicyLedger",
+                        input=GetConsistencyProofRequest,
+                        output=GetConsistencyProofResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_consistency_proof,
                 ),
                 "/ledger.v1.PolicyLedger/ExportLedger": Endpoint.server_stream(
                     method=MethodInfo(
@@ -965,6 +1002,55 @@ class PolicyLedgerClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def get_inclusion_proof(
+        self,
+        request: GetInclusionProofRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> GetInclusionProofResponse:
+        """
+        That the event at a position is in the Merkle tree over the log (RFC 9162) of a size:
+        the event as stored, the tree's head and about log2(size) hashes. The client checks it
+        with its own code, without the log (README, "Audit").
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetInclusionProof",
+                service_name="ledger.v1.PolicyLedger",
+                input=GetInclusionProofRequest,
+                output=GetInclusionProofResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_consistency_proof(
+        self,
+        request: GetConsistencyProofRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> GetConsistencyProofResponse:
+        """
+        That the Merkle tree of one size extends the tree of a smaller size (nothing before it
+        was changed or removed): the two heads and about log2(size) hashes.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetConsistencyProof",
+                service_name="ledger.v1.PolicyLedger",
+                input=GetConsistencyProofRequest,
+                output=GetConsistencyProofResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
     def export_ledger(
         self,
         request: ExportLedgerRequest,
@@ -1317,6 +1403,21 @@ class PolicyLedgerSync(Protocol):
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
+    def get_inclusion_proof(self, request: GetInclusionProofRequest, ctx: RequestContext[GetInclusionProofRequest, GetInclusionProofResponse], /) -> GetInclusionProofResponse:
+        """
+        That the event at a position is in the Merkle tree over the log (RFC 9162) of a size:
+        the event as stored, the tree's head and about log2(size) hashes. The client checks it
+        with its own code, without the log (README, "Audit").
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_consistency_proof(self, request: GetConsistencyProofRequest, ctx: RequestContext[GetConsistencyProofRequest, GetConsistencyProofResponse], /) -> GetConsistencyProofResponse:
+        """
+        That the Merkle tree of one size extends the tree of a smaller size (nothing before it
+        was changed or removed): the two heads and about log2(size) hashes.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
     def export_ledger(self, request: ExportLedgerRequest, ctx: RequestContext[ExportLedgerRequest, ExportLedgerResponse], /) -> Iterator[ExportLedgerResponse]:
         """
         Every event as stored, in log order, many per message, from a position: what an auditor
@@ -1586,6 +1687,28 @@ class PolicyLedgerWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.verify_digest,
+                ),
+                "/ledger.v1.PolicyLedger/GetInclusionProof": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetInclusionProof",
+                        service_name="ledger.v1.PolicyLedger",
+                        input=GetInclusionProofRequest,
+                        output=GetInclusionProofResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_inclusion_proof,
+                ),
+                "/ledger.v1.PolicyLedger/GetConsistencyProof": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetConsistencyProof",
+                        service_name="ledger.v1.PolicyLedger",
+                        input=GetConsistencyProofRequest,
+                        output=GetConsistencyProofResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_consistency_proof,
                 ),
                 "/ledger.v1.PolicyLedger/ExportLedger": EndpointSync.server_stream(
                     method=MethodInfo(
@@ -2127,6 +2250,55 @@ class PolicyLedgerClientSync(ConnectClientSync):
                 service_name="ledger.v1.PolicyLedger",
                 input=VerifyDigestRequest,
                 output=VerifyDigestResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_inclusion_proof(
+        self,
+        request: GetInclusionProofRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> GetInclusionProofResponse:
+        """
+        That the event at a position is in the Merkle tree over the log (RFC 9162) of a size:
+        the event as stored, the tree's head and about log2(size) hashes. The client checks it
+        with its own code, without the log (README, "Audit").
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetInclusionProof",
+                service_name="ledger.v1.PolicyLedger",
+                input=GetInclusionProofRequest,
+                output=GetInclusionProofResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_consistency_proof(
+        self,
+        request: GetConsistencyProofRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> GetConsistencyProofResponse:
+        """
+        That the Merkle tree of one size extends the tree of a smaller size (nothing before it
+        was changed or removed): the two heads and about log2(size) hashes.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetConsistencyProof",
+                service_name="ledger.v1.PolicyLedger",
+                input=GetConsistencyProofRequest,
+                output=GetConsistencyProofResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

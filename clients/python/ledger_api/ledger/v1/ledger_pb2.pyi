@@ -891,13 +891,15 @@ class PingResponse(_message.Message):
         ...
 
 class Digest(_message.Message):
-    __slots__ = ('position', 'root')
+    __slots__ = ('position', 'root', 'merkle_root')
     POSITION_FIELD_NUMBER: _ClassVar[int]
     ROOT_FIELD_NUMBER: _ClassVar[int]
+    MERKLE_ROOT_FIELD_NUMBER: _ClassVar[int]
     position: int
     root: str
+    merkle_root: str
 
-    def __init__(self, position: _Optional[int]=..., root: _Optional[str]=...) -> None:
+    def __init__(self, position: _Optional[int]=..., root: _Optional[str]=..., merkle_root: _Optional[str]=...) -> None:
         ...
 
 class GetDigestRequest(_message.Message):
@@ -928,6 +930,50 @@ class VerifyDigestResponse(_message.Message):
     current: Digest
 
     def __init__(self, current: _Optional[_Union[Digest, _Mapping]]=...) -> None:
+        ...
+
+class GetInclusionProofRequest(_message.Message):
+    __slots__ = ('position', 'tree_size')
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    tree_size: int
+
+    def __init__(self, position: _Optional[int]=..., tree_size: _Optional[int]=...) -> None:
+        ...
+
+class GetInclusionProofResponse(_message.Message):
+    __slots__ = ('event', 'tree', 'path')
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    TREE_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    event: ExportedEvent
+    tree: Digest
+    path: _containers.RepeatedScalarFieldContainer[bytes]
+
+    def __init__(self, event: _Optional[_Union[ExportedEvent, _Mapping]]=..., tree: _Optional[_Union[Digest, _Mapping]]=..., path: _Optional[_Iterable[bytes]]=...) -> None:
+        ...
+
+class GetConsistencyProofRequest(_message.Message):
+    __slots__ = ('old_size', 'new_size')
+    OLD_SIZE_FIELD_NUMBER: _ClassVar[int]
+    NEW_SIZE_FIELD_NUMBER: _ClassVar[int]
+    old_size: int
+    new_size: int
+
+    def __init__(self, old_size: _Optional[int]=..., new_size: _Optional[int]=...) -> None:
+        ...
+
+class GetConsistencyProofResponse(_message.Message):
+    __slots__ = ('old', 'new', 'proof')
+    OLD_FIELD_NUMBER: _ClassVar[int]
+    NEW_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    old: Digest
+    new: Digest
+    proof: _containers.RepeatedScalarFieldContainer[bytes]
+
+    def __init__(self, old: _Optional[_Union[Digest, _Mapping]]=..., new: _Optional[_Union[Digest, _Mapping]]=..., proof: _Optional[_Iterable[bytes]]=...) -> None:
         ...
 
 class ExportLedgerRequest(_message.Message):

@@ -1,0 +1,126 @@
+"""Merkle proofs over the log, from the tree the read model keeps (``ledger.domain.merkle``).
+
+A tree is named by its size, which is a log position: the tree of size *n* has a leaf for each
+position 1..*n*. A tree a client can be told about is one at the position of an event (where
+the linear digest has a checkpoint too), up to the read model's position; its head is that
+position, the linear digest there and the Merkle root (``TreeHead``). An inclusion proof is the
+event as stored (the client computes its hash and leaf itself), the tree's head and the path;
+a consistency proof is the two heads and the proof between them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+
+from ledger.domain import merkle
+from ledger.domain.chain import GENESIS
+from ledger.domain.errors import InvalidRequest, NotFound
+from ledger.domain.values import Value
+
+if TYPE_CHECKING:
+    from ledger.readmodel.reader import Reader
+
+__all__ = ["ConsistencyRequest", "InclusionRequest", "Proofs", "ProofRefused"]
+
+
+class InclusionRequest(Value):
+    position: int = Field(ge=1, description="the event's global position")
+    tree_size: int = Field(default=0, ge=0, description="the tree to prove it in; 0: the current")
+
+
+class ConsistencyRequest(Value):
+    old_size: int = Field(ge=0, description="the earlier tree's size (a pinned digest's position)")
+    new_size: int = Field(default=0, ge=0, description="the later tree's size; 0: the current")
+
+
+# The head of the empty tree: an empty ledger's digest.
+_EMPTY: dict[str, Any] = {"position": 0, "root": GENESIS, "merkle_root": merkle.EMPTY_ROOT.hex()}
+
+
+class ProofRefused(InvalidRequest):
+    """A proof asked of a tree, or a position, that there is none of."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    @property
+    def fields(self) -> tuple[tuple[str, str], ...]:
+        return ((self.field, str(self)),)
+
+
+class NoEventThere(NotFound):
+    """A position no event took (a PostgreSQL sequence value a rolled-back write burned)."""
+
+
+class Proofs:
+    """Inclusion and consistency proofs, as plain data shaped as their replies."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.view = reader.view
+
+    def head(self, size: int = 0) -> dict[str, Any]:
+        """The head of the tree of ``size``: the current one by default."""
+        return self._head("tree_size", size)
+
+    def inclusion(self, request: InclusionRequest) -> dict[str, Any]:
+        head = self._head("tree_size", request.tree_size)
+        size = head["position"]
+        if request.position > size:
+            raise ProofRefused(
+                "position",
+                f"position {request.position} is not in the tree of size {size}: ask for a "
+                f"position from 1 to {size}, or for a larger tree_size (0: the current tree)",
+            )
+        rows = self.reader.export(request.position - 1, 1)
+        if not rows or rows[0].position != request.position:
+            raise NoEventThere(
+                f"no event is at position {request.position}: a write that was rolled back "
+                "took it; its leaf is the empty one (README, Audit)"
+            )
+        row = rows[0]
+        path = merkle.inclusion_path(self._nodes(), request.position - 1, size)
+        event = {**row._asdict(), "stored_json": row.stored_json}
+        return {"event": event, "tree": head, "path": path}
+
+    def consistency(self, request: ConsistencyRequest) -> dict[str, Any]:
+        new = self._head("new_size", request.new_size)
+        if request.old_size > new["position"]:
+            raise ProofRefused(
+                "old_size",
+                f"old_size {request.old_size} is larger than new_size {new['position']}: a "
+                "tree extends only a smaller one",
+            )
+        old = self._head("old_size", request.old_size) if request.old_size else _EMPTY
+        proof = merkle.consistency_path(self._nodes(), old["position"], new["position"])
+        return {"old": old, "new": new, "proof": proof}
+
+    def _head(self, field: str, size: int) -> dict[str, Any]:
+        """The head of the tree of ``size`` (0: the current one)."""
+        current = self.reader.digest()
+        if size == 0:
+            size = current.position
+        if size > current.position:
+            raise ProofRefused(
+                field,
+                f"{field} {size} is beyond this server's read model, which is at position "
+                f"{current.position}: ask for a tree from 1 to {current.position} (0: the "
+                "current tree)",
+            )
+        checkpoint = self.view.checkpoint_at(size) if size else current
+        if checkpoint is None:
+            raise ProofRefused(
+                field,
+                f"{field} {size} is a position no event took: a tree is named by the position "
+                "of an event (a digest's, a receipt's)",
+            )
+        root = merkle.root(self._nodes(), size)
+        return {"position": size, "root": checkpoint.root, "merkle_root": root.hex()}
+
+    def _nodes(self) -> merkle.Nodes:
+        """The view's complete subtrees, each read once per proof."""
+        return lru_cache(maxsize=None)(self.view.merkle_node)
