@@ -252,19 +252,20 @@ def effective(on: str | datetime | None, precision: str) -> dict[str, str] | Non
     )
 
 
-_DIGEST = re.compile(r"([0-9]+):([0-9a-f]{64})", re.ASCII)
+_DIGEST = re.compile(r"([0-9]+):([0-9a-f]{64})(?::([0-9a-f]{64}))?", re.ASCII)
 _DIGEST_IS = (
-    "expected POSITION:ROOT as `ledger digest` prints it: the log position, a colon and 64 "
-    "lower-case hexadecimal digits, e.g. "
+    "expected POSITION:ROOT:MERKLE_ROOT as `ledger digest` prints it (or POSITION:ROOT): the "
+    "log position, a colon and 64 lower-case hexadecimal digits, e.g. "
     "9:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 )
 
 
-def digest(text: str) -> tuple[int, str]:
-    """A pinned digest, ``POSITION:ROOT``: its position and root."""
+def digest(text: str, option: str = "--expect-digest") -> tuple[int, str, str]:
+    """A pinned digest, ``POSITION:ROOT:MERKLE_ROOT`` or ``POSITION:ROOT``: its position, root
+    and Merkle root (empty when not given)."""
     found = _DIGEST.fullmatch(text)
     if found is not None:
-        return int(found.group(1)), found.group(2)
+        return int(found.group(1)), found.group(2), found.group(3) or ""
     if ":" not in text:
         what = "has no position"
     elif not _WHOLE.fullmatch(text.partition(":")[0]):
@@ -272,7 +273,7 @@ def digest(text: str) -> tuple[int, str]:
     else:
         what = "has no root of 64 hexadecimal digits after its position"
     shown = text if len(text) <= 80 else text[:77] + "..."
-    raise typer.BadParameter(f"{shown!r} {what}: {_DIGEST_IS}", param_hint="--expect-digest")
+    raise typer.BadParameter(f"{shown!r} {what}: {_DIGEST_IS}", param_hint=option)
 
 
 _LISTEN = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):([0-9]{1,5})", re.ASCII)

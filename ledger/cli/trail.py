@@ -26,7 +26,8 @@ __all__ = ["COMMANDS"]
 
 @connects
 def digest(server: ServerOption = "127.0.0.1:50051", as_json: JsonOption = False) -> None:
-    """The ledger digest now, POSITION:ROOT: pin it, and check the ledger against it later."""
+    """The ledger digest now, POSITION:ROOT:MERKLE_ROOT: pin it, and check the ledger against
+    it later (`audit --expect-digest`, `extends`, `prove --tree`)."""
     with connect(server) as connection:
         current = connection.call("GetDigest")["digest"]
     if as_json:
@@ -34,7 +35,7 @@ def digest(server: ServerOption = "127.0.0.1:50051", as_json: JsonOption = False
 
         render.print_json(Digest.model_validate(current))
     else:
-        text = f"{current.get('position', 0)}:{current['root']}"
+        text = f"{current.get('position', 0)}:{current['root']}:{current['merkle_root']}"
         render.console.print(render.shown(text), highlight=False)
 
 
@@ -46,7 +47,10 @@ def audit(
     ] = False,
     expect_digest: Annotated[
         str | None,
-        typer.Option(help="POSITION:ROOT pinned earlier: the log must still lead to it."),
+        typer.Option(
+            help="POSITION:ROOT:MERKLE_ROOT (or POSITION:ROOT) pinned earlier: the log must "
+            "still lead to it."
+        ),
     ] = None,
     sample: Annotated[
         int, typer.Option(min=0, help="Dates per office at which to compare rule states.")
@@ -125,8 +129,8 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
 
     pinned = None
     if expect_digest is not None:
-        position, root = parse.digest(expect_digest)
-        pinned = Digest(position=position, root=root)
+        position, root, merkle_root = parse.digest(expect_digest)
+        pinned = Digest(position=position, root=root, merkle_root=merkle_root)
     events: list[ExportedEvent] = []
     with connect(server, LedgerClient) as client:
         # The decisions first: the log replayed after them reaches every position they state.
@@ -169,7 +173,7 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
         )
         if pinned is not None:
             reached = "reached" if result.ok else "NOT reached"
-            render.console.print(f"pinned digest {pinned}: {reached}")
+            render.console.print(f"pinned digest {expect_digest}: {reached}")
         render.console.print(f"rule states compared with the server's: {compared}")
         render.console.print(_decisions_line(decisions), highlight=False)
         for problem in [*result.problems, *problems][:20]:

@@ -332,13 +332,13 @@ def restarted(server: RunningServer) -> Iterator[RunningServer]:
 
 
 class TestCli:
-    def test_digest_prints_position_colon_root(
+    def test_digest_prints_position_root_and_merkle_root(
         self, shared_cli: Cli, shared_client: LedgerClient
     ) -> None:
         status, out, err = shared_cli("digest")
         assert status == 0, err
-        assert out.strip() == str(shared_client.get_digest())
-        assert re.fullmatch(rf"{SEED_EVENTS}:[0-9a-f]{{64}}", out.strip())
+        assert out.strip() == shared_client.get_digest().pin()
+        assert re.fullmatch(rf"{SEED_EVENTS}:[0-9a-f]{{64}}:[0-9a-f]{{64}}", out.strip())
 
     @pytest.mark.parametrize(
         "where",

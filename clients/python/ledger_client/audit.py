@@ -107,7 +107,7 @@ class Audit(Connection):
         keep = frozenset(roots_at) | ({expect.position} if expect else set())
         # Positions must increase; on PostgreSQL they may skip numbers a lost race used up.
         verifier = ChainVerifier(contiguous=False, keep_roots_at=keep)
-        tree = TreeHasher()
+        tree, pinned_tree = TreeHasher(), TreeHasher().root().hex()
         for event in self.export():
             if event.position > server.position:
                 break  # written after the digest was read: checked next time
@@ -115,6 +115,8 @@ class Audit(Connection):
                 event.position, event.office_id, event.office_version, event.type, event.stored_json
             )
             tree.add(event.position, hash_)
+            if expect is not None and event.position == expect.position:
+                pinned_tree = tree.root().hex()
             if progress is not None:
                 progress(event)
         problems = [str(problem) for problem in verifier.problems]
@@ -137,6 +139,12 @@ class Audit(Connection):
                 problems.append(
                     f"at position {expect.position} the replay gives root {reached}, not the "
                     f"pinned {expect.root}: the log up to the pinned digest was rewritten"
+                )
+            elif expect.merkle_root and pinned_tree != expect.merkle_root:
+                problems.append(
+                    f"at position {expect.position} the replay gives the Merkle root "
+                    f"{pinned_tree}, not the pinned {expect.merkle_root}: the pin was not this "
+                    "ledger's"
                 )
         return RemoteAudit(
             ok=not problems,

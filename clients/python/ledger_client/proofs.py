@@ -8,6 +8,8 @@ published definitions (README, "Audit"). A proof that does not hold raises
 
 from __future__ import annotations
 
+from pydantic import ConfigDict
+
 from ledger_api.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
 from ledger_api.verify import event_hash
 from ledger_client.audit import Digest, ExportedEvent
@@ -19,6 +21,8 @@ __all__ = ["EventProof", "ProofError", "Proofs"]
 
 class EventProof(Model):
     """An event, checked to be in the tree of ``tree`` at its position."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", ser_json_bytes="hex")
 
     event: ExportedEvent
     hash: str  # the event's hash, computed here from its type and stored bytes

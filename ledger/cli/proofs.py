@@ -1,0 +1,96 @@
+"""Merkle proofs, checked here: ``prove`` (an event is in the log, at its position) and
+``extends`` (the log now extends a digest pinned earlier), each from a few dozen hashes
+instead of the whole log. The checking is the client's (``ledger_api.merkle``); the server's
+word is not taken for anything. Exit status 0 when the proof holds, 5 when it does not.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ledger.cli import parse, render
+from ledger.cli.failures import AuditFailed, Usage
+from ledger.cli.options import JsonOption, ServerOption, connect, connects
+
+if TYPE_CHECKING:
+    from ledger_client.audit import Digest
+
+__all__ = ["COMMANDS"]
+
+_PIN = "POSITION:ROOT:MERKLE_ROOT as `ledger digest` prints it"
+
+
+@connects
+def prove(
+    position: Annotated[int, typer.Argument(min=1, help="The event's global position.")],
+    tree: Annotated[
+        str | None,
+        typer.Option(help=f"The tree to prove it in, {_PIN}; default: the server's current one."),
+    ] = None,
+    server: ServerOption = "127.0.0.1:50051",
+    as_json: JsonOption = False,
+) -> None:
+    """Check that the event at POSITION is in the log, from its inclusion proof."""
+    from ledger_client.client import LedgerClient
+    from ledger_client.proofs import ProofError
+
+    pinned = _pin(tree, "--tree") if tree is not None else None
+    with connect(server, LedgerClient) as client:
+        try:
+            proof = client.prove_event(position, pinned)
+        except ProofError as error:
+            raise AuditFailed(f"the event at position {position} is not proved: {error}") from None
+    if as_json:
+        render.print_json(proof)
+        return
+    event = proof.event
+    render.console.print(
+        f"[green]proved[/]: the event at position {position} ({event.type}, version "
+        f"{event.office_version} of its office, hash {proof.hash}) is in the tree "
+        f"{render.shown(proof.tree.pin())}, checked here from {len(proof.path)} hashes",
+        highlight=False,
+    )
+
+
+@connects
+def extends(
+    pinned: Annotated[str, typer.Argument(help=f"A digest pinned earlier, {_PIN}.")],
+    server: ServerOption = "127.0.0.1:50051",
+    as_json: JsonOption = False,
+) -> None:
+    """Check that the log now extends a digest pinned earlier, from a consistency proof:
+    nothing up to the pinned position was changed or removed."""
+    from ledger_client.client import LedgerClient
+    from ledger_client.proofs import ProofError
+
+    digest = _pin(pinned, "PINNED")
+    with connect(server, LedgerClient) as client:
+        try:
+            current = client.prove_extends(digest)
+        except ProofError as error:
+            raise AuditFailed(f"the log does not extend {pinned}: {error}") from None
+    if as_json:
+        render.print_json({"pinned": digest, "current": current})
+        return
+    render.console.print(
+        f"[green]extends[/]: the log at {render.shown(current.pin())} extends the pinned "
+        f"{render.shown(digest.pin())}, checked here",
+        highlight=False,
+    )
+
+
+def _pin(text: str, option: str) -> Digest:
+    from ledger_client.audit import Digest
+
+    position, root, merkle_root = parse.digest(text, option)
+    if not merkle_root:
+        raise Usage(
+            f"{option} {text} has no Merkle root to check a proof against: pin the digest "
+            f"{_PIN}, e.g. 9:ba78...15ad:5dc9...4328"
+        )
+    return Digest(position=position, root=root, merkle_root=merkle_root)
+
+
+COMMANDS = {"prove": prove, "extends": extends}

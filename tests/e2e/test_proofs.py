@@ -1,0 +1,94 @@
+"""Merkle proofs through a running server, on SQLite and PostgreSQL: every event of the example
+ledger is proved in the current tree and in earlier ones, the log proves it extends a digest
+pinned before more writes, and an event edited on disk, or a pin from another ledger, fails
+the check, from the client library and from the CLI (exit status 5)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ledger_client import Digest, LedgerClient, ProofError
+from tests.e2e.support import SEED_EVENTS, Cli, RunningServer
+from tests.e2e.test_audit import EDITED, edit_stored_event, words, write_some
+
+OTHER_LEDGERS = "5:" + "a" * 64 + ":" + "b" * 64
+
+
+class TestTheClient:
+    def test_every_event_is_proved_in_the_current_tree(self, shared_client: LedgerClient) -> None:
+        current = shared_client.get_digest()
+        assert current.position == SEED_EVENTS
+        assert shared_client.prove_extends(current) == current
+        for position in range(1, SEED_EVENTS + 1):
+            proof = shared_client.prove_event(position)
+            assert (proof.event.position, proof.tree) == (position, current)
+            assert shared_client.prove_event(position, current).hash == proof.hash
+
+    def test_the_log_extends_a_digest_pinned_before_more_writes(self, client: LedgerClient) -> None:
+        pinned = client.get_digest()
+        receipts = write_some(client)
+        current = client.prove_extends(pinned)
+        assert current.position == receipts[-1].position
+        # An event of the pinned tree is still proved in it, and a new one only in the new.
+        assert client.prove_event(1, pinned).tree == pinned
+        assert client.prove_event(receipts[-1].position).tree == current
+
+    def test_an_event_edited_on_disk_fails_its_own_proof(
+        self, server: RunningServer, client: LedgerClient
+    ) -> None:
+        pinned = client.get_digest()
+        client.prove_event(EDITED, pinned)
+        edit_stored_event(server.database_url, EDITED, b'"quantity":2', b'"quantity":9')
+        with pytest.raises(ProofError, match=f"does not lead from leaf {EDITED - 1} to the root"):
+            client.prove_event(EDITED, pinned)
+
+    def test_a_pin_from_another_ledger_is_not_extended(self, shared_client: LedgerClient) -> None:
+        with pytest.raises(ProofError, match="pinned root of 5 leaves"):
+            shared_client.prove_extends(Digest.parse(OTHER_LEDGERS))
+
+    def test_a_pin_without_its_merkle_root_is_refused_before_asking(
+        self, shared_client: LedgerClient
+    ) -> None:
+        digest = shared_client.get_digest()
+        with pytest.raises(ValueError, match="no Merkle root to check a proof against"):
+            shared_client.prove_extends(Digest.parse(str(digest)))
+
+
+class TestTheCli:
+    def test_prove_and_extends_hold_on_an_honest_server(self, shared_cli: Cli) -> None:
+        status, out, err = shared_cli("digest")
+        assert status == 0, err
+        pinned = out.strip()
+        status, out, err = shared_cli("prove", "3", "--tree", pinned)
+        assert status == 0, err
+        assert "proved: the event at position 3" in words(out)
+        assert f"is in the tree {pinned}" in words(out)
+        status, out, err = shared_cli("extends", pinned)
+        assert status == 0, err
+        assert f"extends the pinned {pinned}" in words(out)
+
+    def test_prove_as_json_gives_what_was_checked(
+        self, shared_cli: Cli, shared_client: LedgerClient
+    ) -> None:
+        status, out, err = shared_cli("prove", "2", "--json")
+        assert status == 0, err
+        proof = json.loads(out)
+        assert proof["event"]["position"] == 2
+        assert proof["tree"] == json.loads(shared_client.get_digest().model_dump_json())
+        assert all(len(node) == 64 for node in proof["path"])  # hex
+        assert proof["hash"] == shared_client.prove_event(2).hash
+
+    def test_a_pin_from_another_ledger_exits_with_5(self, shared_cli: Cli) -> None:
+        status, out, err = shared_cli("extends", OTHER_LEDGERS)
+        assert status == 5, (out, err)
+        assert f"the log does not extend {OTHER_LEDGERS}" in words(err)
+
+    def test_bad_input_is_named(self, shared_cli: Cli) -> None:
+        status, out, err = shared_cli("extends", "5:" + "a" * 64)
+        assert status == 2, (out, err)
+        assert "has no Merkle root to check a proof against" in words(err)
+        status, out, err = shared_cli("prove", "999")
+        assert status == 3, (out, err)
+        assert "position 999 is not in the tree of size" in words(err)
