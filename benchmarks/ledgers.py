@@ -24,6 +24,7 @@ from benchmarks.synth import GENERATOR_VERSION, OfficePlan, Question, Synthesis,
 from ledger.application.importer import command_from
 from ledger.bootstrap import Ledger
 from ledger.settings import Settings
+from ledger.storage.identity import SCHEMA_VERSION
 
 __all__ = [
     "GeneratedLedger",
@@ -104,7 +105,15 @@ def _paths(size: int, offices: int | None) -> tuple[Path, Path]:
 
 
 def _key(size: int, seed: int, offices: int | None) -> dict[str, Any]:
-    return {"generator_version": GENERATOR_VERSION, "seed": seed, "size": size, "offices": offices}
+    return {
+        "generator_version": GENERATOR_VERSION,
+        # A ledger of an older schema would be migrated, and its read model rebuilt, in every
+        # copy a run opens: it is generated again instead.
+        "schema_version": SCHEMA_VERSION,
+        "seed": seed,
+        "size": size,
+        "offices": offices,
+    }
 
 
 def cached_ledger(size: int, seed: int, *, offices: int | None = None) -> GeneratedLedger | None:

@@ -29,6 +29,7 @@ from benchmarks import (
     decision_log,
     export_stream,
     naive_replay,
+    proofs,
     rpc_latency,
     rpc_throughput,
     sql_table,
@@ -162,6 +163,7 @@ def _groups(context: Context) -> list[Group]:
         ("j", "PostgreSQL next to SQLite", backends.measure),
         ("m", "Timelines", timelines.measure),
         ("n", "The same service over HTTP", web.measure),
+        ("o", "Merkle proofs against one check", proofs.measure),
     ]
     for key, title, measure in plain:
         if context.wanted(key):

@@ -254,8 +254,8 @@ def effective(on: str | datetime | None, precision: str) -> dict[str, str] | Non
 
 _DIGEST = re.compile(r"([0-9]+):([0-9a-f]{64})(?::([0-9a-f]{64}))?", re.ASCII)
 _DIGEST_IS = (
-    "expected POSITION:ROOT:MERKLE_ROOT as `ledger digest` prints it (or POSITION:ROOT): the "
-    "log position, a colon and 64 lower-case hexadecimal digits, e.g. "
+    "expected POSITION:ROOT:MERKLE_ROOT as `ledger digest` prints it, or POSITION:ROOT: the "
+    "log position, then each root as a colon and 64 lower-case hexadecimal digits, e.g. "
     "9:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 )
 

@@ -301,7 +301,7 @@ class TestTheCli:
         env = {"LEDGER_TOKEN": secured.tokens["auditor"]}
         status, out, err = run_cli(secured.server.address, "digest", env=env)
         assert status == 0, err
-        assert re.fullmatch(r"\d+:[0-9a-f]{64}", out.strip())
+        assert re.fullmatch(r"\d+:[0-9a-f]{64}:[0-9a-f]{64}", out.strip())
 
     def test_the_cli_without_a_token_is_refused(self, secured: Secured) -> None:
         status, out, err = run_cli(secured.server.address, "offices")

@@ -81,8 +81,9 @@ CAUGHT = {
     ),
     "a pinned digest without its position": (
         ("audit", "--remote", "--expect-digest", ROOT),
-        f"'{ROOT}' has no position: expected POSITION:ROOT as `ledger digest` prints it: the "
-        f"log position, a colon and 64 lower-case hexadecimal digits, e.g. 9:{ROOT}",
+        f"'{ROOT}' has no position: expected POSITION:ROOT:MERKLE_ROOT as `ledger digest` "
+        "prints it, or POSITION:ROOT: the log position, then each root as a colon and 64 "
+        f"lower-case hexadecimal digits, e.g. 9:{ROOT}",
     ),
     "an effective date that is no date": (
         recording("CN-DANDONG", "--on", "April", "--source", SOURCE),
