@@ -10,8 +10,8 @@ a consistency proof is the two heads and the proof between them.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field
 
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from ledger.readmodel.reader import Reader
 
 __all__ = ["ConsistencyRequest", "InclusionRequest", "Proofs", "ProofRefused"]
+
+T = TypeVar("T")
 
 
 class InclusionRequest(Value):
@@ -44,12 +46,12 @@ class ProofRefused(InvalidRequest):
     """A proof asked of a tree, or a position, that there is none of."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
 
     @property
     def fields(self) -> tuple[tuple[str, str], ...]:
-        return ((self.field, str(self)),)
+        return ((self.field, self.message),)
 
 
 class NoEventThere(NotFound):
@@ -73,8 +75,8 @@ class Proofs:
         if request.position > size:
             raise ProofRefused(
                 "position",
-                f"position {request.position} is not in the tree of size {size}: ask for a "
-                f"position from 1 to {size}, or for a larger tree_size (0: the current tree)",
+                f"{request.position} is not in the tree of size {size}: ask for a position "
+                f"from 1 to {size}, or for a larger tree_size (0: the current tree)",
             )
         rows = self.reader.export(request.position - 1, 1)
         if not rows or rows[0].position != request.position:
@@ -83,7 +85,9 @@ class Proofs:
                 "took it; its leaf is the empty one (README, Audit)"
             )
         row = rows[0]
-        path = merkle.inclusion_path(self._nodes(), request.position - 1, size)
+        path = self._from_view(
+            lambda nodes: merkle.inclusion_path(nodes, request.position - 1, size)
+        )
         event = {**row._asdict(), "stored_json": row.stored_json}
         return {"event": event, "tree": head, "path": path}
 
@@ -92,11 +96,12 @@ class Proofs:
         if request.old_size > new["position"]:
             raise ProofRefused(
                 "old_size",
-                f"old_size {request.old_size} is larger than new_size {new['position']}: a "
-                "tree extends only a smaller one",
+                f"{request.old_size} is larger than new_size {new['position']}: a tree "
+                "extends only a smaller one",
             )
         old = self._head("old_size", request.old_size) if request.old_size else _EMPTY
-        proof = merkle.consistency_path(self._nodes(), old["position"], new["position"])
+        sizes = old["position"], new["position"]
+        proof = self._from_view(lambda nodes: merkle.consistency_path(nodes, *sizes))
         return {"old": old, "new": new, "proof": proof}
 
     def _head(self, field: str, size: int) -> dict[str, Any]:
@@ -107,7 +112,7 @@ class Proofs:
         if size > current.position:
             raise ProofRefused(
                 field,
-                f"{field} {size} is beyond this server's read model, which is at position "
+                f"{size} is beyond this server's read model, which is at position "
                 f"{current.position}: ask for a tree from 1 to {current.position} (0: the "
                 "current tree)",
             )
@@ -115,12 +120,22 @@ class Proofs:
         if checkpoint is None:
             raise ProofRefused(
                 field,
-                f"{field} {size} is a position no event took: a tree is named by the position "
-                "of an event (a digest's, a receipt's)",
+                f"{size} is a position no event took: a tree is named by the position of an "
+                "event (a digest's, a receipt's)",
             )
-        root = merkle.root(self._nodes(), size)
+        root = self._from_view(lambda nodes: merkle.root(nodes, size))
         return {"position": size, "root": checkpoint.root, "merkle_root": root.hex()}
 
-    def _nodes(self) -> merkle.Nodes:
-        """The view's complete subtrees, each read once per proof."""
-        return lru_cache(maxsize=None)(self.view.merkle_node)
+    def _from_view(self, compute: Callable[[merkle.Nodes], T]) -> T:
+        """``compute`` over the view's stored subtrees, read in one transaction: a first pass
+        with stand-in hashes notes which it needs (which subtrees a root or a proof reads
+        depends on the sizes alone), the second uses them."""
+        wanted: list[tuple[int, int]] = []
+
+        def note(level: int, index: int) -> bytes:
+            wanted.append((level, index))
+            return bytes(32)
+
+        compute(note)
+        found = self.view.merkle_nodes_at(wanted)
+        return compute(lambda level, index: found[level, index])

@@ -8,6 +8,7 @@ per backend.
 
 from __future__ import annotations
 
+import contextlib
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from uuid import UUID
@@ -58,6 +59,15 @@ class RuleView(TrackingRecorder):
     def merkle_node(self, level: int, index: int) -> bytes:
         """The hash of a complete subtree of the Merkle tree; ``KeyError`` if it is not (yet)
         complete."""
+
+    def merkle_nodes_at(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """The hashes of the complete subtrees ``keys`` (level, index), read together; those
+        not (yet) complete are left out."""
+        found = {}
+        for level, index in keys:
+            with contextlib.suppress(KeyError):
+                found[level, index] = self.merkle_node(level, index)
+        return found
 
     @abstractmethod
     def merkle_nodes(self) -> Iterator[MerkleNode]:

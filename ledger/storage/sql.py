@@ -189,6 +189,16 @@ class SQLRuleView(RuleView):
             raise KeyError((level, index))
         return bytes(rows[0]["hash"])
 
+    def merkle_nodes_at(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        found = {}
+        with self.datastore.transaction(commit=False) as cursor:  # one transaction, not one each
+            for level, index in keys:
+                cursor.execute(self._statement("merkle_node"), (level, index))
+                rows = cursor.fetchall()
+                if rows:
+                    found[level, index] = bytes(rows[0]["hash"])
+        return found
+
     def merkle_nodes(self) -> Iterator[MerkleNode]:
         for row in self._streamed("merkle_nodes"):
             yield row["level"], row["idx"], bytes(row["hash"])

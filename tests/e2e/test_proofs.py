@@ -91,4 +91,4 @@ class TestTheCli:
         assert "has no Merkle root to check a proof against" in words(err)
         status, out, err = shared_cli("prove", "999")
         assert status == 3, (out, err)
-        assert "position 999 is not in the tree of size" in words(err)
+        assert "position: 999 is not in the tree of size" in words(err)

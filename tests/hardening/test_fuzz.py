@@ -560,6 +560,15 @@ QUERIES = {
         pb.ExportLedgerRequest,
         {"after_position": (POSITION, ODD_INT64), "batch_size": (BATCH, ODD_BATCH)},
     ),
+    # Merkle proofs: positions and trees in the log mostly, beyond it or negative otherwise.
+    "GetInclusionProof": Shape(
+        pb.GetInclusionProofRequest,
+        {"position": (POSITION, ODD_INT64), "tree_size": (POSITION, ODD_INT64)},
+    ),
+    "GetConsistencyProof": Shape(
+        pb.GetConsistencyProofRequest,
+        {"old_size": (POSITION, ODD_INT64), "new_size": (POSITION, ODD_INT64)},
+    ),
     # The decision log: ids mostly not logged (random), or not ids at all.
     "GetDecision": Shape(pb.GetDecisionRequest, {"decision_id": (st.uuids().map(str), TEXT)}),
     "ReplayDecision": Shape(pb.ReplayDecisionRequest, {"decision_id": (st.uuids().map(str), TEXT)}),
@@ -1044,6 +1053,26 @@ LIMITS: dict[str, tuple[str, Callable[[], Any], str]] = {
         "VerifyDigest",
         lambda: pb.VerifyDigestRequest(pinned=pb.Digest(position=-1, root="0" * 64)),
         "pinned.position",
+    ),
+    "a proof of position 0": (
+        "GetInclusionProof",
+        lambda: pb.GetInclusionProofRequest(position=0),
+        "position",
+    ),
+    "a proof in a tree beyond the log": (
+        "GetInclusionProof",
+        lambda: pb.GetInclusionProofRequest(position=1, tree_size=2**63 - 1),
+        "tree_size",
+    ),
+    "a consistency proof from a negative size": (
+        "GetConsistencyProof",
+        lambda: pb.GetConsistencyProofRequest(old_size=-1),
+        "old_size",
+    ),
+    "a consistency proof from a tree larger than the other": (
+        "GetConsistencyProof",
+        lambda: pb.GetConsistencyProofRequest(old_size=5, new_size=3),
+        "old_size",
     ),
 }
 

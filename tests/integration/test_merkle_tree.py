@@ -81,7 +81,7 @@ def test_the_tree_is_the_logs_and_every_proof_verifies(any_ledger: Ledger) -> No
 def test_an_empty_ledger_has_the_empty_tree(any_ledger: Ledger) -> None:
     proofs = Proofs(any_ledger.reader)
     assert proofs.head()["merkle_root"] == hashlib.sha256(b"").hexdigest()
-    with pytest.raises(ProofRefused, match="position 1 is not in the tree of size 0"):
+    with pytest.raises(ProofRefused, match="position: 1 is not in the tree of size 0"):
         proofs.inclusion(InclusionRequest(position=1))
 
 
@@ -100,11 +100,11 @@ def test_trees_that_are_not_there_are_refused_in_words(sqlite_url: str) -> None:
         register(ledger)
         write(ledger, 4)
         proofs = Proofs(ledger.reader)
-        with pytest.raises(ProofRefused, match="tree_size 9 is beyond this server's read model"):
+        with pytest.raises(ProofRefused, match="tree_size: 9 is beyond this server's read model"):
             proofs.inclusion(InclusionRequest(position=1, tree_size=9))
-        with pytest.raises(ProofRefused, match="position 4 is not in the tree of size 3"):
+        with pytest.raises(ProofRefused, match="position: 4 is not in the tree of size 3"):
             proofs.inclusion(InclusionRequest(position=4, tree_size=3))
-        with pytest.raises(ProofRefused, match="old_size 5 is larger than new_size 3"):
+        with pytest.raises(ProofRefused, match="old_size: 5 is larger than new_size 3"):
             proofs.consistency(ConsistencyRequest(old_size=5, new_size=3))
         empty = proofs.consistency(ConsistencyRequest(old_size=0))
         assert (empty["old"]["position"], empty["proof"]) == (0, [])
@@ -128,7 +128,7 @@ def test_a_position_no_event_took_has_the_empty_leaf(postgres_url: str) -> None:
         assert bytes.fromhex(proofs.head()["merkle_root"]) == tree_hash(leaves)
         with pytest.raises(NoEventThere, match="no event is at position 2"):
             proofs.inclusion(InclusionRequest(position=2))
-        with pytest.raises(ProofRefused, match="tree_size 2 is a position no event took"):
+        with pytest.raises(ProofRefused, match="tree_size: 2 is a position no event took"):
             proofs.inclusion(InclusionRequest(position=1, tree_size=2))
         for position in (1, 3, 4, 5):
             proof = proofs.inclusion(InclusionRequest(position=position))
