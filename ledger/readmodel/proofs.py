@@ -84,12 +84,10 @@ class Proofs:
                 f"no event is at position {request.position}: a write that was rolled back "
                 "took it; its leaf is the empty one (README, Audit)"
             )
-        row = rows[0]
         path = self._from_view(
             lambda nodes: merkle.inclusion_path(nodes, request.position - 1, size)
         )
-        event = {**row._asdict(), "stored_json": row.stored_json}
-        return {"event": event, "tree": head, "path": path}
+        return {"event": rows[0]._asdict(), "tree": head, "path": path}
 
     def consistency(self, request: ConsistencyRequest) -> dict[str, Any]:
         new = self._head("new_size", request.new_size)
@@ -116,7 +114,7 @@ class Proofs:
                 f"{current.position}: ask for a tree from 1 to {current.position} (0: the "
                 "current tree)",
             )
-        checkpoint = self.view.checkpoint_at(size) if size else current
+        checkpoint = current if size == current.position else self.view.checkpoint_at(size)
         if checkpoint is None:
             raise ProofRefused(
                 field,
