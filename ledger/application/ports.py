@@ -87,6 +87,10 @@ class LedgerStore(ABC):
         """Up to ``limit`` events after position ``after``, as stored, without decoding."""
 
     @abstractmethod
+    def position_of_event(self, event_id: UUID) -> int | None:
+        """The log position of the event ``event_id`` (an answer names its events by id)."""
+
+    @abstractmethod
     def positions_of(self, originator_id: UUID) -> list[int]:
         """The log positions of an office's events, in the order of its versions."""
 

@@ -1,12 +1,14 @@
-"""Merkle proofs, checked here: ``prove`` (an event is in the log, at its position) and
-``extends`` (the log now extends a digest pinned earlier), each from a few dozen hashes
-instead of the whole log. The checking is the client's (``ledger_api.merkle``); the server's
-word is not taken for anything. Exit status 0 when the proof holds, 5 when it does not.
+"""Merkle proofs, checked here: ``prove`` (an event is in the log, at its position),
+``verify-answer`` (every event an answer names is), and ``extends`` (the log now extends a
+digest pinned earlier), each from a few dozen hashes instead of the whole log. The checking is
+the client's (``ledger_api.merkle``); the server's word is not taken for anything. Exit status
+0 when every proof holds, 5 when one does not.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import json
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -81,6 +83,78 @@ def extends(
     )
 
 
+@connects
+def verify_answer(
+    answer: Annotated[
+        typer.FileText,
+        typer.Argument(
+            help="A Check or CompareOffices reply as `ledger check --json` prints it (a file, "
+            "or - for standard input)."
+        ),
+    ],
+    tree: Annotated[
+        str | None,
+        typer.Option(help=f"The tree to prove them in, {_PIN}; default: the current one."),
+    ] = None,
+    server: ServerOption = "127.0.0.1:50051",
+    as_json: JsonOption = False,
+) -> None:
+    """Check that every event an answer names (its event_ids) is in the log, each from its
+    inclusion proof, without the log."""
+    from ledger_client.client import LedgerClient
+    from ledger_client.proofs import ProofError
+
+    try:
+        named = _event_ids(json.load(answer))
+    except ValueError as error:
+        raise Usage(f"{answer.name} is not JSON ({error}): {_ANSWER}") from None
+    if not named:
+        raise Usage(f"{answer.name} names no events (no event_ids): {_ANSWER}")
+    pinned = _pin(tree, "--tree") if tree is not None else None
+    with connect(server, LedgerClient) as client:
+        if pinned is None:
+            pinned = client.get_digest()
+        proofs = []
+        for event_id in named:
+            try:
+                proofs.append(client.prove_event_id(event_id, pinned))
+            except ProofError as error:
+                raise AuditFailed(f"the event {event_id} is not proved: {error}") from None
+    if as_json:
+        render.print_json({"tree": pinned, "events": proofs})
+        return
+    for proof in proofs:
+        stored = json.loads(proof.event.stored_json)
+        render.console.print(
+            f"proved: {stored['event_id']} at position {proof.event.position} "
+            f"({proof.event.type}), from {len(proof.path)} hashes",
+            highlight=False,
+        )
+    render.console.print(
+        f"[green]verified[/]: the answer's {len(proofs)} events are in the tree "
+        f"{render.shown(pinned.pin())}, checked here",
+        highlight=False,
+    )
+
+
+_ANSWER = "give a Check or CompareOffices reply as `ledger check ... --json` prints it"
+
+
+def _event_ids(data: Any) -> list[str]:
+    """Every id under an ``event_ids`` key anywhere in ``data``, once each, in order."""
+    found: dict[str, None] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "event_ids" and isinstance(value, list):
+                found.update(dict.fromkeys(str(item) for item in value))
+            else:
+                found.update(dict.fromkeys(_event_ids(value)))
+    elif isinstance(data, list):
+        for item in data:
+            found.update(dict.fromkeys(_event_ids(item)))
+    return list(found)
+
+
 def _pin(text: str, option: str) -> Digest:
     from ledger_client.audit import Digest
 
@@ -93,4 +167,4 @@ def _pin(text: str, option: str) -> Digest:
     return Digest(position=position, root=root, merkle_root=merkle_root)
 
 
-COMMANDS = {"prove": prove, "extends": extends}
+COMMANDS = {"prove": prove, "verify-answer": verify_answer, "extends": extends}

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ledger.domain import merkle
 from ledger.domain.chain import GENESIS
@@ -29,8 +30,18 @@ T = TypeVar("T")
 
 
 class InclusionRequest(Value):
-    position: int = Field(ge=1, description="the event's global position")
+    position: int = Field(default=0, ge=0, description="the event's global position")
+    event_id: UUID | None = Field(default=None, description="or the event's id")
     tree_size: int = Field(default=0, ge=0, description="the tree to prove it in; 0: the current")
+
+    @model_validator(mode="after")
+    def _one_event(self) -> InclusionRequest:
+        if (self.position == 0) == (self.event_id is None):
+            raise ValueError(
+                "name the event by its position (from 1) or by its event_id, not both: e.g. "
+                "position 3, or event_id 3c9de35e-ce3f-598f-84c7-50c9af2af79d"
+            )
+        return self
 
 
 class ConsistencyRequest(Value):
@@ -72,6 +83,11 @@ class Proofs:
     def inclusion(self, request: InclusionRequest) -> dict[str, Any]:
         head = self._head("tree_size", request.tree_size)
         size = head["position"]
+        if request.event_id is not None:
+            position = self.reader.app.store.position_of_event(request.event_id)
+            if position is None:
+                raise NotFound(f"no event has the id {request.event_id}")
+            request = request.model_copy(update={"position": position, "event_id": None})
         if request.position > size:
             raise ProofRefused(
                 "position",

@@ -30,9 +30,10 @@ Schema versions, each a layout and a migration from the one before:
    makes the table, empty (``MIGRATE_TO_V3``);
 4. the read model's Merkle tree over the log, ``merkle_nodes`` (SQLite) or
    ``ledger_merkle_nodes`` (PostgreSQL): the hash of every complete subtree
-   (``ledger.domain.merkle``). Migrating makes the table and empties the read model, which the
-   server then rebuilds from the log, the tree with it (``MIGRATE_TO_V4``); the log, the
-   request ids, the digest and the decisions are untouched.
+   (``ledger.domain.merkle``); and an index of the request ids by event id, so that an event
+   named in an answer is found at its position. Migrating makes the table and the index and
+   empties the read model, which the server then rebuilds from the log, the tree with it
+   (``MIGRATE_TO_V4``); the log, the request ids, the digest and the decisions are untouched.
 
 A ledger of version 1 migrates through 2 and 3 to 4 in one transaction (``migrations``). Reading an
 ``OLD`` ledger without writing (``ledger audit --store``) works on its tables as they are
@@ -64,6 +65,7 @@ __all__ = [
     "POSTGRES_V3",
     "MIGRATE_TO_V3",
     "CREATE_MERKLE",
+    "CREATE_EVENT_INDEX",
     "SQLITE_V4",
     "POSTGRES_V4",
     "MIGRATE_TO_V4",
@@ -228,6 +230,9 @@ CREATE_MERKLE = (
     "CREATE TABLE {merkle} (level {integer} NOT NULL, idx {integer} NOT NULL, "
     "hash {bytes} NOT NULL, PRIMARY KEY (level, idx))"
 )
+# Request ids by event id (``change_id``): ``{requests}`` the table, ``{requests_by_event}``
+# the index's name.
+CREATE_EVENT_INDEX = "CREATE INDEX {requests_by_event} ON {requests} (change_id)"
 _MERKLE = ("level", "idx", "hash")
 SQLITE_V4: Layout = {
     **SQLITE_V3,
@@ -238,7 +243,7 @@ POSTGRES_V4: Layout = {
     "ledger_merkle_nodes": _typed(_MERKLE, {"hash": "bytea"}, "bigint"),
 }
 # From version 3 to 4: the table, and the read model emptied to be rebuilt with the tree.
-MIGRATE_TO_V4 = (CREATE_MERKLE, *_EMPTY_READ_MODEL)
+MIGRATE_TO_V4 = (CREATE_MERKLE, CREATE_EVENT_INDEX, *_EMPTY_READ_MODEL)
 
 # Version N → the statements that bring it to N + 1.
 _STEPS = {1: MIGRATE_TO_V2, 2: MIGRATE_TO_V3, 3: MIGRATE_TO_V4}

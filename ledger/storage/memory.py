@@ -63,6 +63,11 @@ class MemoryLedgerRecorder(POPOApplicationRecorder, LedgerStore):
             for r in requests
         ]
 
+    def position_of_event(self, event_id: UUID) -> int | None:
+        with self._database_lock:
+            found = [r.position for r in self._requests.values() if r.change_id == event_id]
+        return found[0] if found else None
+
     def positions_of(self, originator_id: UUID) -> list[int]:
         with self._database_lock:
             index = self._stored_events_index.get(str(originator_id), {})

@@ -47,6 +47,7 @@ from ledger.storage.factory import (
 )
 from ledger.storage.identity import (
     CREATE_DECISIONS,
+    CREATE_EVENT_INDEX,
     CREATE_MERKLE,
     CREATE_META,
     INSERT_META,
@@ -148,6 +149,13 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder, LedgerStore):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(sql)
             return [RequestRow(*row.values()) for row in curs.fetchall()]
+
+    def position_of_event(self, event_id: UUID) -> int | None:
+        sql = SQL("SELECT position FROM {} WHERE change_id=%s").format(self.requests_table)
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(sql, (str(event_id),))
+            rows = curs.fetchall()
+            return rows[0]["position"] if rows else None
 
     def positions_of(self, originator_id: UUID) -> list[int]:
         sql = SQL(
@@ -356,6 +364,7 @@ def _mark(db: psycopg.Connection[Any], schema: str, prefix: str) -> None:
         cursor.execute(
             SQL(CREATE_MERKLE).format(merkle=merkle, integer=SQL("bigint"), bytes=SQL("bytea"))
         )
+        cursor.execute(SQL(CREATE_EVENT_INDEX).format(**_event_index(schema, prefix)))
         cursor.execute(SQL(CREATE_META).format(table=meta))
         cursor.executemany(SQL(INSERT_META).format(table=meta, p=SQL("%s")), MARKER_ROWS)
 
@@ -376,7 +385,7 @@ def _migrate(
             ("decisions", "decisions"),
             ("merkle", "merkle_nodes"),
         )
-    }
+    } | _event_index(schema, prefix)
     with db.transaction(), db.cursor() as cursor:
         for statement in migrations(version):
             cursor.execute(
@@ -388,6 +397,15 @@ def _migrate(
         else:
             cursor.execute(SQL(CREATE_META).format(table=meta))
             cursor.executemany(SQL(INSERT_META).format(table=meta, p=SQL("%s")), MARKER_ROWS)
+
+
+def _event_index(schema: str, prefix: str) -> dict[str, Any]:
+    """The request-id table and the name of its index by event id (an index is made in its
+    table's schema: its name is not qualified)."""
+    return {
+        "requests": Identifier(schema, f"{prefix}_events_requests"),
+        "requests_by_event": Identifier(f"{prefix}_events_requests_by_event"),
+    }
 
 
 def _found(db: psycopg.Connection[Any], schema: str, where: str) -> Found:

@@ -47,6 +47,7 @@ from ledger.storage.factory import (
 )
 from ledger.storage.identity import (
     CREATE_DECISIONS,
+    CREATE_EVENT_INDEX,
     CREATE_MERKLE,
     CREATE_META,
     INSERT_META,
@@ -88,6 +89,8 @@ _TABLES = {
     "tracking": "tracking",
     "decisions": "decisions",
     "merkle": "merkle_nodes",
+    "requests": "request_ids",
+    "requests_by_event": "request_ids_by_event",
 }
 _CHUNK = 500  # request ids per query: SQLite limits the parameters of one statement
 _HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
@@ -146,6 +149,12 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder, LedgerStore):
             c.execute(f"{REQUEST_ROWS} FROM request_ids ORDER BY position")
             while rows := c.sqlite_cursor.fetchmany(1000):
                 yield from map(RequestRow._make, rows)
+
+    def position_of_event(self, event_id: UUID) -> int | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position FROM request_ids WHERE change_id=?", (str(event_id),))
+            rows = c.fetchall()
+            return rows[0]["position"] if rows else None
 
     def positions_of(self, originator_id: UUID) -> list[int]:
         with self.datastore.transaction(commit=False) as c:
@@ -348,6 +357,7 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
                         SQLiteRuleView(self.datastore)._create_table(cursor)
                         db.execute(CREATE_DECISIONS.format(integer="INTEGER", **_TABLES))
                         db.execute(CREATE_MERKLE.format(integer="INTEGER", bytes="BLOB", **_TABLES))
+                        db.execute(CREATE_EVENT_INDEX.format(**_TABLES))
                     if state in (State.UNMARKED, State.OLD):
                         for statement in migrations(version_of(found)):
                             db.execute(statement.format(integer="INTEGER", bytes="BLOB", **_TABLES))

@@ -6,12 +6,15 @@ the check, from the client library and from the CLI (exit status 5)."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from ledger_client import Digest, LedgerClient, ProofError
 from tests.e2e.support import SEED_EVENTS, Cli, RunningServer
 from tests.e2e.test_audit import EDITED, edit_stored_event, words, write_some
+from tests.e2e.test_cli import RICE_COOKER_QUESTION
 
 OTHER_LEDGERS = "5:" + "a" * 64 + ":" + "b" * 64
 
@@ -34,6 +37,24 @@ class TestTheClient:
         # An event of the pinned tree is still proved in it, and a new one only in the new.
         assert client.prove_event(1, pinned).tree == pinned
         assert client.prove_event(receipts[-1].position).tree == current
+
+    def test_the_events_an_answer_names_are_proved_by_their_ids(
+        self, shared_client: LedgerClient
+    ) -> None:
+        answer = shared_client.check(
+            "CN-DANDONG",
+            "2025-03-20",
+            direction="outbound",
+            channel="personal-baggage",
+            traveller="worker",
+            items=[{"goods": "8516.60", "quantity": 1}],
+        )
+        named = answer.items[0].event_ids
+        assert named
+        for event_id in named:
+            proof = shared_client.prove_event_id(event_id)
+            assert json.loads(proof.event.stored_json)["event_id"] == str(event_id)
+            assert proof.hash == shared_client.prove_event(proof.event.position).hash
 
     def test_an_event_edited_on_disk_fails_its_own_proof(
         self, server: RunningServer, client: LedgerClient
@@ -79,6 +100,48 @@ class TestTheCli:
         assert proof["tree"] == json.loads(shared_client.get_digest().model_dump_json())
         assert all(len(node) == 64 for node in proof["path"])  # hex
         assert proof["hash"] == shared_client.prove_event(2).hash
+
+    def test_verify_answer_proves_every_event_a_check_names(
+        self, shared_cli: Cli, tmp_path: Path
+    ) -> None:
+        status, answer, err = shared_cli(
+            "check", "--at", "2025-03-20", *RICE_COOKER_QUESTION, "--json"
+        )
+        assert status == 0, err
+        named = json.loads(answer)["items"][0]["event_ids"]
+        assert named
+        (tmp_path / "answer.json").write_text(answer)
+        status, out, err = shared_cli("verify-answer", str(tmp_path / "answer.json"))
+        assert status == 0, err
+        assert all(f"proved: {event_id} at position" in out for event_id in named)
+        assert f"the answer's {len(named)} events are in the tree" in words(out)
+
+    def test_verify_answer_fails_for_an_event_edited_on_disk(
+        self, server: RunningServer, cli: Cli, tmp_path: Path
+    ) -> None:
+        status, answer, err = cli("check", "--at", "2025-03-20", *RICE_COOKER_QUESTION, "--json")
+        assert status == 0, err
+        (tmp_path / "answer.json").write_text(answer)
+        status, out, err = cli("verify-answer", str(tmp_path / "answer.json"))
+        assert status == 0, err
+        position = int(re.findall(r"at position (\d+)", out)[0])
+        # One byte more, the JSON and its event id the same: the event's hash, and leaf, differ.
+        edit_stored_event(server.database_url, position, b'"event_id":', b'"event_id": ')
+        status, out, err = cli("verify-answer", str(tmp_path / "answer.json"))
+        assert status == 5, (out, err)
+        assert "is not proved: the path does not lead from leaf" in words(err)
+
+    def test_verify_answer_refuses_a_file_that_names_no_events(
+        self, shared_cli: Cli, tmp_path: Path
+    ) -> None:
+        (tmp_path / "empty.json").write_text('{"items": []}')
+        status, out, err = shared_cli("verify-answer", str(tmp_path / "empty.json"))
+        assert status == 2, (out, err)
+        assert "names no events (no event_ids)" in words(err)
+        (tmp_path / "text.txt").write_text("prohibited")
+        status, out, err = shared_cli("verify-answer", str(tmp_path / "text.txt"))
+        assert status == 2, (out, err)
+        assert "is not JSON" in words(err)
 
     def test_a_pin_from_another_ledger_exits_with_5(self, shared_cli: Cli) -> None:
         status, out, err = shared_cli("extends", OTHER_LEDGERS)

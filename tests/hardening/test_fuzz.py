@@ -563,7 +563,11 @@ QUERIES = {
     # Merkle proofs: positions and trees in the log mostly, beyond it or negative otherwise.
     "GetInclusionProof": Shape(
         pb.GetInclusionProofRequest,
-        {"position": (POSITION, ODD_INT64), "tree_size": (POSITION, ODD_INT64)},
+        {
+            "position": (POSITION, ODD_INT64),
+            "tree_size": (POSITION, ODD_INT64),
+            "event_id": (st.just(""), st.one_of(st.uuids().map(str), TEXT)),
+        },
     ),
     "GetConsistencyProof": Shape(
         pb.GetConsistencyProofRequest,
@@ -1054,10 +1058,15 @@ LIMITS: dict[str, tuple[str, Callable[[], Any], str]] = {
         lambda: pb.VerifyDigestRequest(pinned=pb.Digest(position=-1, root="0" * 64)),
         "pinned.position",
     ),
-    "a proof of position 0": (
+    "a proof of a negative position": (
         "GetInclusionProof",
-        lambda: pb.GetInclusionProofRequest(position=0),
+        lambda: pb.GetInclusionProofRequest(position=-1),
         "position",
+    ),
+    "a proof of an event id that is not one": (
+        "GetInclusionProof",
+        lambda: pb.GetInclusionProofRequest(event_id="CN-DANDONG"),
+        "event_id",
     ),
     "a proof in a tree beyond the log": (
         "GetInclusionProof",

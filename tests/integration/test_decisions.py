@@ -275,6 +275,7 @@ def _back_to(backend: str, url: str, version: int) -> None:
     if backend == "sqlite":
         path = url.removeprefix("sqlite:///")
         sqlite_rows(path, "DROP TABLE merkle_nodes")
+        sqlite_rows(path, "DROP INDEX request_ids_by_event")
         if version < 3:
             sqlite_rows(path, "DROP TABLE decisions")
         if version == 1:
@@ -286,7 +287,9 @@ def _back_to(backend: str, url: str, version: int) -> None:
             "; ALTER TABLE ledger_rule_revisions DROP COLUMN position_from, "
             "DROP COLUMN position_until"
         )
-        postgres_rows(url, "DROP TABLE ledger_merkle_nodes")
+        postgres_rows(
+            url, "DROP TABLE ledger_merkle_nodes; DROP INDEX ledger_events_requests_by_event"
+        )
         if version < 3:
             postgres_rows(url, f"DROP TABLE ledger_decisions{positions if version == 1 else ''}")
         postgres_rows(url, marker)

@@ -41,11 +41,13 @@ MARKER = [("application", APPLICATION), ("schema_version", "4")]
 # A ledger of this version brought back to schema version 1's tables and marker.
 TO_V1 = (
     "DROP TABLE ledger_decisions, ledger_merkle_nodes; "
+    "DROP INDEX ledger_events_requests_by_event; "
     "ALTER TABLE ledger_rule_revisions DROP COLUMN position_from, DROP COLUMN position_until"
 )
 TO_V1_SQLITE = "ALTER TABLE rule_revisions DROP COLUMN position_from"
 TO_V1_SQLITE_DECISIONS = "DROP TABLE decisions"
 TO_V1_SQLITE_MERKLE = "DROP TABLE merkle_nodes"
+TO_V1_SQLITE_EVENT_INDEX = "DROP INDEX request_ids_by_event"
 VERSION_1 = "UPDATE ledger_meta SET value = '1' WHERE key = 'schema_version'"
 
 
@@ -269,6 +271,7 @@ class TestALedgerOfSchemaVersion1:
             path = url.removeprefix("sqlite:///")
             sqlite_rows(path, TO_V1_SQLITE_DECISIONS)
             sqlite_rows(path, TO_V1_SQLITE_MERKLE)
+            sqlite_rows(path, TO_V1_SQLITE_EVENT_INDEX)
             sqlite_rows(path, f"{TO_V1_SQLITE}")
             sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
             sqlite_rows(path, VERSION_1)
@@ -317,6 +320,7 @@ class TestALedgerOfSchemaVersion1:
         path = sqlite_url.removeprefix("sqlite:///")
         sqlite_rows(path, TO_V1_SQLITE_DECISIONS)
         sqlite_rows(path, TO_V1_SQLITE_MERKLE)
+        sqlite_rows(path, TO_V1_SQLITE_EVENT_INDEX)
         sqlite_rows(path, TO_V1_SQLITE)
         sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
         sqlite_rows(path, VERSION_1)

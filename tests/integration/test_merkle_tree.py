@@ -7,12 +7,15 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
+from pydantic import ValidationError
 
 from ledger.audit.store import audit_store
 from ledger.bootstrap import Ledger
+from ledger.domain.errors import NotFound
 from ledger.readmodel.proofs import (
     ConsistencyRequest,
     InclusionRequest,
@@ -95,6 +98,21 @@ def test_the_tree_is_rebuilt_with_the_read_model(sqlite_url: str) -> None:
         assert_every_proof_holds(ledger)
 
 
+def test_an_event_is_proved_by_its_id_as_an_answer_names_it(any_ledger: Ledger) -> None:
+    register(any_ledger)
+    receipts = [record(any_ledger, "observed", limit(n + 1), f"2024-0{n + 1}-01") for n in range(3)]
+    proofs = Proofs(any_ledger.reader)
+    for receipt in receipts:
+        by_id = proofs.inclusion(InclusionRequest(event_id=receipt.change_id))
+        assert by_id == proofs.inclusion(InclusionRequest(position=receipt.position))
+    with pytest.raises(NotFound, match="no event has the id 00000000-0000-0000-0000-000000000000"):
+        proofs.inclusion(InclusionRequest(event_id=UUID(int=0)))
+    with pytest.raises(ValidationError, match=r"by its position \(from 1\) or by its event_id"):
+        InclusionRequest(position=2, event_id=receipts[0].change_id)
+    with pytest.raises(ValidationError, match=r"by its position \(from 1\) or by its event_id"):
+        InclusionRequest()
+
+
 def test_trees_that_are_not_there_are_refused_in_words(sqlite_url: str) -> None:
     with Ledger(Settings(database_url=sqlite_url)) as ledger:
         register(ledger)
@@ -154,6 +172,7 @@ def test_a_ledger_of_version_3_is_migrated_and_its_tree_built(sqlite_url: str) -
     _sqlite(
         sqlite_url,
         "DROP TABLE merkle_nodes",
+        "DROP INDEX request_ids_by_event",
         "UPDATE ledger_meta SET value = '3' WHERE key = 'schema_version'",
     )
     report = audit_store(Settings(database_url=sqlite_url))  # read as it is: no tree to check

@@ -8,6 +8,10 @@ published definitions (README, "Audit"). A proof that does not hold raises
 
 from __future__ import annotations
 
+import json
+from typing import Any
+from uuid import UUID
+
 from pydantic import ConfigDict
 
 from ledger_api.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
@@ -36,28 +40,42 @@ class Proofs(Connection):
     def prove_event(self, position: int, tree: Digest | None = None) -> EventProof:
         """That the event at ``position`` is in the tree ``tree`` (a digest pinned earlier,
         with its ``merkle_root``), or in the server's current tree; ``ProofError`` if not."""
+        proof = self._prove({"position": position}, tree)
+        if proof.event.position != position:
+            raise ProofError(
+                f"asked for the event at position {position}, sent {proof.event.position}"
+            )
+        return proof
+
+    def prove_event_id(self, event_id: UUID | str, tree: Digest | None = None) -> EventProof:
+        """The same, for the event an answer names by id (``event_ids``): the event proved is
+        checked to carry that id."""
+        proof = self._prove({"event_id": str(event_id)}, tree)
+        stored = json.loads(proof.event.stored_json).get("event_id")
+        if stored != str(event_id):
+            raise ProofError(f"asked for the event {event_id}, sent the event {stored}")
+        return proof
+
+    def _prove(self, event: dict[str, Any], tree: Digest | None) -> EventProof:
         if tree is not None:
             _needs_merkle_root(tree)
-        asked = {"position": position, "tree_size": tree.position if tree else 0}
-        reply = self.call("GetInclusionProof", asked)
-        event = ExportedEvent.model_validate(reply["event"])
+        reply = self.call("GetInclusionProof", {**event, "tree_size": tree.position if tree else 0})
+        sent = ExportedEvent.model_validate(reply["event"])
         head = Digest.model_validate(reply["tree"])
         if tree is not None and head.pin() != tree.pin():
             raise ProofError(
                 f"the server proved the event in tree {head.pin()}, not in the pinned {tree.pin()}"
             )
-        if event.position != position:
-            raise ProofError(f"asked for the event at position {position}, sent {event.position}")
-        hash_ = event_hash(event.type, event.stored_json)
+        hash_ = event_hash(sent.type, sent.stored_json)
         path = [bytes(node) for node in reply.get("path", [])]
         verify_inclusion(
-            leaf_hash(position, hash_),
-            position - 1,
+            leaf_hash(sent.position, hash_),
+            sent.position - 1,
             head.position,
             path,
             bytes.fromhex(head.merkle_root),
         )
-        return EventProof(event=event, hash=hash_, tree=head, path=tuple(path))
+        return EventProof(event=sent, hash=hash_, tree=head, path=tuple(path))
 
     def prove_extends(self, pinned: Digest, new_size: int = 0) -> Digest:
         """The head of the tree of ``new_size`` (the current tree by default), checked to

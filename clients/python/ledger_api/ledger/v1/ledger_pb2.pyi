@@ -933,13 +933,15 @@ class VerifyDigestResponse(_message.Message):
         ...
 
 class GetInclusionProofRequest(_message.Message):
-    __slots__ = ('position', 'tree_size')
+    __slots__ = ('position', 'tree_size', 'event_id')
     POSITION_FIELD_NUMBER: _ClassVar[int]
     TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     position: int
     tree_size: int
+    event_id: str
 
-    def __init__(self, position: _Optional[int]=..., tree_size: _Optional[int]=...) -> None:
+    def __init__(self, position: _Optional[int]=..., tree_size: _Optional[int]=..., event_id: _Optional[str]=...) -> None:
         ...
 
 class GetInclusionProofResponse(_message.Message):
