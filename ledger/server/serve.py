@@ -174,6 +174,9 @@ class LedgerServer:
         log.info("stopped")
 
 
+_WAKE_SECONDS = 0.2
+
+
 def serve(settings: Settings) -> None:
     """Serve until SIGTERM or SIGINT."""
     server = LedgerServer(settings)
@@ -190,5 +193,9 @@ def serve(settings: Settings) -> None:
     if server.web is not None:
         print(f"ledger web on {server.web.url}", flush=True)
     print(f"ledger serving on {server.address}", flush=True)
-    done.wait()
+    # Python runs a signal's handler in the main thread, between bytecodes. The kernel may
+    # deliver SIGTERM to one of grpc's threads, which does not wake a main thread blocked
+    # for good in a lock: it must wake now and then for the handler to run.
+    while not done.wait(_WAKE_SECONDS):
+        pass
     server.stop()

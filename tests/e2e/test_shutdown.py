@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import platform
 import signal
 import threading
 import time
@@ -93,6 +95,37 @@ class TestGracefulShutdown:
         assert statuses == ["SERVING", "NOT_SERVING"]
         assert status == 0, running.log()
         assert took < 1 + 5
+
+
+def signal_a_thread_other_than_main(pid: int, number: signal.Signals) -> int:
+    """Deliver ``number`` to one of the process's threads that is not its main thread (as the
+    kernel may with a signal sent to the process), with Linux's ``tgkill``; that thread's id."""
+    tid = next(
+        int(t.name) for t in sorted(Path(f"/proc/{pid}/task").iterdir()) if t.name != str(pid)
+    )
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(_SYS_TGKILL, pid, tid, int(number)) != 0:
+        raise OSError(ctypes.get_errno(), "tgkill failed")
+    return tid
+
+
+_SYS_TGKILL = 234  # x86-64
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="tgkill's number is x86-64's")
+def test_sigterm_taken_by_another_thread_still_stops_the_server(tmp_path: Path) -> None:
+    """Python runs a handler in the main thread only; a SIGTERM the kernel hands to one of
+    grpc's threads must still stop the server, as one sent to the main thread does."""
+    running = start_server(tmp_path)
+    with LedgerClient(running.address) as client:
+        assert log_end(client) == SEED_EVENTS
+    signal_a_thread_other_than_main(running.process.pid, signal.SIGTERM)
+    try:
+        status = running.process.wait(5)
+    finally:
+        running.stop()  # kills it if it did not stop
+    assert status == 0, running.log()
+    assert "received SIGTERM" in running.log()
 
 
 class TestRestart:
