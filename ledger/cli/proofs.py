@@ -74,7 +74,9 @@ def extends(
         except ProofError as error:
             raise AuditFailed(f"the log does not extend {pinned}: {error}") from None
     if as_json:
-        render.print_json({"pinned": digest, "current": current})
+        render.print_json(
+            {"pinned": digest.model_dump(mode="json"), "current": current.model_dump(mode="json")}
+        )
         return
     render.console.print(
         f"[green]extends[/]: the log at {render.shown(current.pin())} extends the pinned "
@@ -121,7 +123,8 @@ def verify_answer(
             except ProofError as error:
                 raise AuditFailed(f"the event {event_id} is not proved: {error}") from None
     if as_json:
-        render.print_json({"tree": pinned, "events": proofs})
+        events = [proof.model_dump(mode="json") for proof in proofs]
+        render.print_json({"tree": pinned.model_dump(mode="json"), "events": events})
         return
     for proof in proofs:
         stored = json.loads(proof.event.stored_json)

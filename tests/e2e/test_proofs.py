@@ -89,6 +89,9 @@ class TestTheCli:
         status, out, err = shared_cli("extends", pinned)
         assert status == 0, err
         assert f"extends the pinned {pinned}" in words(out)
+        status, out, err = shared_cli("extends", pinned, "--json")
+        assert status == 0, err
+        assert json.loads(out)["pinned"]["merkle_root"] == pinned.rsplit(":", 1)[1]
 
     def test_prove_as_json_gives_what_was_checked(
         self, shared_cli: Cli, shared_client: LedgerClient
@@ -115,6 +118,13 @@ class TestTheCli:
         assert status == 0, err
         assert all(f"proved: {event_id} at position" in out for event_id in named)
         assert f"the answer's {len(named)} events are in the tree" in words(out)
+        status, out, err = shared_cli("verify-answer", str(tmp_path / "answer.json"), "--json")
+        assert status == 0, err
+        report = json.loads(out)
+        assert len(report["tree"]["merkle_root"]) == 64
+        assert [
+            json.loads(e["event"]["stored_json"])["event_id"] for e in report["events"]
+        ] == named
 
     def test_verify_answer_fails_for_an_event_edited_on_disk(
         self, server: RunningServer, cli: Cli, tmp_path: Path
