@@ -3,7 +3,7 @@
 A tree is named by its size, which is a log position: the tree of size *n* has a leaf for each
 position 1..*n*. A tree a client can be told about is one at the position of an event (where
 the linear digest has a checkpoint too), up to the read model's position; its head is that
-position, the linear digest there and the Merkle root (``TreeHead``). An inclusion proof is the
+position, the linear digest there and the Merkle root (``Proofs.head``). An inclusion proof is the
 event as stored (the client computes its hash and leaf itself), the tree's head and the path;
 a consistency proof is the two heads and the proof between them.
 """
@@ -38,7 +38,7 @@ class InclusionRequest(Value):
     def _one_event(self) -> InclusionRequest:
         if (self.position == 0) == (self.event_id is None):
             raise ValueError(
-                "name the event by its position (from 1) or by its event_id, not both: e.g. "
+                "name the event by one of its position (from 1) and its event_id: e.g. "
                 "position 3, or event_id 3c9de35e-ce3f-598f-84c7-50c9af2af79d"
             )
         return self

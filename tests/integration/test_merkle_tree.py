@@ -107,9 +107,13 @@ def test_an_event_is_proved_by_its_id_as_an_answer_names_it(any_ledger: Ledger) 
         assert by_id == proofs.inclusion(InclusionRequest(position=receipt.position))
     with pytest.raises(NotFound, match="no event has the id 00000000-0000-0000-0000-000000000000"):
         proofs.inclusion(InclusionRequest(event_id=UUID(int=0)))
-    with pytest.raises(ValidationError, match=r"by its position \(from 1\) or by its event_id"):
+    with pytest.raises(
+        ValidationError, match=r"by one of its position \(from 1\) and its event_id"
+    ):
         InclusionRequest(position=2, event_id=receipts[0].change_id)
-    with pytest.raises(ValidationError, match=r"by its position \(from 1\) or by its event_id"):
+    with pytest.raises(
+        ValidationError, match=r"by one of its position \(from 1\) and its event_id"
+    ):
         InclusionRequest()
 
 
