@@ -168,3 +168,9 @@ def postgres_rows(url: str, sql: str) -> list[Any]:
         for statement in sql.split(";"):
             cursor = db.execute(statement)  # type: ignore[arg-type]
         return cursor.fetchall() if cursor.description else []
+
+
+def burn_a_position(url: str) -> None:
+    """Use up the next log position on PostgreSQL, as a write rolled back after taking it
+    does: no event will ever be at that position."""
+    postgres_rows(url, "SELECT nextval(pg_get_serial_sequence('ledger_events', 'notification_id'))")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -17,6 +19,25 @@ def in_thread(target: Any) -> threading.Thread:
     thread = threading.Thread(target=target)
     thread.start()
     return thread
+
+
+@contextmanager
+def held_elsewhere(locks: OfficeLocks, code: str) -> Iterator[None]:
+    """``code``'s lock held by another thread until the block ends."""
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with locks.holding([code]):
+            held.set()
+            release.wait(10)
+
+    thread = in_thread(holder)
+    held.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(10)
 
 
 class TestOfficeLocks:
@@ -45,49 +66,29 @@ class TestOfficeLocks:
 
     def test_the_wait_is_bounded_and_names_the_office(self) -> None:
         locks = OfficeLocks(timeout=0.1)
-        held, release = threading.Event(), threading.Event()
-
-        def holder() -> None:
-            with locks.holding(["CN-A"]):
-                held.set()
-                release.wait(10)
-
-        thread = in_thread(holder)
-        held.wait(10)
-        busy = r"office CN-A is busy .* waited 0\.1 s .*try again"
-        with pytest.raises(OfficeBusy, match=busy), locks.holding(["CN-B", "CN-A"]):
-            pass
-        # Refused, it let go of CN-B, which it had taken first.
-        with locks.holding(["CN-B"]):
-            pass
-        release.set()
-        thread.join(10)
+        with held_elsewhere(locks, "CN-A"):
+            busy = r"office CN-A is busy .* waited 0\.1 s .*try again"
+            with pytest.raises(OfficeBusy, match=busy), locks.holding(["CN-B", "CN-A"]):
+                pass
+            # Refused, it let go of CN-B, which it had taken first.
+            with locks.holding(["CN-B"]):
+                pass
 
     def test_offices_are_taken_in_sorted_order_whatever_the_batchs_order(self) -> None:
         """A batch of CN-B and CN-A waiting for CN-B already holds CN-A: two batches of the same
         offices in opposite orders can therefore never each hold one the other waits for."""
         locks = OfficeLocks(timeout=10)
-        b_held, release = threading.Event(), threading.Event()
-
-        def holder() -> None:
-            with locks.holding(["CN-B"]):
-                b_held.set()
-                release.wait(10)
-
-        holding_b = in_thread(holder)
-        b_held.wait(10)
 
         def batch_of_b_and_a() -> None:
             with locks.holding(["CN-B", "CN-A"]):
                 pass
 
-        batch = in_thread(batch_of_b_and_a)
-        batch.join(0.2)  # waiting for CN-B
-        locks.timeout = 0.1
-        with pytest.raises(OfficeBusy, match="CN-A"), locks.holding(["CN-A"]):
-            pass
-        release.set()
-        holding_b.join(10)
+        with held_elsewhere(locks, "CN-B"):
+            batch = in_thread(batch_of_b_and_a)
+            batch.join(0.2)  # waiting for CN-B
+            locks.timeout = 0.1
+            with pytest.raises(OfficeBusy, match="CN-A"), locks.holding(["CN-A"]):
+                pass
         batch.join(10)
 
     def test_a_lock_exists_only_while_a_write_holds_or_awaits_it(self) -> None:

@@ -14,7 +14,16 @@ from ledger.bootstrap import Ledger
 from ledger.readmodel.follower import ProjectionFollower
 from ledger.settings import Settings
 from ledger_api.commands import change_id_for
-from tests.support import DANDONG, WORKER_BAGGAGE, check, limit, record, register, source
+from tests.support import (
+    DANDONG,
+    WORKER_BAGGAGE,
+    burn_a_position,
+    check,
+    limit,
+    record,
+    register,
+    source,
+)
 
 
 def _commands(count: int, first_day: int = 0) -> list[Any]:
@@ -139,16 +148,10 @@ def test_an_office_registered_and_changed_in_one_save_is_projected(any_ledger: L
 def test_a_gap_in_positions_before_a_save_is_stepped_over(postgres_url: str) -> None:
     """PostgreSQL's positions come from a sequence: a rolled-back insert leaves a gap, and
     the events after it are still projected as written."""
-    import psycopg
 
     with Ledger(Settings(database_url=postgres_url)) as ledger:
         register(ledger)
-        base, schema = postgres_url.split("?schema=")
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(
-                f"SELECT nextval(pg_get_serial_sequence('\"{schema}\".ledger_events', "
-                "'notification_id'))"
-            )
+        burn_a_position(postgres_url)
         receipts = ledger.app.execute_batch(_commands(2)).receipts
         assert [r.position for r in receipts] == [3, 4]  # position 2 was never used
         assert ledger.follower.position == 4

@@ -9,7 +9,6 @@ import sqlite3
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
 from pydantic import ValidationError
 
@@ -27,7 +26,7 @@ from ledger.settings import Settings
 from ledger.storage.identity import State
 from ledger_api.merkle import leaf_hash, verify_consistency, verify_inclusion
 from ledger_api.verify import event_hash
-from tests.support import limit, record, register
+from tests.support import burn_a_position, limit, record, register
 
 
 def write(ledger: Ledger, count: int, first: int = 0) -> None:
@@ -137,12 +136,7 @@ def test_a_position_no_event_took_has_the_empty_leaf(postgres_url: str) -> None:
     event; the tree has the empty leaf there, and proofs around it still verify."""
     with Ledger(Settings(database_url=postgres_url)) as ledger:
         register(ledger)
-        base, schema = postgres_url.split("?schema=")
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(
-                f"SELECT nextval(pg_get_serial_sequence('\"{schema}\".ledger_events', "
-                "'notification_id'))"
-            )
+        burn_a_position(postgres_url)
         write(ledger, 3)
         assert [row.position for row in ledger.reader.export(0, 10)] == [1, 3, 4, 5]
         proofs, leaves = Proofs(ledger.reader), leaves_of_the_log(ledger)
