@@ -69,6 +69,7 @@ __all__ = [
     "SQLITE_V4",
     "POSTGRES_V4",
     "MIGRATE_TO_V4",
+    "LAYOUTS",
     "migrations",
     "version_of",
     "Layout",
@@ -244,6 +245,9 @@ POSTGRES_V4: Layout = {
 }
 # From version 3 to 4: the table, and the read model emptied to be rebuilt with the tree.
 MIGRATE_TO_V4 = (CREATE_MERKLE, CREATE_EVENT_INDEX, *_EMPTY_READ_MODEL)
+
+# The tables of this schema version, by backend.
+LAYOUTS: Mapping[str, Layout] = {"sqlite": SQLITE_V4, "postgres": POSTGRES_V4}
 
 # Version N → the statements that bring it to N + 1.
 _STEPS = {1: MIGRATE_TO_V2, 2: MIGRATE_TO_V3, 3: MIGRATE_TO_V4}
