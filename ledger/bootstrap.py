@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, cast
 
 from ledger.application.app import LedgerApplication
 from ledger.application.decisions import DecisionWriter
+from ledger.application.signing import SigningKey
 from ledger.readmodel.decided import DecisionIndex
 from ledger.readmodel.effective import EffectiveIndex
 from ledger.readmodel.follower import ProjectionFollower
@@ -20,6 +21,7 @@ from ledger.readmodel.impact import Impacts
 from ledger.readmodel.index import RuleIndex
 from ledger.readmodel.projection import RuleProjection
 from ledger.readmodel.reader import Reader
+from ledger.readmodel.signed import SignedCheckpoints
 from ledger.readmodel.upcoming import ServerClock
 from ledger.settings import Settings
 from ledger.storage import environment
@@ -39,6 +41,8 @@ class Ledger:
 
     def __init__(self, settings: Settings | None = None) -> None:
         settings = settings or Settings()
+        path = settings.signing_key_file
+        key = SigningKey.read(path) if path is not None else None
         self.app = LedgerApplication(env=environment(settings))
         self.app.office_locks.timeout = settings.max_wait_seconds
         self.factory = cast("LedgerFactory", self.app.factory)
@@ -56,9 +60,16 @@ class Ledger:
         # Logged decisions on the read side: found by what they asked, answered again.
         self.decision_index = DecisionIndex(self.decisions)
         self.impacts = Impacts(self.reader, self.decision_index, settings.max_impact_candidates)
+        # Checkpoints signed after each write, with a key (``ledger key new``).
+        self.signed = SignedCheckpoints(
+            self.reader, self.projection, self.factory.signed_store(), key
+        )
         self.app.on_saved.append(self.follower.follow_saved)
+        self.app.on_saved.append(self.signed.after_save)
         self.app.on_saved.append(lambda _saved: self.reader.announce())
         self.follower.catch_up()  # events saved while no process was following
+        if self.factory.writes:
+            self.signed.adopt()
 
     def listener(self) -> Listener | None:
         """A thread that follows other processes' writes as they commit, where the database

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     tls_client_ca: Path | None = Field(
         default=None, description="CA certificates (PEM): clients must present a certificate"
     )
+    signing_key_file: Path | None = Field(
+        default=None,
+        description="the key (`ledger key new`) that signs a checkpoint after each write",
+    )
 
     pool_size: int = Field(default=5, ge=1, le=100, description="PostgreSQL connections kept")
     max_overflow: int = Field(default=10, ge=0, le=100, description="extra connections at peaks")
@@ -201,7 +205,15 @@ class Settings(BaseSettings):
             "postgresql://USER:PASSWORD@HOST:PORT/DATABASE or memory://"
         )
 
-    @field_validator("tokens_file", "tokens", "tls_cert", "tls_key", "tls_client_ca", mode="before")
+    @field_validator(
+        "tokens_file",
+        "tokens",
+        "tls_cert",
+        "tls_key",
+        "tls_client_ca",
+        "signing_key_file",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """``LEDGER_TLS_CERT=`` (set, but empty) means no certificate, not the current folder."""

@@ -6,7 +6,7 @@ library's ``searchabletimestamps`` example). Each backend's recorder implements 
 (``ledger.storage``); the application, the read side and the audit use it through here.
 
 The decision log (``ledger.application.decisions``) is a store of its own, ``DecisionStore``,
-beside the events in the same database.
+beside the events in the same database; so are the signed checkpoints, ``SignedStore``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,14 @@ from uuid import UUID
 
 from ledger.application.decisions import Decision, NewDecision, Question
 
-__all__ = ["RequestRecord", "RequestRow", "ExportRow", "LedgerStore", "DecisionStore"]
+__all__ = [
+    "RequestRecord",
+    "RequestRow",
+    "ExportRow",
+    "LedgerStore",
+    "DecisionStore",
+    "SignedStore",
+]
 
 
 @dataclass(frozen=True)
@@ -124,3 +131,21 @@ class DecisionStore(ABC):
     @abstractmethod
     def last(self) -> Decision | None:
         """The decision logged last, or None when there is none."""
+
+
+class SignedStore(ABC):
+    """Signed checkpoints by tree size (a log position): the signed note of each, as text.
+    Not part of the read model: nothing can make them again without the key."""
+
+    @abstractmethod
+    def add(self, position: int, note: str) -> bool:
+        """Keep ``note`` as the checkpoint at ``position``; false (and nothing changed) when
+        there is one there already."""
+
+    @abstractmethod
+    def latest(self, at_most: int | None = None) -> tuple[int, str] | None:
+        """The checkpoint of the largest tree, of size ``at_most`` or less when given."""
+
+    @abstractmethod
+    def after(self, position: int, limit: int) -> builtins.list[tuple[int, str]]:
+        """Up to ``limit`` checkpoints of trees larger than ``position``, smallest first."""

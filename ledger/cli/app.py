@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli import admin, ask, decisions, follow, picture, proofs, record, trail
+from ledger.cli import admin, ask, decisions, follow, keys, picture, proofs, record, trail
 
 __all__ = ["app", "COMMANDS", "DISTRIBUTION"]
 
@@ -25,7 +25,11 @@ COMMANDS: dict[str, Callable[..., None]] = {
     for group in (record, ask, follow, picture, decisions, trail, proofs, admin)
     for name, command in group.COMMANDS.items()
 }
-_GROUPS = {"decisions": decisions.decisions_app, "token": admin.token_app}
+_GROUPS = {
+    "decisions": decisions.decisions_app,
+    "token": admin.token_app,
+    "key": keys.key_app,
+}
 
 
 def app(argv: Sequence[str]) -> typer.Typer:

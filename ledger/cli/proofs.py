@@ -1,13 +1,16 @@
 """Merkle proofs, checked here: ``prove`` (an event is in the log, at its position),
 ``verify-answer`` (every event an answer names is), and ``extends`` (the log now extends a
-digest pinned earlier), each from a few dozen hashes instead of the whole log. The checking is
-the client's (``ledger_api.merkle``); the server's word is not taken for anything. Exit status
-0 when every proof holds, 5 when one does not.
+digest pinned earlier), each from a few dozen hashes instead of the whole log; and
+``checkpoint``, the server's latest signed checkpoint. With ``--trust KEY`` the tree is the one
+a signed checkpoint vouches for, verified with that key. The checking is the client's
+(``ledger_api.merkle``, ``ledger_api.note``); the server's word is not taken for anything.
+Exit status 0 when every proof holds, 5 when one does not.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -15,13 +18,25 @@ import typer
 from ledger.cli import parse, render
 from ledger.cli.failures import AuditFailed, Usage
 from ledger.cli.options import JsonOption, ServerOption, connect, connects
+from ledger.cli.trail import trusted_keys
 
 if TYPE_CHECKING:
+    from ledger_api.note import Checkpoint, VerifierKey
     from ledger_client.audit import Digest
+    from ledger_client.client import LedgerClient
 
 __all__ = ["COMMANDS"]
 
 _PIN = "POSITION:ROOT:MERKLE_ROOT as `ledger digest` prints it"
+
+TrustOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="A verifier key (NAME+HASH+KEY, or its .pub file): prove against the latest "
+        "checkpoint the server signed, verified with it; repeat for several keys.",
+        show_default=False,
+    ),
+]
 
 
 @connects
@@ -58,7 +73,14 @@ def prove(
 
 @connects
 def extends(
-    pinned: Annotated[str, typer.Argument(help=f"A digest pinned earlier, {_PIN}.")],
+    pinned: Annotated[
+        str,
+        typer.Argument(
+            help=f"A digest pinned earlier, {_PIN}; or, with --trust, a file holding a "
+            "signed checkpoint saved earlier (`ledger checkpoint > FILE`)."
+        ),
+    ],
+    trust: TrustOption = None,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
@@ -67,10 +89,18 @@ def extends(
     from ledger_client.client import LedgerClient
     from ledger_client.proofs import ProofError
 
-    digest = _pin(pinned, "PINNED")
+    keys = trusted_keys(trust or [])
+    digest = _saved_checkpoint(pinned, keys) if keys else None
+    digest = digest or _pin(pinned, "PINNED")
     with connect(server, LedgerClient) as client:
+        signed = _latest(client, keys) if keys else None
         try:
-            current = client.prove_extends(digest)
+            current = client.prove_extends(digest, signed.size if signed else 0)
+            if signed is not None and current.merkle_root != signed.merkle_root.hex():
+                raise ProofError(
+                    f"the server's tree of size {signed.size} has Merkle root "
+                    f"{current.merkle_root}, not the one its signed checkpoint states"
+                )
         except ProofError as error:
             raise AuditFailed(f"the log does not extend {pinned}: {error}") from None
     if as_json:
@@ -98,11 +128,14 @@ def verify_answer(
         str | None,
         typer.Option(help=f"The tree to prove them in, {_PIN}; default: the current one."),
     ] = None,
+    trust: TrustOption = None,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
     """Check that every event an answer names (its event_ids) is in the log, each from its
-    inclusion proof, without the log."""
+    inclusion proof, without the log; with --trust, in the tree of a checkpoint signed by
+    that key."""
+    from ledger_client.audit import Digest
     from ledger_client.client import LedgerClient
     from ledger_client.proofs import ProofError
 
@@ -112,8 +145,13 @@ def verify_answer(
         raise Usage(f"{answer.name} is not JSON ({error}): {_ANSWER}") from None
     if not named:
         raise Usage(f"{answer.name} names no events (no event_ids): {_ANSWER}")
+    keys = trusted_keys(trust or [])
+    if keys and tree is not None:
+        raise Usage("give --tree or --trust, not both: --trust proves in the signed tree")
     pinned = _pin(tree, "--tree") if tree is not None else None
     with connect(server, LedgerClient) as client:
+        if keys:
+            pinned = Digest.signed_by(_latest(client, keys))
         if pinned is None:
             pinned = client.get_digest()
         proofs = []
@@ -138,6 +176,65 @@ def verify_answer(
         f"{render.shown(pinned.pin())}, checked here",
         highlight=False,
     )
+
+
+@connects
+def checkpoint(
+    trust: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A verifier key (NAME+HASH+KEY, or its .pub file) the checkpoint must verify "
+            "with; repeat for several keys.",
+            show_default=False,
+        ),
+    ] = None,
+    server: ServerOption = "127.0.0.1:50051",
+    as_json: JsonOption = False,
+) -> None:
+    """The latest checkpoint the server signed, as the signed note: save it to check later
+    that the log extends it (`ledger extends FILE --trust KEY`)."""
+    from ledger_api.note import open_checkpoint
+
+    keys = trusted_keys(trust or [])
+    with connect(server) as connection:
+        reply = connection.call("GetDigest")
+    note = reply.get("checkpoint", "")
+    if not note:
+        raise AuditFailed("the server has no signed checkpoint: it was started without a key")
+    signed = _verified(lambda: open_checkpoint(note, keys)) if keys else None
+    if as_json:
+        size = signed.size if signed else None
+        render.print_json({"note": note, "verified": signed is not None, "size": size})
+    else:
+        render.console.print(note, end="", highlight=False, markup=False)
+
+
+def _latest(client: LedgerClient, keys: list[VerifierKey]) -> Checkpoint:
+    return _verified(lambda: client.latest_checkpoint(keys))
+
+
+def _saved_checkpoint(path: str, keys: list[VerifierKey]) -> Digest | None:
+    """The digest a checkpoint saved in the file ``path`` signs, or None if there is no such
+    file."""
+    from pathlib import Path
+
+    from ledger_api.note import open_checkpoint
+    from ledger_client.audit import Digest
+
+    file = Path(path)
+    if not file.is_file():
+        return None
+    note = file.read_text()
+    return Digest.signed_by(_verified(lambda: open_checkpoint(note, keys)))
+
+
+def _verified(open_it: Callable[[], Checkpoint]) -> Checkpoint:
+    from ledger_api.note import NoteError
+
+    try:
+        return open_it()
+    except NoteError as error:
+        raise AuditFailed(f"the signed checkpoint is refused: {error}") from None
 
 
 _ANSWER = "give a Check or CompareOffices reply as `ledger check ... --json` prints it"
@@ -170,4 +267,9 @@ def _pin(text: str, option: str) -> Digest:
     return Digest(position=position, root=root, merkle_root=merkle_root)
 
 
-COMMANDS = {"prove": prove, "verify-answer": verify_answer, "extends": extends}
+COMMANDS = {
+    "prove": prove,
+    "verify-answer": verify_answer,
+    "extends": extends,
+    "checkpoint": checkpoint,
+}

@@ -17,6 +17,7 @@ from ledger.cli.failures import AuditFailed, Refused, Usage
 from ledger.cli.options import JsonOption, ServerOption, connect, connects
 
 if TYPE_CHECKING:
+    from ledger_api.note import VerifierKey
     from ledger_client.audit import ExportedEvent
     from ledger_client.client import LedgerClient
     from ledger_client.decisions import DecisionAudit
@@ -55,6 +56,15 @@ def audit(
     sample: Annotated[
         int, typer.Option(min=0, help="Dates per office at which to compare rule states.")
     ] = 20,
+    trust: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A verifier key (NAME+HASH+KEY, or the .pub file `ledger key new` wrote) the "
+            "log's signed checkpoints must verify with; repeat it for keys rotated out. Every "
+            "event must then be in a signed checkpoint: an appended one is not.",
+            show_default=False,
+        ),
+    ] = None,
     server: ServerOption = "127.0.0.1:50051",
     as_json: JsonOption = False,
 ) -> None:
@@ -63,9 +73,22 @@ def audit(
     if store == remote:
         raise Usage("say where to audit: --store (the database) or --remote (a server)")
     if store:
+        if trust:
+            raise Usage("--trust checks a server's signed checkpoints: use it with --remote")
         _audit_store(expect_digest, as_json)
     else:
-        _audit_remote(server, expect_digest, sample, as_json)
+        _audit_remote(server, expect_digest, sample, as_json, trusted_keys(trust or []))
+
+
+def trusted_keys(values: list[str]) -> list[VerifierKey]:
+    """The keys of ``--trust``, read; a usage error naming a bad one."""
+    from ledger_api.note import NoteError
+    from ledger_api.note import trusted_keys as read
+
+    try:
+        return read(values)
+    except NoteError as error:
+        raise Usage(f"--trust: {error}") from None
 
 
 def _audit_store(expect_digest: str | None, as_json: bool) -> None:
@@ -120,7 +143,13 @@ def _audit_store(expect_digest: str | None, as_json: bool) -> None:
         raise AuditFailed(f"the store audit failed ({broken}): {report.findings_total} findings")
 
 
-def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: bool) -> None:
+def _audit_remote(
+    server: str,
+    expect_digest: str | None,
+    sample: int,
+    as_json: bool,
+    trust: list[VerifierKey],
+) -> None:
     from rich.progress import Progress
 
     from ledger.audit.remote import compare_rule_states
@@ -145,7 +174,7 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
                 progress.advance(task)
 
             positions = decisions.positions if decisions is not None else ()
-            result = client.audit(expect=pinned, progress=seen, roots_at=positions)
+            result = client.audit(expect=pinned, progress=seen, roots_at=positions, trust=trust)
         compared, problems = (
             compare_rule_states(events, client.rule_state, sample) if result.ok else (0, [])
         )
@@ -175,6 +204,12 @@ def _audit_remote(server: str, expect_digest: str | None, sample: int, as_json: 
             reached = "reached" if result.ok else "NOT reached"
             render.console.print(f"pinned digest {expect_digest}: {reached}")
         render.console.print(f"rule states compared with the server's: {compared}")
+        if trust:
+            signers = ", ".join(result.signed_by) or "no key"
+            render.console.print(
+                f"signed checkpoints verified: {result.checkpoints}, signed by {signers}",
+                highlight=False,
+            )
         render.console.print(_decisions_line(decisions), highlight=False)
         for problem in [*result.problems, *problems][:20]:
             render.console.print(f"[red]problem[/]: {render.shown(problem)}", highlight=False)

@@ -86,6 +86,12 @@ class RuleProjection(Projection[RuleView]):
         # view (both are a function of the log alone, so no other writer can make them stale).
         self._latest: tuple[Checkpoint, Frontier] | None = None
 
+    @property
+    def tip(self) -> tuple[Checkpoint, Frontier] | None:
+        """The digest and the Merkle tree's edge after the last event this projection saved,
+        if it saved any since it was made."""
+        return self._latest
+
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.process_events([(domain_event, tracking)])
 

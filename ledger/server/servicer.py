@@ -32,6 +32,7 @@ from ledger.domain.errors import StorageFault
 from ledger.domain.values import Source
 from ledger.readmodel.answers import Check, Ruling
 from ledger.readmodel.proofs import Proofs
+from ledger.readmodel.signed import CheckpointsRequest
 from ledger.server.budget import AnswerBudget, check_lookups
 from ledger.server.decision_log import LOGGED, DecisionLog, DecisionMessages
 from ledger.server.decision_rpcs import DecisionRPCs
@@ -66,6 +67,8 @@ ROLES: dict[str, Role] = {
     "WatchEffective": Role.READER,
     "Ping": Role.READER,
     "GetDigest": Role.AUDITOR,
+    # Signed tree heads: what a reader checks an answer's proofs against.
+    "ListCheckpoints": Role.READER,
     "VerifyDigest": Role.AUDITOR,
     "ExportLedger": Role.AUDITOR,
     # The decision log: what was answered is read like the ledger; exported to auditors.
@@ -303,7 +306,19 @@ class PolicyLedgerServicer(StreamRPCs, DecisionRPCs):
     def GetDigest(
         self, request: pb.GetDigestRequest, context: grpc.ServicerContext
     ) -> pb.GetDigestResponse:
-        return pb.GetDigestResponse(digest=pb.Digest(**Proofs(self.reader).head()))
+        head = Proofs(self.reader).head()
+        checkpoint = self.ledger.signed.latest(at_most=head["position"])
+        return pb.GetDigestResponse(digest=pb.Digest(**head), checkpoint=checkpoint)
+
+    def ListCheckpoints(
+        self, request: pb.ListCheckpointsRequest, context: grpc.ServicerContext
+    ) -> pb.ListCheckpointsResponse:
+        with self._refusals(context):
+            asked = validated(CheckpointsRequest, to_data(request))
+            page = self.ledger.signed.page(asked)
+        return pb.ListCheckpointsResponse(
+            checkpoints=[pb.SignedCheckpoint(size=size, note=note) for size, note in page]
+        )
 
     def VerifyDigest(
         self, request: pb.VerifyDigestRequest, context: grpc.ServicerContext

@@ -19,7 +19,7 @@ from uuid import UUID
 from eventsourcing.persistence import InfrastructureFactory, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic, strtobool
 
-from ledger.application.ports import DecisionStore, RequestRecord
+from ledger.application.ports import DecisionStore, RequestRecord, SignedStore
 from ledger.domain.chain import event_hash
 from ledger.readmodel.follower import DataVersion
 from ledger.readmodel.view import RuleView
@@ -134,6 +134,16 @@ class LedgerFactory(InfrastructureFactory[Any], ABC):
         """Whether the database has the decision log's table: a ledger from before schema
         version 3, read without migrating it, has none (and no decisions)."""
         return self.writes or self.version >= 3
+
+    @abstractmethod
+    def signed_store(self) -> SignedStore:
+        """The signed checkpoints (their table is made when the database is opened)."""
+
+    @property
+    def signed_present(self) -> bool:
+        """Whether the database has the signed checkpoints' table: a ledger from before
+        schema version 5, read without migrating it, has none."""
+        return self.writes or self.version >= 5
 
     def data_version(self) -> DataVersion | None:
         """A cheap test for commits by others, where the database has one (None: ask it)."""

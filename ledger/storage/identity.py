@@ -2,7 +2,7 @@
 written to it.
 
 A ledger's database holds a ``ledger_meta`` table of two rows, ``application`` =
-``customs-policy-ledger`` and ``schema_version`` = ``4``, written in the transaction that makes
+``customs-policy-ledger`` and ``schema_version`` = ``5``, written in the transaction that makes
 its tables. One table on both backends, read by one query, rather than SQLite's
 ``application_id``/``user_version`` pragmas plus a table for PostgreSQL: one mechanism to
 read, test and migrate, and it says in words what the database is to anyone who lists its
@@ -33,10 +33,14 @@ Schema versions, each a layout and a migration from the one before:
    (``ledger.domain.merkle``); and an index of the request ids by event id, so that an event
    named in an answer is found at its position. Migrating makes the table and the index and
    empties the read model, which the server then rebuilds from the log, the tree with it
-   (``MIGRATE_TO_V4``); the log, the request ids, the digest and the decisions are untouched.
+   (``MIGRATE_TO_V4``); the log, the request ids, the digest and the decisions are untouched;
+5. the signed checkpoints, ``signed_checkpoints`` (SQLite) or ``ledger_signed_checkpoints``
+   (PostgreSQL): by tree size, the signed note a server with a signing key wrote after each
+   of its writes (``ledger.readmodel.signed``). Not part of the read model: a rebuild keeps
+   them. Migrating makes the table, empty (``MIGRATE_TO_V5``).
 
-A ledger of version 1 migrates through 2 and 3 to 4 in one transaction (``migrations``). Reading an
-``OLD`` ledger without writing (``ledger audit --store``) works on its tables as they are
+A ledger of version 1 migrates through 2, 3 and 4 to 5 in one transaction (``migrations``).
+Reading an ``OLD`` ledger without writing (``ledger audit --store``) works on its tables as they are
 (``version_of`` says which: before version 3 there are no decisions).
 """
 
@@ -69,6 +73,10 @@ __all__ = [
     "SQLITE_V4",
     "POSTGRES_V4",
     "MIGRATE_TO_V4",
+    "CREATE_SIGNED",
+    "SQLITE_V5",
+    "POSTGRES_V5",
+    "MIGRATE_TO_V5",
     "LAYOUTS",
     "migrations",
     "version_of",
@@ -81,7 +89,7 @@ __all__ = [
 ]
 
 APPLICATION = "customs-policy-ledger"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 META_TABLE = "ledger_meta"
 # The marker's rows: what the database is, and the layout of its tables; and its statements,
 # with ``{table}`` and ``{p}`` (a parameter) in the backend's dialect.
@@ -246,11 +254,18 @@ POSTGRES_V4: Layout = {
 # From version 3 to 4: the table, and the read model emptied to be rebuilt with the tree.
 MIGRATE_TO_V4 = (CREATE_MERKLE, CREATE_EVENT_INDEX, *_EMPTY_READ_MODEL)
 
+# Signed checkpoints (version 5), with ``{signed}`` the backend's table and ``{integer}`` its
+# integer type: a tree size → the signed note of the checkpoint at that size.
+CREATE_SIGNED = "CREATE TABLE {signed} (position {integer} PRIMARY KEY, note TEXT NOT NULL)"
+SQLITE_V5: Layout = {**SQLITE_V4, "signed_checkpoints": ("position INTEGER", "note TEXT")}
+POSTGRES_V5: Layout = {**POSTGRES_V4, "ledger_signed_checkpoints": ("position bigint", "note text")}
+MIGRATE_TO_V5 = (CREATE_SIGNED,)
+
 # The tables of this schema version, by backend.
-LAYOUTS: Mapping[str, Layout] = {"sqlite": SQLITE_V4, "postgres": POSTGRES_V4}
+LAYOUTS: Mapping[str, Layout] = {"sqlite": SQLITE_V5, "postgres": POSTGRES_V5}
 
 # Version N → the statements that bring it to N + 1.
-_STEPS = {1: MIGRATE_TO_V2, 2: MIGRATE_TO_V3, 3: MIGRATE_TO_V4}
+_STEPS = {1: MIGRATE_TO_V2, 2: MIGRATE_TO_V3, 3: MIGRATE_TO_V4, 4: MIGRATE_TO_V5}
 _EARLIER = {str(version) for version in _STEPS}
 
 

@@ -20,6 +20,7 @@ from ledger.application.ports import (
     LedgerStore,
     RequestRecord,
     RequestRow,
+    SignedStore,
 )
 from ledger.domain.values import Scope
 from ledger.readmodel.model import Checkpoint, Entry, MerkleNode, OfficeRow, Revision
@@ -221,11 +222,34 @@ class MemoryDecisionStore(DecisionStore):
             return self._decisions[-1] if self._decisions else None
 
 
+class MemorySignedStore(SignedStore):
+    """Signed checkpoints in memory, by position."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._notes: dict[int, str] = {}
+
+    def add(self, position: int, note: str) -> bool:
+        with self._lock:
+            return self._notes.setdefault(position, note) is note
+
+    def latest(self, at_most: int | None = None) -> tuple[int, str] | None:
+        with self._lock:
+            sizes = [p for p in self._notes if at_most is None or p <= at_most]
+            return (max(sizes), self._notes[max(sizes)]) if sizes else None
+
+    def after(self, position: int, limit: int) -> builtins.list[tuple[int, str]]:
+        with self._lock:
+            sizes = sorted(p for p in self._notes if p > position)[:limit]
+            return [(p, self._notes[p]) for p in sizes]
+
+
 class MemoryFactory(LedgerFactory, POPOFactory):
     """``memory://``: the library's in-memory factory, with the ledger's recorders."""
 
     rule_view_class = MemoryRuleView
     _decisions: MemoryDecisionStore | None = None
+    _signed: MemorySignedStore | None = None
 
     def application_recorder(self) -> ApplicationRecorder:
         return MemoryLedgerRecorder()
@@ -235,3 +259,9 @@ class MemoryFactory(LedgerFactory, POPOFactory):
         if self._decisions is None:
             self._decisions = MemoryDecisionStore()
         return self._decisions
+
+    def signed_store(self) -> SignedStore:
+        """One store of signed checkpoints per factory, as a database has one."""
+        if self._signed is None:
+            self._signed = MemorySignedStore()
+        return self._signed

@@ -50,6 +50,7 @@ from ledger.storage.identity import (
     CREATE_EVENT_INDEX,
     CREATE_MERKLE,
     CREATE_META,
+    CREATE_SIGNED,
     INSERT_META,
     MARKER_ROWS,
     META_TABLE,
@@ -65,6 +66,7 @@ from ledger.storage.identity import (
     version_of,
 )
 from ledger.storage.postgres_listen import NotifiedVersion, PostgresListener
+from ledger.storage.signed_sql import SIGNED_STATEMENTS, SQLSignedStore
 from ledger.storage.sql import (
     REQUEST_ROWS,
     STATEMENTS,
@@ -262,6 +264,18 @@ class PostgresDecisionStore(SQLDecisionStore):
         return sequences
 
 
+class PostgresSignedStore(SQLSignedStore):
+    """The signed checkpoints in PostgreSQL (``ledger_signed_checkpoints``)."""
+
+    def __init__(self, datastore: PostgresDatastore, table: str, *, present: bool = True) -> None:
+        signed = Identifier(datastore.schema, table)
+        statements = {
+            name: SQL(template).format(signed=signed, p=SQL("%s"))
+            for name, template in SIGNED_STATEMENTS.items()
+        }
+        super().__init__(datastore, statements, present=present)
+
+
 class PostgresLedgerFactory(LedgerFactory, PostgresFactory):
     """``postgresql://...``: the library's PostgreSQL factory, with the ledger's recorders."""
 
@@ -281,6 +295,10 @@ class PostgresLedgerFactory(LedgerFactory, PostgresFactory):
     def decision_store(self) -> SQLDecisionStore:
         table = f"{self.env.name.lower()}_decisions"
         return PostgresDecisionStore(self.datastore, table, present=self.decisions_present)
+
+    def signed_store(self) -> SQLSignedStore:
+        table = f"{self.env.name.lower()}_signed_checkpoints"
+        return PostgresSignedStore(self.datastore, table, present=self.signed_present)
 
     def open_ledger(self, *, create: bool) -> State:
         schema = self.datastore.schema
@@ -354,17 +372,20 @@ def _lock(db: psycopg.Connection[Any], schema: str) -> None:
 
 
 def _mark(db: psycopg.Connection[Any], schema: str, prefix: str) -> None:
-    """Make the decision log's and the Merkle tree's tables and write the marker
+    """Make the decision log's, the Merkle tree's and the signed checkpoints' tables and write
+    the marker
     (``ledger.storage.identity``)."""
     meta = Identifier(schema, META_TABLE)
     decisions = Identifier(schema, f"{prefix}_decisions")
     merkle = Identifier(schema, f"{prefix}_merkle_nodes")
+    signed = Identifier(schema, f"{prefix}_signed_checkpoints")
     with db.transaction(), db.cursor() as cursor:
         cursor.execute(SQL(CREATE_DECISIONS).format(decisions=decisions, integer=SQL("bigint")))
         cursor.execute(
             SQL(CREATE_MERKLE).format(merkle=merkle, integer=SQL("bigint"), bytes=SQL("bytea"))
         )
         cursor.execute(SQL(CREATE_EVENT_INDEX).format(**_event_index(schema, prefix)))
+        cursor.execute(SQL(CREATE_SIGNED).format(signed=signed, integer=SQL("bigint")))
         cursor.execute(SQL(CREATE_META).format(table=meta))
         cursor.executemany(SQL(INSERT_META).format(table=meta, p=SQL("%s")), MARKER_ROWS)
 
@@ -384,6 +405,7 @@ def _migrate(
             ("tracking", "tracking"),
             ("decisions", "decisions"),
             ("merkle", "merkle_nodes"),
+            ("signed", "signed_checkpoints"),
         )
     } | _event_index(schema, prefix)
     with db.transaction(), db.cursor() as cursor:

@@ -50,6 +50,7 @@ from ledger.storage.identity import (
     CREATE_EVENT_INDEX,
     CREATE_MERKLE,
     CREATE_META,
+    CREATE_SIGNED,
     INSERT_META,
     MARKER_ROWS,
     META_TABLE,
@@ -64,6 +65,7 @@ from ledger.storage.identity import (
     not_a_ledger,
     version_of,
 )
+from ledger.storage.signed_sql import SIGNED_STATEMENTS, SQLSignedStore
 from ledger.storage.sql import (
     REQUEST_ROWS,
     STATEMENTS,
@@ -89,6 +91,7 @@ _TABLES = {
     "tracking": "tracking",
     "decisions": "decisions",
     "merkle": "merkle_nodes",
+    "signed": "signed_checkpoints",
     "requests": "request_ids",
     "requests_by_event": "request_ids_by_event",
 }
@@ -236,6 +239,17 @@ class SQLiteDecisionStore(SQLDecisionStore):
         return json.dumps(sequences)
 
 
+class SQLiteSignedStore(SQLSignedStore):
+    """The signed checkpoints in the ledger's SQLite file."""
+
+    _statements: ClassVar[dict[str, str]] = {
+        name: template.format(p="?", **_TABLES) for name, template in SIGNED_STATEMENTS.items()
+    }
+
+    def __init__(self, datastore: SQLiteDatastore, *, present: bool = True) -> None:
+        super().__init__(datastore, self._statements, present=present)
+
+
 class SQLiteDataVersion:
     """Tells in microseconds whether anyone may have committed to a SQLite file since the last
     look: ``PRAGMA data_version`` on a connection of its own, which changes whenever any other
@@ -358,6 +372,7 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
                         db.execute(CREATE_DECISIONS.format(integer="INTEGER", **_TABLES))
                         db.execute(CREATE_MERKLE.format(integer="INTEGER", bytes="BLOB", **_TABLES))
                         db.execute(CREATE_EVENT_INDEX.format(**_TABLES))
+                        db.execute(CREATE_SIGNED.format(integer="INTEGER", **_TABLES))
                     if state in (State.UNMARKED, State.OLD):
                         for statement in migrations(version_of(found)):
                             db.execute(statement.format(integer="INTEGER", bytes="BLOB", **_TABLES))
@@ -381,6 +396,9 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
 
     def decision_store(self) -> SQLDecisionStore:
         return SQLiteDecisionStore(self.datastore, present=self.decisions_present)
+
+    def signed_store(self) -> SQLSignedStore:
+        return SQLiteSignedStore(self.datastore, present=self.signed_present)
 
     def data_version(self) -> DataVersion:
         path = self.datastore.pool.db_name

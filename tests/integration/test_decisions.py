@@ -19,7 +19,7 @@ from ledger.audit.store import audit_store
 from ledger.bootstrap import Ledger
 from ledger.domain.chain import GENESIS
 from ledger.settings import Settings
-from ledger.storage.identity import POSTGRES_V4, SQLITE_V4, State
+from ledger.storage.identity import POSTGRES_V5, SQLITE_V5, State
 from tests.support import postgres_rows, register, sqlite_rows
 
 DECISIONS = "decisions"
@@ -204,7 +204,7 @@ class TestTheStoreAuditOfDecisions:
 
 
 class TestSchemaVersions:
-    def test_a_new_sqlite_ledger_has_the_layout_of_version_4(self, sqlite_url: str) -> None:
+    def test_a_new_sqlite_ledger_has_the_layout_of_version_5(self, sqlite_url: str) -> None:
         with Ledger(Settings(database_url=sqlite_url)):
             pass
         path = sqlite_url.removeprefix("sqlite:///")
@@ -219,9 +219,9 @@ class TestSchemaVersions:
                 path, "SELECT name FROM sqlite_master WHERE type='table' AND name!='ledger_meta'"
             )
         }
-        assert tables == SQLITE_V4
+        assert tables == SQLITE_V5
 
-    def test_a_new_postgres_ledger_has_the_layout_of_version_4(self, postgres_url: str) -> None:
+    def test_a_new_postgres_ledger_has_the_layout_of_version_5(self, postgres_url: str) -> None:
         with Ledger(Settings(database_url=postgres_url)):
             pass
         rows = postgres_rows(
@@ -235,7 +235,7 @@ class TestSchemaVersions:
         tables: dict[str, tuple[str, ...]] = {}
         for table, column, kind in rows:
             tables[table] = (*tables.get(table, ()), f"{column} {kind}")
-        assert tables == POSTGRES_V4
+        assert tables == POSTGRES_V5
 
     @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
     @pytest.mark.parametrize("version", [1, 2])
@@ -251,7 +251,7 @@ class TestSchemaVersions:
             assert ledger.factory.state is State.OLD
             assert ledger.reader.digest() == digest
             assert ledger.decision_writer.log(asked(ledger), timeout=10).sequence == 1
-        assert _version(backend, url) == "4"
+        assert _version(backend, url) == "5"
         assert audit_store(Settings(database_url=url)).checks[DECISIONS] is True
 
     @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -274,6 +274,7 @@ def _back_to(backend: str, url: str, version: int) -> None:
     marker = f"UPDATE ledger_meta SET value = '{version}' WHERE key = 'schema_version'"
     if backend == "sqlite":
         path = url.removeprefix("sqlite:///")
+        sqlite_rows(path, "DROP TABLE signed_checkpoints")
         sqlite_rows(path, "DROP TABLE merkle_nodes")
         sqlite_rows(path, "DROP INDEX request_ids_by_event")
         if version < 3:
@@ -288,7 +289,9 @@ def _back_to(backend: str, url: str, version: int) -> None:
             "DROP COLUMN position_until"
         )
         postgres_rows(
-            url, "DROP TABLE ledger_merkle_nodes; DROP INDEX ledger_events_requests_by_event"
+            url,
+            "DROP TABLE ledger_signed_checkpoints; DROP TABLE ledger_merkle_nodes; "
+            "DROP INDEX ledger_events_requests_by_event",
         )
         if version < 3:
             postgres_rows(url, f"DROP TABLE ledger_decisions{positions if version == 1 else ''}")

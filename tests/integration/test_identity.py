@@ -37,16 +37,17 @@ from tests.conftest import POSTGRES_URL
 from tests.support import amend, check, limit, postgres_rows, record, register, sqlite_rows
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "ledger-2f2dd9f.sqlite"
-MARKER = [("application", APPLICATION), ("schema_version", "4")]
+MARKER = [("application", APPLICATION), ("schema_version", "5")]
 # A ledger of this version brought back to schema version 1's tables and marker.
 TO_V1 = (
-    "DROP TABLE ledger_decisions, ledger_merkle_nodes; "
+    "DROP TABLE ledger_decisions, ledger_merkle_nodes, ledger_signed_checkpoints; "
     "DROP INDEX ledger_events_requests_by_event; "
     "ALTER TABLE ledger_rule_revisions DROP COLUMN position_from, DROP COLUMN position_until"
 )
 TO_V1_SQLITE = "ALTER TABLE rule_revisions DROP COLUMN position_from"
 TO_V1_SQLITE_DECISIONS = "DROP TABLE decisions"
 TO_V1_SQLITE_MERKLE = "DROP TABLE merkle_nodes"
+TO_V1_SQLITE_SIGNED = "DROP TABLE signed_checkpoints"
 TO_V1_SQLITE_EVENT_INDEX = "DROP INDEX request_ids_by_event"
 VERSION_1 = "UPDATE ledger_meta SET value = '1' WHERE key = 'schema_version'"
 
@@ -190,9 +191,9 @@ class TestWhatIsRefused:
 
     def test_a_ledger_of_a_newer_schema_version(self, old_ledger: Path) -> None:
         opened_state(f"sqlite:///{old_ledger}")
-        sqlite_rows(old_ledger, "UPDATE ledger_meta SET value = '5' WHERE key = 'schema_version'")
+        sqlite_rows(old_ledger, "UPDATE ledger_meta SET value = '6' WHERE key = 'schema_version'")
         self.assert_refused(
-            old_ledger, "is a ledger of schema version 5; this code reads versions 1 to 4"
+            old_ledger, "is a ledger of schema version 6; this code reads versions 1 to 5"
         )
 
     def test_a_marker_naming_another_application(self, foreign: Path) -> None:
@@ -271,6 +272,7 @@ class TestALedgerOfSchemaVersion1:
             path = url.removeprefix("sqlite:///")
             sqlite_rows(path, TO_V1_SQLITE_DECISIONS)
             sqlite_rows(path, TO_V1_SQLITE_MERKLE)
+            sqlite_rows(path, TO_V1_SQLITE_SIGNED)
             sqlite_rows(path, TO_V1_SQLITE_EVENT_INDEX)
             sqlite_rows(path, f"{TO_V1_SQLITE}")
             sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")
@@ -320,6 +322,7 @@ class TestALedgerOfSchemaVersion1:
         path = sqlite_url.removeprefix("sqlite:///")
         sqlite_rows(path, TO_V1_SQLITE_DECISIONS)
         sqlite_rows(path, TO_V1_SQLITE_MERKLE)
+        sqlite_rows(path, TO_V1_SQLITE_SIGNED)
         sqlite_rows(path, TO_V1_SQLITE_EVENT_INDEX)
         sqlite_rows(path, TO_V1_SQLITE)
         sqlite_rows(path, "ALTER TABLE rule_revisions DROP COLUMN position_until")

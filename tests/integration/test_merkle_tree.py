@@ -170,6 +170,7 @@ def test_a_ledger_of_version_3_is_migrated_and_its_tree_built(sqlite_url: str) -
     _sqlite(
         sqlite_url,
         "DROP TABLE merkle_nodes",
+        "DROP TABLE signed_checkpoints",
         "DROP INDEX request_ids_by_event",
         "UPDATE ledger_meta SET value = '3' WHERE key = 'schema_version'",
     )
@@ -180,7 +181,7 @@ def test_a_ledger_of_version_3_is_migrated_and_its_tree_built(sqlite_url: str) -
         assert ledger.reader.digest() == digest
         assert_every_proof_holds(ledger)
     assert _sqlite(sqlite_url, "SELECT value FROM ledger_meta WHERE key='schema_version'") == [
-        ("4",)
+        ("5",)
     ]
 
 

@@ -13,6 +13,8 @@ file to exactly the same answers.
   amendments restating one dimension and clearing one (``ChangeAmended`` version 2), a
   back-dated one, a source found by a reference rather than a URL, a retraction of an event
   recorded against the wrong office (``tests/fixtures/write_ledger.py`` wrote it).
+- ``ledger-19cd16a``: the same story written by the code of schema version 4 (the Merkle
+  tree), before the signed checkpoints: migrated to version 5 on opening.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from ledger.settings import Settings
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
-@pytest.fixture(scope="module", params=["ledger-2f2dd9f", "ledger-d103cf5"])
+@pytest.fixture(scope="module", params=["ledger-2f2dd9f", "ledger-d103cf5", "ledger-19cd16a"])
 def name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

@@ -3,13 +3,14 @@ nothing the server says (``ledger_api.verify``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 from pydantic import Field
 
 from ledger_api.merkle import TreeHasher
+from ledger_api.note import Checkpoint, VerifierKey
 from ledger_api.verify import GENESIS, ChainVerifier
-from ledger_client.connection import Connection
+from ledger_client.checkpoints import CheckpointAudit, Checkpoints
 from ledger_client.models import Model
 
 __all__ = ["Audit", "Digest", "ExportedEvent", "RemoteAudit"]
@@ -41,6 +42,15 @@ class Digest(Model):
         root, _, merkle_root = rest.partition(":")
         return cls(position=int(position), root=root, merkle_root=merkle_root)
 
+    @classmethod
+    def signed_by(cls, checkpoint: Checkpoint) -> Digest:
+        """The digest a signed checkpoint vouches for: a pin for the proofs."""
+        return cls(
+            position=checkpoint.size,
+            root=checkpoint.chain_root,
+            merkle_root=checkpoint.merkle_root.hex(),
+        )
+
 
 class ExportedEvent(Model):
     position: int
@@ -60,12 +70,15 @@ class RemoteAudit(Model):
     server_digest: Digest
     pinned: Digest | None = None
     problems: tuple[str, ...] = ()
+    # With trusted keys: the signed checkpoints verified, and the keys that signed them.
+    checkpoints: int = 0
+    signed_by: tuple[str, ...] = ()
     # The replay's roots at the positions asked for (``roots_at``): what a decision logged at
     # one of them must state (``DecisionAudit.against``). Not part of the report.
     roots: dict[int, str] = Field(default_factory=dict, exclude=True)
 
 
-class Audit(Connection):
+class Audit(Checkpoints):
     """Digests, the export, and the remote audit."""
 
     def get_digest(self) -> Digest:
@@ -95,6 +108,7 @@ class Audit(Connection):
         expect: Digest | None = None,
         progress: Callable[[ExportedEvent], None] | None = None,
         roots_at: Collection[int] = (),
+        trust: Sequence[VerifierKey] = (),
     ) -> RemoteAudit:
         """Replay the whole log here, trusting nothing the server says.
 
@@ -108,6 +122,7 @@ class Audit(Connection):
         # Positions must increase; on PostgreSQL they may skip numbers a lost race used up.
         verifier = ChainVerifier(contiguous=False, keep_roots_at=keep)
         tree, pinned_tree = TreeHasher(), TreeHasher().root().hex()
+        signed = CheckpointAudit(self.checkpoint_notes(), trust) if trust else None
         for event in self.export():
             if event.position > server.position:
                 break  # written after the digest was read: checked next time
@@ -115,11 +130,15 @@ class Audit(Connection):
                 event.position, event.office_id, event.office_version, event.type, event.stored_json
             )
             tree.add(event.position, hash_)
+            if signed is not None:
+                signed.reached(event.position, verifier.root, tree.root)
             if expect is not None and event.position == expect.position:
                 pinned_tree = tree.root().hex()
             if progress is not None:
                 progress(event)
         problems = [str(problem) for problem in verifier.problems]
+        if signed is not None:
+            problems += signed.finish(server.position)
         mine = Digest(position=verifier.position, root=verifier.root, merkle_root=tree.root().hex())
         if str(mine) != str(server):
             problems.append(f"the replay gives digest {mine}, the server says {server}")
@@ -154,6 +173,8 @@ class Audit(Connection):
             server_digest=server,
             pinned=expect,
             problems=tuple(problems),
+            checkpoints=signed.verified if signed else 0,
+            signed_by=tuple(sorted(signed.signers)) if signed else (),
             roots={
                 position: verifier.roots[position]
                 for position in roots_at

@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from ledger_api.ledger.v1.ledger_pb2 import AmendChangeRequest, AmendChangeResponse, CheckRequest, CheckResponse, CompareOfficesRequest, CompareOfficesResponse, ExportDecisionsRequest, ExportDecisionsResponse, ExportLedgerRequest, ExportLedgerResponse, GetConsistencyProofRequest, GetConsistencyProofResponse, GetDecisionRequest, GetDecisionResponse, GetDigestRequest, GetDigestResponse, GetHistoryRequest, GetHistoryResponse, GetImpactRequest, GetImpactResponse, GetInclusionProofRequest, GetInclusionProofResponse, GetOfficeRequest, GetOfficeResponse, GetRuleStateRequest, GetRuleStateResponse, GetTimelineRequest, GetTimelineResponse, ImportCommandsRequest, ImportCommandsResponse, ListDecisionsRequest, ListDecisionsResponse, ListOfficesRequest, ListOfficesResponse, ListUpcomingRequest, ListUpcomingResponse, PingRequest, PingResponse, RecordLooseningRequest, RecordLooseningResponse, RecordObservationRequest, RecordObservationResponse, RecordTighteningRequest, RecordTighteningResponse, RegisterOfficeRequest, RegisterOfficeResponse, ReplayDecisionRequest, ReplayDecisionResponse, RetractChangeRequest, RetractChangeResponse, VerifyDigestRequest, VerifyDigestResponse, WatchEffectiveRequest, WatchEffectiveResponse, WatchImpactsRequest, WatchImpactsResponse, WatchRequest, WatchResponse
+from ledger_api.ledger.v1.ledger_pb2 import AmendChangeRequest, AmendChangeResponse, CheckRequest, CheckResponse, CompareOfficesRequest, CompareOfficesResponse, ExportDecisionsRequest, ExportDecisionsResponse, ExportLedgerRequest, ExportLedgerResponse, GetConsistencyProofRequest, GetConsistencyProofResponse, GetDecisionRequest, GetDecisionResponse, GetDigestRequest, GetDigestResponse, GetHistoryRequest, GetHistoryResponse, GetImpactRequest, GetImpactResponse, GetInclusionProofRequest, GetInclusionProofResponse, GetOfficeRequest, GetOfficeResponse, GetRuleStateRequest, GetRuleStateResponse, GetTimelineRequest, GetTimelineResponse, ImportCommandsRequest, ImportCommandsResponse, ListCheckpointsRequest, ListCheckpointsResponse, ListDecisionsRequest, ListDecisionsResponse, ListOfficesRequest, ListOfficesResponse, ListUpcomingRequest, ListUpcomingResponse, PingRequest, PingResponse, RecordLooseningRequest, RecordLooseningResponse, RecordObservationRequest, RecordObservationResponse, RecordTighteningRequest, RecordTighteningResponse, RegisterOfficeRequest, RegisterOfficeResponse, ReplayDecisionRequest, ReplayDecisionResponse, RetractChangeRequest, RetractChangeResponse, VerifyDigestRequest, VerifyDigestResponse, WatchEffectiveRequest, WatchEffectiveResponse, WatchImpactsRequest, WatchImpactsResponse, WatchRequest, WatchResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -159,6 +159,13 @@ class PolicyLedger(Protocol):
         """
         That the Merkle tree of one size extends the tree of a smaller size (nothing before it
         was changed or removed): the two heads and about log2(size) hashes.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def list_checkpoints(self, request: ListCheckpointsRequest, ctx: RequestContext[ListCheckpointsRequest, ListCheckpointsResponse], /) -> ListCheckpointsResponse:
+        """
+        Signed checkpoints in tree order: every event of the log is in the range of one
+        (README, Audit).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -455,6 +462,17 @@ class PolicyLedgerASGIApplication(ConnectASGIApplication[PolicyLedger]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.get_consistency_proof,
+                ),
+                "/ledger.v1.PolicyLedger/ListCheckpoints": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListCheckpoints",
+                        service_name="ledger.v1.PolicyLedger",
+                        input=ListCheckpointsRequest,
+                        output=ListCheckpointsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.list_checkpoints,
                 ),
                 "/ledger.v1.PolicyLedger/ExportLedger": Endpoint.server_stream(
                     method=MethodInfo(
@@ -1051,6 +1069,30 @@ class PolicyLedgerClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def list_checkpoints(
+        self,
+        request: ListCheckpointsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> ListCheckpointsResponse:
+        """
+        Signed checkpoints in tree order: every event of the log is in the range of one
+        (README, Audit).
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListCheckpoints",
+                service_name="ledger.v1.PolicyLedger",
+                input=ListCheckpointsRequest,
+                output=ListCheckpointsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
     def export_ledger(
         self,
         request: ExportLedgerRequest,
@@ -1418,6 +1460,13 @@ class PolicyLedgerSync(Protocol):
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
+    def list_checkpoints(self, request: ListCheckpointsRequest, ctx: RequestContext[ListCheckpointsRequest, ListCheckpointsResponse], /) -> ListCheckpointsResponse:
+        """
+        Signed checkpoints in tree order: every event of the log is in the range of one
+        (README, Audit).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
     def export_ledger(self, request: ExportLedgerRequest, ctx: RequestContext[ExportLedgerRequest, ExportLedgerResponse], /) -> Iterator[ExportLedgerResponse]:
         """
         Every event as stored, in log order, many per message, from a position: what an auditor
@@ -1709,6 +1758,17 @@ class PolicyLedgerWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.get_consistency_proof,
+                ),
+                "/ledger.v1.PolicyLedger/ListCheckpoints": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListCheckpoints",
+                        service_name="ledger.v1.PolicyLedger",
+                        input=ListCheckpointsRequest,
+                        output=ListCheckpointsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.list_checkpoints,
                 ),
                 "/ledger.v1.PolicyLedger/ExportLedger": EndpointSync.server_stream(
                     method=MethodInfo(
@@ -2299,6 +2359,30 @@ class PolicyLedgerClientSync(ConnectClientSync):
                 service_name="ledger.v1.PolicyLedger",
                 input=GetConsistencyProofRequest,
                 output=GetConsistencyProofResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def list_checkpoints(
+        self,
+        request: ListCheckpointsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> ListCheckpointsResponse:
+        """
+        Signed checkpoints in tree order: every event of the log is in the range of one
+        (README, Audit).
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListCheckpoints",
+                service_name="ledger.v1.PolicyLedger",
+                input=ListCheckpointsRequest,
+                output=ListCheckpointsResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

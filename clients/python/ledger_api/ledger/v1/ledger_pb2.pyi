@@ -909,11 +909,41 @@ class GetDigestRequest(_message.Message):
         ...
 
 class GetDigestResponse(_message.Message):
-    __slots__ = ('digest',)
+    __slots__ = ('digest', 'checkpoint')
     DIGEST_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     digest: Digest
+    checkpoint: str
 
-    def __init__(self, digest: _Optional[_Union[Digest, _Mapping]]=...) -> None:
+    def __init__(self, digest: _Optional[_Union[Digest, _Mapping]]=..., checkpoint: _Optional[str]=...) -> None:
+        ...
+
+class ListCheckpointsRequest(_message.Message):
+    __slots__ = ('after_size', 'limit')
+    AFTER_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    after_size: int
+    limit: int
+
+    def __init__(self, after_size: _Optional[int]=..., limit: _Optional[int]=...) -> None:
+        ...
+
+class ListCheckpointsResponse(_message.Message):
+    __slots__ = ('checkpoints',)
+    CHECKPOINTS_FIELD_NUMBER: _ClassVar[int]
+    checkpoints: _containers.RepeatedCompositeFieldContainer[SignedCheckpoint]
+
+    def __init__(self, checkpoints: _Optional[_Iterable[_Union[SignedCheckpoint, _Mapping]]]=...) -> None:
+        ...
+
+class SignedCheckpoint(_message.Message):
+    __slots__ = ('size', 'note')
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    size: int
+    note: str
+
+    def __init__(self, size: _Optional[int]=..., note: _Optional[str]=...) -> None:
         ...
 
 class VerifyDigestRequest(_message.Message):
