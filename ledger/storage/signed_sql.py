@@ -15,7 +15,8 @@ __all__ = ["SIGNED_STATEMENTS", "SQLSignedStore"]
 
 SIGNED_STATEMENTS = {
     # Another server's checkpoint of the same size stays: the first is kept.
-    "add": "INSERT INTO {signed} (position, note) VALUES ({p}, {p}) ON CONFLICT DO NOTHING",
+    "add": "INSERT INTO {signed} (position, note) VALUES ({p}, {p}) ON CONFLICT DO NOTHING "
+    "RETURNING position",
     "latest": "SELECT position, note FROM {signed} ORDER BY position DESC LIMIT 1",
     "latest_at_most": "SELECT position, note FROM {signed} WHERE position<={p} "
     "ORDER BY position DESC LIMIT 1",
@@ -36,7 +37,7 @@ class SQLSignedStore(SignedStore):
     def add(self, position: int, note: str) -> bool:
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(self.statements["add"], (position, note))
-            return bool(cursor.rowcount)
+            return bool(cursor.fetchall())
 
     def latest(self, at_most: int | None = None) -> tuple[int, str] | None:
         rows = self._rows("latest") if at_most is None else self._rows("latest_at_most", at_most)

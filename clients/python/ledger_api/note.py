@@ -25,7 +25,15 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-__all__ = ["Checkpoint", "NoteError", "Untrusted", "VerifierKey", "open_checkpoint", "trusted_keys"]
+__all__ = [
+    "Checkpoint",
+    "NoteError",
+    "Untrusted",
+    "VerifierKey",
+    "open_checkpoint",
+    "open_note",
+    "trusted_keys",
+]
 
 _ED25519 = b"\x01"
 _SIGNATURE = "— "  # an em dash and a space begin each signature line
@@ -118,6 +126,13 @@ class Checkpoint:
 def open_checkpoint(note: str, trusted: Iterable[VerifierKey]) -> Checkpoint:
     """The checkpoint in ``note``, if a key of ``trusted`` signed it; else ``NoteError``
     (``Untrusted`` when it is well formed but no trusted key's signature is on it)."""
+    text, key = open_note(note, trusted)
+    return _checkpoint(text, key, note)
+
+
+def open_note(note: str, trusted: Iterable[VerifierKey]) -> tuple[str, VerifierKey]:
+    """The text of a signed note and the trusted key whose signature on it verifies; else
+    ``NoteError`` (``Untrusted`` when no trusted key signed it)."""
     text, signatures = _split(note)
     keys = {(key.name, key.key_hash): key for key in trusted}
     signers = []
@@ -131,7 +146,7 @@ def open_checkpoint(note: str, trusted: Iterable[VerifierKey]) -> Checkpoint:
                 f"the checkpoint's signature by {key.id} does not verify: the checkpoint was "
                 "changed after it was signed"
             )
-        return _checkpoint(text, key, note)
+        return text, key
     raise Untrusted(
         f"the checkpoint is signed by {', '.join(signers)}, not by a key you trust "
         f"({', '.join(key.id for key in keys.values()) or 'none given'})"
@@ -148,9 +163,11 @@ def _split(note: str) -> tuple[str, list[tuple[str, bytes, bytes]]]:
         name, _, blob = line.removeprefix(_SIGNATURE).partition(" ")
         try:
             raw = base64.b64decode(blob, validate=True)
-        except binascii.Error:
+        except ValueError:  # not base64, or not ASCII
             raw = b""
-        if not line.startswith(_SIGNATURE) or not name or len(raw) != 68:
+        # Canonical base64 only: the spare bits of the last character are not ignored.
+        canonical = base64.b64encode(raw).decode() == blob
+        if not line.startswith(_SIGNATURE) or not name or len(raw) != 68 or not canonical:
             raise NoteError(f"not a signature line: {line[:60]!r} (— NAME BASE64)")
         signatures.append((name, raw[:4], raw[4:]))
     if not signatures:

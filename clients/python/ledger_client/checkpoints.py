@@ -88,11 +88,15 @@ class CheckpointAudit:
                 f"position {self._last_event}: events were removed",
             )
         for first, last in self._uncovered:
-            where = f"position {first}" if first == last else f"positions {first}-{last}"
+            what = (
+                f"the event at position {first} is"
+                if first == last
+                else f"the events at positions {first}-{last} are"
+            )
             self._problem(
                 "uncovered",
-                f"the events at {where} are in no signed checkpoint: they were written "
-                "without the key (appended), or by a server that stopped before it signed",
+                f"{what} in no signed checkpoint: written without the key (appended), or by "
+                "a server that stopped before it signed",
             )
         found = []
         for problems in self._problems.values():
