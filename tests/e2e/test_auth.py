@@ -56,6 +56,7 @@ NEEDS = {
     "VerifyDigest": "auditor",
     "GetInclusionProof": "reader",
     "GetConsistencyProof": "reader",
+    "ListCheckpoints": "reader",
     "ExportLedger": "auditor",
     "GetDecision": "reader",
     "ListDecisions": "reader",

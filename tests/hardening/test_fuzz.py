@@ -573,6 +573,10 @@ QUERIES = {
         pb.GetConsistencyProofRequest,
         {"old_size": (POSITION, ODD_INT64), "new_size": (POSITION, ODD_INT64)},
     ),
+    "ListCheckpoints": Shape(
+        pb.ListCheckpointsRequest,
+        {"after_size": (POSITION, ODD_INT64), "limit": (BATCH, ODD_BATCH)},
+    ),
     # The decision log: ids mostly not logged (random), or not ids at all.
     "GetDecision": Shape(pb.GetDecisionRequest, {"decision_id": (st.uuids().map(str), TEXT)}),
     "ReplayDecision": Shape(pb.ReplayDecisionRequest, {"decision_id": (st.uuids().map(str), TEXT)}),
@@ -1072,6 +1076,16 @@ LIMITS: dict[str, tuple[str, Callable[[], Any], str]] = {
         "GetInclusionProof",
         lambda: pb.GetInclusionProofRequest(position=1, tree_size=2**63 - 1),
         "tree_size",
+    ),
+    "checkpoints after a negative size": (
+        "ListCheckpoints",
+        lambda: pb.ListCheckpointsRequest(after_size=-1),
+        "after_size",
+    ),
+    "more checkpoints than a page holds": (
+        "ListCheckpoints",
+        lambda: pb.ListCheckpointsRequest(limit=10_001),
+        "limit",
     ),
     "a consistency proof from a negative size": (
         "GetConsistencyProof",

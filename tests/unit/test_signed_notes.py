@@ -126,7 +126,7 @@ class TestKeys:
             SigningKey.parse(text)
 
     def test_a_name_with_a_space_is_refused_with_an_example(self) -> None:
-        with pytest.raises(ConfigError, match="without spaces or '\\+', e.g."):
+        with pytest.raises(ConfigError, match=r"without spaces or '\+', e\.g\."):
             SigningKey.generate("customs ledger")
 
     @pytest.mark.parametrize(
