@@ -32,6 +32,7 @@ from benchmarks import (
     proofs,
     rpc_latency,
     rpc_throughput,
+    signing,
     sql_table,
     timelines,
     web,
@@ -164,6 +165,7 @@ def _groups(context: Context) -> list[Group]:
         ("m", "Timelines", timelines.measure),
         ("n", "The same service over HTTP", web.measure),
         ("o", "Merkle proofs against one check", proofs.measure),
+        ("p", "Signed checkpoints against plain writes", signing.measure),
     ]
     for key, title, measure in plain:
         if context.wanted(key):

@@ -64,6 +64,8 @@ class Ledger:
         self.signed = SignedCheckpoints(
             self.reader, self.projection, self.factory.signed_store(), key
         )
+        if key is not None:  # a write's checkpoint is signed in its projection's run
+            self.projection.signer = self.signed.note
         self.app.on_saved.append(self.follower.follow_saved)
         self.app.on_saved.append(self.signed.after_save)
         self.app.on_saved.append(lambda _saved: self.reader.announce())

@@ -120,7 +120,9 @@ class ProjectionFollower:
                     ]
                     if not events:
                         break
-                    self.projection.process_events(events)
+                    # The run that ends this process's write carries its signed checkpoint.
+                    ends = run and first_written and run[-1][1].notification_id == newest
+                    self.projection.process_events(events, first_written if ends else None)
                 except IntegrityError:
                     position = self.position
                     if position < start:

@@ -8,6 +8,7 @@ current, and the index of effective edges. ``ledger.readmodel.follower`` feeds i
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -33,11 +34,13 @@ from ledger.readmodel.model import Checkpoint, MerkleNode, OfficeRow, Revision
 from ledger.readmodel.view import RuleView
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from ledger.domain.values import Source
 
 __all__ = ["RuleProjection", "reported_on"]
+
+log = logging.getLogger("ledger.signing")
 
 
 def reported_on(sources: Sequence[Source]) -> date:
@@ -85,6 +88,11 @@ class RuleProjection(Projection[RuleView]):
         # the next run, if it starts right after it, continues from them without asking the
         # view (both are a function of the log alone, so no other writer can make them stale).
         self._latest: tuple[Checkpoint, Frontier] | None = None
+        # With a signing key (``readmodel.signed``): makes the signed note of the checkpoint
+        # of a write of this process, (first, size, digest root, Merkle root) → note, kept in
+        # the run's transaction; the sizes so kept, until the writer looks.
+        self.signer: Callable[[int, int, str, bytes], str] | None = None
+        self.signed_sizes: set[int] = set()
 
     @property
     def tip(self) -> tuple[Checkpoint, Frontier] | None:
@@ -95,9 +103,13 @@ class RuleProjection(Projection[RuleView]):
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.process_events([(domain_event, tracking)])
 
-    def process_events(self, events: Sequence[tuple[Any, Tracking]]) -> None:
+    def process_events(
+        self, events: Sequence[tuple[Any, Tracking]], sign_from: int | None = None
+    ) -> None:
         """Project a run of consecutive events atomically; ``IntegrityError`` if another
-        process projected any of them first (then nothing of the run is written)."""
+        process projected any of them first (then nothing of the run is written). With
+        ``sign_from``, the run ends a write of this process that began there: its signed
+        checkpoint is kept with the run (``signer``)."""
         if not events:
             return
         latest = self._latest
@@ -110,13 +122,23 @@ class RuleProjection(Projection[RuleView]):
                 self._handle(event, tracking)
         finally:
             self._batch = None
+        signed = []
+        if sign_from is not None and self.signer is not None and batch.checkpoints:
+            last = batch.checkpoints[-1]
+            try:
+                note = self.signer(sign_from, last.position, last.root, batch.frontier.root())
+                signed.append((last.position, note))
+            except Exception:  # never the run's undoing: the writer signs again after it
+                log.exception("the checkpoint of size %d was not signed", last.position)
         self.view.save(
             list(batch.offices.values()),
             list(batch.changed.values()),
             batch.checkpoints,
             events[-1][1],
             batch.nodes,
+            signed,
         )
+        self.signed_sizes.update(size for size, _ in signed)
         if batch.checkpoints:
             self._latest = batch.checkpoints[-1], batch.frontier
         for revisions, position in batch.applied:

@@ -61,11 +61,20 @@ class SignedCheckpoints:
         if self.key is None or not recordings:
             return
         positions = [recording.notification.id for recording in recordings]
+        if max(positions) in self.projection.signed_sizes:
+            self.projection.signed_sizes.discard(max(positions))
+            return  # kept with the projection's run, in its transaction
         try:
             self.sign(min(positions), max(positions))
         except Exception:
             first, last = min(positions), max(positions)
             log.exception("the checkpoint of positions %d-%d was not signed", first, last)
+
+    def note(self, first: int, size: int, chain_root: str, merkle_root: bytes) -> str:
+        """The signed note of the checkpoint of the tree of ``size`` with these roots, as the
+        write of ``first``..``size`` (the projection keeps it with its run)."""
+        assert self.key is not None
+        return self.key.sign(checkpoint_text(self.key.name, size, merkle_root, chain_root, first))
 
     def sign(self, first: int, size: int) -> str:
         """Sign the checkpoint of the tree of ``size`` as the write of ``first``..``size``."""
@@ -76,7 +85,7 @@ class SignedCheckpoints:
         else:  # another thread or process has projected further: read the tree there
             head = Proofs(self.reader).head(size)
             chain, merkle_root = head["root"], bytes.fromhex(head["merkle_root"])
-        note = self.key.sign(checkpoint_text(self.key.name, size, merkle_root, chain, first))
+        note = self.note(first, size, chain, merkle_root)
         self.store.add(size, note)
         return note
 

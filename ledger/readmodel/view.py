@@ -38,10 +38,12 @@ class RuleView(TrackingRecorder):
         checkpoints: Sequence[Checkpoint],
         tracking: Tracking,
         nodes: Sequence[MerkleNode] = (),
+        signed: Sequence[tuple[int, str]] = (),
     ) -> None:
         """Upsert the offices and the revisions, add the checkpoints and the Merkle tree's
-        newly complete subtrees, record ``tracking`` (the last event they include):
-        atomically."""
+        newly complete subtrees, record ``tracking`` (the last event they include), and keep
+        ``signed``, signed checkpoints by size (``SignedStore``'s table, not the read model's;
+        one already there stays): atomically."""
 
     @abstractmethod
     def latest_checkpoint(self) -> Checkpoint | None:

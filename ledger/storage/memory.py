@@ -7,7 +7,7 @@ import builtins
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent, Tracking
@@ -98,6 +98,8 @@ class MemoryRuleView(POPOTrackingRecorder, RuleView):
         self._checkpoints: dict[int, Checkpoint] = {}
         self._latest = 0
         self._merkle: dict[tuple[int, int], bytes] = {}
+        # The signed checkpoints, shared with the factory's ``MemorySignedStore``.
+        self.signed_notes: dict[int, str] = {}
 
     def save(
         self,
@@ -106,8 +108,11 @@ class MemoryRuleView(POPOTrackingRecorder, RuleView):
         checkpoints: Sequence[Checkpoint],
         tracking: Tracking,
         nodes: Sequence[MerkleNode] = (),
+        signed: Sequence[tuple[int, str]] = (),
     ) -> None:
         with self._database_lock:
+            for size, note in signed:
+                self.signed_notes.setdefault(size, note)
             self._assert_tracking_uniqueness(tracking)
             for office in offices:
                 self._offices[office.code] = office
@@ -225,9 +230,9 @@ class MemoryDecisionStore(DecisionStore):
 class MemorySignedStore(SignedStore):
     """Signed checkpoints in memory, by position."""
 
-    def __init__(self) -> None:
+    def __init__(self, notes: dict[int, str] | None = None) -> None:
         self._lock = threading.Lock()
-        self._notes: dict[int, str] = {}
+        self._notes: dict[int, str] = {} if notes is None else notes
 
     def add(self, position: int, note: str) -> bool:
         with self._lock:
@@ -251,6 +256,10 @@ class MemoryFactory(LedgerFactory, POPOFactory):
     _decisions: MemoryDecisionStore | None = None
     _signed: MemorySignedStore | None = None
 
+    def __init__(self, env: Any) -> None:
+        self._notes: dict[int, str] = {}
+        super().__init__(env)
+
     def application_recorder(self) -> ApplicationRecorder:
         return MemoryLedgerRecorder()
 
@@ -261,7 +270,13 @@ class MemoryFactory(LedgerFactory, POPOFactory):
         return self._decisions
 
     def signed_store(self) -> SignedStore:
-        """One store of signed checkpoints per factory, as a database has one."""
+        """One store of signed checkpoints per factory, as a database has one: the notes of
+        the view the factory made, which keeps them with its runs."""
         if self._signed is None:
-            self._signed = MemorySignedStore()
+            self._signed = MemorySignedStore(self._notes)
         return self._signed
+
+    def rule_view(self) -> RuleView:
+        view = cast("MemoryRuleView", super().rule_view())
+        view.signed_notes = self._notes
+        return view

@@ -204,6 +204,7 @@ class PostgresRuleView(PostgresTrackingRecorder, SQLRuleView):
             "revisions": revisions,
             "digests": digests,
             "merkle": Identifier(schema, f"{prefix}_merkle_nodes"),
+            "signed": Identifier(schema, f"{prefix}_signed_checkpoints"),
             "tracking": Identifier(schema, tracking_table_name),
             "p": SQL("%s"),
         }

@@ -51,6 +51,7 @@ __all__ = [
 STATEMENTS = {
     "add_digest": "INSERT INTO {digests} VALUES ({p},{p})",
     "add_merkle": "INSERT INTO {merkle} VALUES ({p},{p},{p})",
+    "add_signed": "INSERT INTO {signed} (position, note) VALUES ({p},{p}) ON CONFLICT DO NOTHING",
     "merkle_node": "SELECT hash FROM {merkle} WHERE level={p} AND idx={p}",
     "merkle_nodes": "SELECT level, idx, hash FROM {merkle} ORDER BY level, idx",
     "put_office": "INSERT INTO {offices} VALUES ({p},{p},{p},{p},{p},{p}) ON CONFLICT (code) "
@@ -148,6 +149,7 @@ class SQLRuleView(RuleView):
         checkpoints: Sequence[Checkpoint],
         tracking: Tracking,
         nodes: Sequence[MerkleNode] = (),
+        signed: Sequence[tuple[int, str]] = (),
     ) -> None:
         with self.datastore.transaction(commit=True) as cursor:
             # The digests first: a position another process already projected fails here.
@@ -162,6 +164,8 @@ class SQLRuleView(RuleView):
                 cursor.executemany(
                     self._statement("put_revision"), [_revision_row(r) for r in revisions]
                 )
+            if signed:
+                cursor.executemany(self._statement("add_signed"), signed)
             self._insert_tracking(cursor, tracking)
 
     def clear(self) -> None:

@@ -120,6 +120,7 @@ class TestKeys:
             ("PRIVATE+KEY+name+00000000+AAAA", "not an Ed25519 key"),
             (KEY.encoded.replace(KEY.key_hash.hex(), "00000000"), "does not match its name"),
         ],
+        ids=["not a key", "not ed25519", "wrong hash"],
     )
     def test_a_bad_signer_key_is_refused_naming_what_is_wrong(self, text: str, says: str) -> None:
         with pytest.raises(ConfigError, match=says):
@@ -136,6 +137,7 @@ class TestKeys:
             ("name+zz+AAAA", "not hex and base64"),
             (KEY.verifier.replace(KEY.key_hash.hex(), "00000000"), "does not match"),
         ],
+        ids=["not a key", "not hex", "wrong hash"],
     )
     def test_a_bad_verifier_key_is_refused(self, text: str, says: str) -> None:
         with pytest.raises(NoteError, match=says):
