@@ -55,6 +55,7 @@ def key_new(
     except ConfigError as error:
         raise Usage(f"--name: {error}") from None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as private:
             private.write(key.encoded + "\n")
@@ -78,6 +79,10 @@ def key_show(
     from ledger.settings import ConfigError
 
     try:
-        print(SigningKey.read(path, str(path)).verifier)
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise Usage(f"{path} cannot be read ({error})") from None
+    try:
+        print(SigningKey.parse(text, str(path)).verifier)
     except ConfigError as error:
         raise Usage(str(error)) from None
