@@ -1,10 +1,12 @@
 """Signed checkpoints: the tree heads a server with a signing key vouches for.
 
-After each write of its own (the application's ``on_saved``, once the projection has followed
-it), the server signs the checkpoint of the tree that ends with the write's last event, saying
-which positions the write took (``from``): every event of the log is then inside the range of
-a checkpoint signed by a holder of the key, and an event appended by anyone without it is in
-none (``ledger audit --remote --trust``). A server started with a key on a ledger that has no
+For each write of its own, the server signs the checkpoint of the tree that ends with the
+write's last event, saying which positions the write took (``from``): every event of the log is
+then inside the range of a checkpoint signed by a holder of the key, and an event appended by
+anyone without it is in none (``ledger audit --remote --trust``). The note is made in the
+projection's run that ends the write and kept in its transaction (``note``, called by
+``RuleProjection``); when another process projected the write first, it is signed just after,
+from the view (``after_save``, the application's ``on_saved``). A server started with a key on a ledger that has no
 signed checkpoint adopts the log it found: it signs its head ``from 1``. The formats are in
 ``ledger.application.signing``; the checkpoints are kept by ``SignedStore``, outside the read
 model (a rebuild cannot make them again).
@@ -37,6 +39,7 @@ log = logging.getLogger("ledger.signing")
 class CheckpointsRequest(Value):
     after_size: int = Field(default=0, ge=0, description="those of trees larger than this")
     limit: int = Field(default=0, ge=0, le=10_000, description="how many; 0 means 1000")
+    latest: bool = Field(default=False, description="only the latest one")
 
 
 class SignedCheckpoints:
@@ -115,4 +118,7 @@ class SignedCheckpoints:
         return found[1] if found else ""
 
     def page(self, request: CheckpointsRequest) -> list[tuple[int, str]]:
+        if request.latest:
+            found = self.store.latest()
+            return [found] if found else []
         return self.store.after(request.after_size, request.limit or 1000)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger_client import LedgerClient
+from ledger_api.note import trusted_keys
+from ledger_client import Digest, LedgerClient
 from tests.conftest import fresh_database
 from tests.e2e.support import LEDGER, SEED_EVENTS, RunningServer, run_cli, start_server
 from tests.e2e.test_audit import words, write_some
@@ -83,6 +84,9 @@ class TestAServerWithAKey:
         with LedgerClient(server.address) as client:
             receipts = [*write_some(client), *write_some(client)]
             notes = list(client.checkpoint_notes())
+            latest = client.latest_checkpoint(trusted_keys([pub(key)]))
+            assert latest.note == notes[-1][1] == client.call("GetDigest")["checkpoint"]
+            assert Digest.signed_by(latest) == client.get_digest()
         # The example's import and each of the six writes after it.
         assert [size for size, _ in notes][-6:] == [r.position for r in receipts]
         status, result, _ = audit(server, key)

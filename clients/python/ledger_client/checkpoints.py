@@ -41,10 +41,10 @@ class Checkpoints(Connection):
     def latest_checkpoint(self, trusted: Iterable[VerifierKey]) -> Checkpoint:
         """The latest signed checkpoint, verified with ``trusted``; ``NoteError`` if it does
         not verify, or if the server has none."""
-        note = self.call("GetDigest").get("checkpoint", "")
-        if not note:
+        found = self.call("ListCheckpoints", {"latest": True}).get("checkpoints", [])
+        if not found:
             raise NoteError("the server has no signed checkpoint: it signs none (no signing key)")
-        return open_checkpoint(note, trusted)
+        return open_checkpoint(found[0].get("note", ""), trusted)
 
 
 class CheckpointAudit:

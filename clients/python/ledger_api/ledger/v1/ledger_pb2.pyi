@@ -919,13 +919,15 @@ class GetDigestResponse(_message.Message):
         ...
 
 class ListCheckpointsRequest(_message.Message):
-    __slots__ = ('after_size', 'limit')
+    __slots__ = ('after_size', 'limit', 'latest')
     AFTER_SIZE_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    LATEST_FIELD_NUMBER: _ClassVar[int]
     after_size: int
     limit: int
+    latest: bool
 
-    def __init__(self, after_size: _Optional[int]=..., limit: _Optional[int]=...) -> None:
+    def __init__(self, after_size: _Optional[int]=..., limit: _Optional[int]=..., latest: _Optional[bool]=...) -> None:
         ...
 
 class ListCheckpointsResponse(_message.Message):
