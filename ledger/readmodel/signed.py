@@ -6,10 +6,10 @@ then inside the range of a checkpoint signed by a holder of the key, and an even
 anyone without it is in none (``ledger audit --remote --trust``). The note is made in the
 projection's run that ends the write and kept in its transaction (``note``, called by
 ``RuleProjection``); when another process projected the write first, it is signed just after,
-from the view (``after_save``, the application's ``on_saved``). A server started with a key on a ledger that has no
-signed checkpoint adopts the log it found: it signs its head ``from 1``. The formats are in
-``ledger.application.signing``; the checkpoints are kept by ``SignedStore``, outside the read
-model (a rebuild cannot make them again).
+from the view (``after_save``, the application's ``on_saved``). A server started with a key on
+a ledger that has no signed checkpoint adopts the log it found: it signs its head ``from 1``.
+The formats are in ``ledger.application.signing``; the checkpoints are kept by
+``SignedStore``, outside the read model (a rebuild cannot make them again).
 """
 
 from __future__ import annotations
