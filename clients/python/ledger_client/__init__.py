@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ledger_client.audit import Digest, ExportedEvent, RemoteAudit
+    from ledger_client.checkpoints import Checkpoint, NoteError, VerifierKey, trusted_keys
     from ledger_client.client import LedgerClient
     from ledger_client.commands import ImportResult
     from ledger_client.connection import Connection, command_message
@@ -74,6 +75,7 @@ _WHERE = {
     "RemoteAudit": "audit",
     "EventProof": "proofs",
     "ProofError": "proofs",
+    **dict.fromkeys(["Checkpoint", "NoteError", "VerifierKey", "trusted_keys"], "checkpoints"),
     **dict.fromkeys(
         [
             "Decision",
@@ -126,6 +128,10 @@ _WHERE = {
 }
 __all__ = [
     "Admissibility",
+    "Checkpoint",
+    "NoteError",
+    "VerifierKey",
+    "trusted_keys",
     "EventProof",
     "ProofError",
     "Amended",

@@ -13,10 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from ledger_api.note import Checkpoint, NoteError, VerifierKey, open_checkpoint
+from ledger_api.note import Checkpoint, NoteError, VerifierKey, open_checkpoint, trusted_keys
 from ledger_client.connection import Connection
 
-__all__ = ["Checkpoints", "CheckpointAudit"]
+__all__ = [
+    "Checkpoint",
+    "CheckpointAudit",
+    "Checkpoints",
+    "NoteError",
+    "VerifierKey",
+    "trusted_keys",
+]
 
 _PAGE = 1000
 _SHOWN = 10  # problems of one kind listed; the rest are counted
