@@ -19,23 +19,13 @@ import typer
 
 from ledger.cli import render
 from ledger.cli.failures import AuditFailed, Refused, Usage, errors_as_json, reset_errors
-from ledger.cli.options import JsonOption
+from ledger.cli.options import DatabaseOption, JsonOption
 
 if TYPE_CHECKING:
     from ledger.settings import Settings
     from ledger.storage.backup import Head
 
-__all__ = ["COMMANDS"]
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database",
-        help="The database: sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
-        "[?schema=NAME]; overrides LEDGER_DATABASE_URL.",
-        show_default=False,
-    ),
-]
+__all__ = ["COMMANDS", "database_settings"]
 
 
 def _json_errors(command: Callable[..., None]) -> Callable[..., None]:
@@ -72,7 +62,7 @@ def backup(
     from ledger.domain.errors import LedgerError
     from ledger.storage.backup import back_up
 
-    settings = _settings(database)
+    settings = database_settings(database)
     try:
         head = back_up(settings, out, _opened_head, force=force)
     except LedgerError as error:
@@ -107,7 +97,7 @@ def restore(
     from ledger.settings import Settings
     from ledger.storage import backup as backups
 
-    settings = _settings(database)
+    settings = database_settings(database)
     where = settings.safe_database_url
     migrated = False
     try:
@@ -167,7 +157,7 @@ def _opened_head(database: Settings | Path) -> Head:
     return Head(head["position"], head["root"], head["merkle_root"])
 
 
-def _settings(database: str | None) -> Settings:
+def database_settings(database: str | None) -> Settings:
     """The settings (the database from --database, else LEDGER_DATABASE_URL), or a usage
     error naming each setting refused by its flag or variable."""
     from pydantic import ValidationError
