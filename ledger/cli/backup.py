@@ -82,7 +82,10 @@ def backup(
 @_json_errors
 def restore(
     file: Annotated[
-        Path, typer.Argument(help="A backup file `ledger backup` wrote.", show_default=False)
+        Path,
+        typer.Argument(
+            metavar="FILE", help="A backup file `ledger backup` wrote.", show_default=False
+        ),
     ],
     database: DatabaseOption = None,
     as_json: JsonOption = False,

@@ -306,7 +306,14 @@ def _into_postgres(backup: Path, keys: dict[str, str], where: str) -> None:
             _reading(backup) as lite,
             pg.transaction(),
         ):
-            found = new_ledger(pg, datastore, _NAME.lower(), where)
+            schema = datastore.schema
+            if pg.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone():
+                found = new_ledger(pg, datastore, _NAME.lower(), where)
+            else:
+                raise BackupRefused(
+                    f"{where}: there is no schema {schema}; make it first (CREATE SCHEMA "
+                    f"{schema}): a restore writes only into an empty database, {_EMPTY}"
+                )
             if found.tables or found.meta is not None:
                 raise BackupRefused(
                     f"{where} holds {_holding(found)}: a restore writes only into an empty "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import date, timedelta
@@ -24,7 +25,7 @@ from ledger.settings import Settings
 from ledger.storage import backup
 from ledger.storage.backup import BackupRefused, Head
 from ledger.storage.identity import LAYOUTS, SKIPPING
-from tests.conftest import fresh_database, need_postgres
+from tests.conftest import POSTGRES_URL, fresh_database, need_postgres
 from tests.support import (
     burn_a_position,
     check,
@@ -287,6 +288,19 @@ class TestWhatIsRefused:
             tables = "SELECT table_name FROM information_schema.tables WHERE table_schema = "
             schema = target.rsplit("schema=", 1)[1]
             assert postgres_rows(target, f"{tables}'{schema}'") == [("users",)]
+
+    def test_a_restore_into_a_schema_that_does_not_exist_says_to_make_it(
+        self, tmp_path: Path, databases: Callable[[str], str]
+    ) -> None:
+        need_postgres()
+        source = databases("sqlite")
+        Ledger(Settings(database_url=source)).close()
+        file = tmp_path / "backup.sqlite"
+        back_up(source, file)
+        missing = f"{POSTGRES_URL}?schema=nowhere_{uuid.uuid4().hex[:8]}"
+        made = r"there is no schema nowhere_\w+; make it first \(CREATE SCHEMA nowhere_"
+        with pytest.raises(BackupRefused, match=made):
+            backup.restore(file, Settings(database_url=missing))
 
     def test_a_backup_onto_an_existing_file_needs_force(
         self, sqlite_url: str, tmp_path: Path
