@@ -22,6 +22,7 @@ from rich.console import Console
 from benchmarks import (
     audit_speed,
     backends,
+    backup_copy,
     big_ledger,
     bulk_import,
     check_cost,
@@ -166,6 +167,7 @@ def _groups(context: Context) -> list[Group]:
         ("n", "The same service over HTTP", web.measure),
         ("o", "Merkle proofs against one check", proofs.measure),
         ("p", "Signed checkpoints against plain writes", signing.measure),
+        ("q", "Backup against a plain file copy", backup_copy.measure),
     ]
     for key, title, measure in plain:
         if context.wanted(key):

@@ -56,7 +56,8 @@ def audit_store(
     try:
         factory = cast("LedgerFactory", app.factory)
         view = cast("SQLRuleView", factory.rule_view())
-        return _Audit(app, view, progress, factory.decision_store()).run()
+        contiguous = app.store.gapless and not factory.positions_skip
+        return _Audit(app, view, progress, factory.decision_store(), contiguous).run()
     finally:
         app.close()
 
@@ -120,8 +121,10 @@ class _Audit:
         view: SQLRuleView,
         progress: Callable[[int, int], None] | None,
         decisions: DecisionStore,
+        contiguous: bool,
     ) -> None:
         self.app = app
+        self.contiguous = contiguous  # positions 1, 2, 3, ...: SQLite's own log has no gaps
         self.view = view
         self.decisions = decisions
         self.store = app.store
@@ -172,7 +175,7 @@ class _Audit:
         the rebuild of the read model; nothing of it is kept but each event's hash."""
         started = time.perf_counter()
         last = self.app.recorder.max_notification_id() or 0
-        verifier = ChainVerifier(contiguous=self.store.gapless)
+        verifier = ChainVerifier(contiguous=self.contiguous)
         hashes = Hashes()
         diverged = False  # after the first wrong checkpoint, every later one differs too
         previous = done = 0

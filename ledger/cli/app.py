@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli import admin, ask, decisions, follow, keys, picture, proofs, record, trail
+from ledger.cli import admin, ask, backup, decisions, follow, keys, picture, proofs, record, trail
 
 __all__ = ["app", "COMMANDS", "DISTRIBUTION"]
 
@@ -22,7 +22,7 @@ DISTRIBUTION = "customs-policy-ledger"
 
 COMMANDS: dict[str, Callable[..., None]] = {
     name: command
-    for group in (record, ask, follow, picture, decisions, trail, proofs, admin)
+    for group in (record, ask, follow, picture, decisions, trail, proofs, admin, backup)
     for name, command in group.COMMANDS.items()
 }
 _GROUPS = {

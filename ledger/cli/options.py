@@ -35,6 +35,7 @@ __all__ = [
     "connects",
     "connect",
     "ServerOption",
+    "DatabaseOption",
     "JsonOption",
     "OfficeOption",
     "DAY",
@@ -65,6 +66,16 @@ __all__ = [
 ServerOption = Annotated[
     str,
     typer.Option("--server", envvar="LEDGER_SERVER", help="The ledger server, host:port."),
+]
+# The database itself, for the commands that work on it rather than through a server.
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="The database: sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+        "[?schema=NAME]; overrides LEDGER_DATABASE_URL.",
+        show_default=False,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 OfficeOption = Annotated[str, typer.Option("--office", help="Office code, e.g. CN-DANDONG.")]

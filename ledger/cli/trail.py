@@ -14,7 +14,7 @@ import typer
 
 from ledger.cli import parse, render
 from ledger.cli.failures import AuditFailed, Refused, Usage
-from ledger.cli.options import JsonOption, ServerOption, connect, connects
+from ledger.cli.options import DatabaseOption, JsonOption, ServerOption, connect, connects
 
 if TYPE_CHECKING:
     from ledger_api.note import VerifierKey
@@ -66,6 +66,7 @@ def audit(
         ),
     ] = None,
     server: ServerOption = "127.0.0.1:50051",
+    database: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Replay the whole history and check nobody rewrote it; exit status 0 only if all holds,
@@ -75,8 +76,10 @@ def audit(
     if store:
         if trust:
             raise Usage("--trust checks a server's signed checkpoints: use it with --remote")
-        _audit_store(expect_digest, as_json)
+        _audit_store(expect_digest, as_json, database)
     else:
+        if database is not None:
+            raise Usage("--database names the database --store reads: with --remote, --server")
         _audit_remote(server, expect_digest, sample, as_json, trusted_keys(trust or []))
 
 
@@ -91,20 +94,21 @@ def trusted_keys(values: list[str]) -> list[VerifierKey]:
         raise Usage(f"--trust: {error}") from None
 
 
-def _audit_store(expect_digest: str | None, as_json: bool) -> None:
+def _audit_store(expect_digest: str | None, as_json: bool, database: str | None) -> None:
     from rich.progress import Progress
 
     from ledger.audit.store import audit_store
+    from ledger.cli.backup import database_settings
     from ledger.domain.errors import LedgerError, Unavailable
-    from ledger.settings import Settings
 
     if expect_digest is not None:
         raise Usage("--expect-digest checks a server's log: use it with --remote")
+    settings = database_settings(database)
     with Progress(console=render.errors, transient=True) as progress:
         task = progress.add_task("replaying the store", total=None)
         try:
             report = audit_store(
-                Settings(), lambda done, total: progress.update(task, completed=done, total=total)
+                settings, lambda done, total: progress.update(task, completed=done, total=total)
             )
         except LedgerError as error:
             # Not a ledger, a newer one (exit status 2, as a bad option), or a database out of

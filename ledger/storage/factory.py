@@ -86,6 +86,9 @@ class LedgerFactory(InfrastructureFactory[Any], ABC):
     rule_view_class: type[RuleView]
     # The schema version ``open_ledger`` found (before migrating it, when it writes).
     version: int = SCHEMA_VERSION
+    # Whether the log's positions may skip numbers on a backend whose own do not: a SQLite
+    # ledger restored from PostgreSQL, marked so (``identity.SKIPPING``).
+    positions_skip: bool = False
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)

@@ -57,6 +57,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "META_TABLE",
     "MARKER_ROWS",
+    "SKIPPING",
     "CREATE_META",
     "INSERT_META",
     "SQLITE_V1",
@@ -97,6 +98,9 @@ MARKER_ROWS = (("application", APPLICATION), ("schema_version", str(SCHEMA_VERSI
 CREATE_META = "CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 INSERT_META = "INSERT INTO {table} VALUES ({p}, {p})"
 UPDATE_VERSION = "UPDATE {table} SET value = {p} WHERE key = 'schema_version'"
+# A further row, in a SQLite ledger whose log came from PostgreSQL with positions no event took
+# (``ledger.storage.backup``): its positions may skip numbers, as PostgreSQL's do.
+SKIPPING = ("positions", "may skip")
 
 # A table's name → its columns, as "name TYPE" in the database's own words.
 Layout = Mapping[str, tuple[str, ...]]

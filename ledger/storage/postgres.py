@@ -16,6 +16,7 @@ NOT EXISTS`` is not safe against a concurrent one). The decision log is ``ledger
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any, cast
@@ -31,7 +32,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.application.ports import ExportRow, LedgerStore, RequestRecord, RequestRow
@@ -81,6 +82,7 @@ __all__ = [
     "PostgresDecisionStore",
     "PostgresListener",
     "PostgresLedgerFactory",
+    "new_ledger",
 ]
 
 log = logging.getLogger("ledger.storage.postgres")
@@ -389,6 +391,36 @@ def _mark(db: psycopg.Connection[Any], schema: str, prefix: str) -> None:
         cursor.execute(SQL(CREATE_SIGNED).format(signed=signed, integer=SQL("bigint")))
         cursor.execute(SQL(CREATE_META).format(table=meta))
         cursor.executemany(SQL(INSERT_META).format(table=meta, p=SQL("%s")), MARKER_ROWS)
+
+
+def new_ledger(
+    db: psycopg.Connection[Any], datastore: PostgresDatastore, prefix: str, where: str
+) -> Found:
+    """In ``db``'s open transaction, holding the schema's advisory lock until it ends: what
+    the schema holds, and where it holds nothing, a new ledger's tables and marker, made as
+    ``open_ledger`` makes them but not committed (a restore fills them in the same
+    transaction: all or nothing)."""
+    schema = datastore.schema
+    db.execute("SET LOCAL lock_timeout = '60s'")
+    db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, schema))
+    found = _found(db, schema, where)
+    if found.tables or found.meta is not None:
+        return found
+    recorders = (
+        PostgresLedgerRecorder(datastore, events_table_name=f"{prefix}_events"),
+        PostgresRuleView(datastore, tracking_table_name=f"{prefix}_tracking"),
+    )
+    with db.cursor(row_factory=dict_row) as cursor:
+        for recorder in recorders:
+            for statement in recorder.sql_create_statements:
+                if "CREATE TYPE" in statement.as_string():
+                    # A type the library made stays when its tables are dropped: kept, as the
+                    # library keeps it (a savepoint, so the transaction goes on).
+                    with contextlib.suppress(psycopg.errors.DuplicateObject), db.transaction():
+                        cursor.execute(statement, prepare=False)
+            recorder._create_table(cursor)
+    _mark(db, schema, prefix)
+    return found
 
 
 def _migrate(

@@ -55,6 +55,7 @@ from ledger.storage.identity import (
     MARKER_ROWS,
     META_TABLE,
     SCHEMA_VERSION,
+    SKIPPING,
     SQLITE_V1,
     UPDATE_VERSION,
     Found,
@@ -329,6 +330,7 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
         found = _look(pool.db_name, where)
         state = judge(found, SQLITE_V1, where, _FRESH)
         self.version = version_of(found) if state is not State.NEW else SCHEMA_VERSION
+        self.positions_skip = (found.meta or {}).get(SKIPPING[0]) == SKIPPING[1]
         if not create:
             if state is State.NEW:
                 raise NotALedger(f"{where} holds no ledger: the file is missing or empty")
