@@ -1,4 +1,4 @@
-"""p. Backup against a plain file copy, at each ledger size.
+"""q. Backup against a plain file copy, at each ledger size.
 
 Baseline: ``shutil.copyfile`` of the ledger's SQLite file, the cheapest copy there is (and not
 a consistent one while a server writes). Project: the ``ledger backup`` command as an operator
@@ -59,7 +59,7 @@ def _measure(context: Context, ledger: GeneratedLedger) -> SizeBackup:
     settings = Settings(database_url=sqlite_url(source))
     command = [_LEDGER, "backup", "--database", sqlite_url(source), "--out", str(out), "--json"]
     copies, pages, commands = [], [], []
-    with context.steps.step(f"p. backups of {ledger.label}", total=3 * _RUNS) as advance:
+    with context.steps.step(f"q. backups of {ledger.label}", total=3 * _RUNS) as advance:
         for _ in range(_RUNS):
             out.unlink(missing_ok=True)
             copies.append(_clock(lambda: shutil.copyfile(source, out)))
@@ -82,7 +82,7 @@ def _measure(context: Context, ledger: GeneratedLedger) -> SizeBackup:
 
 def measure(context: Context) -> Group:
     sizes = [_measure(context, context.ledgers[size]) for size in context.plan.sizes]
-    group = Group("p", "Backup against a plain file copy")
+    group = Group("q", "Backup against a plain file copy")
     for size in sizes:
         label = f"{size.ledger.label}, {megabytes(size.size)}"
         target = Target("<=", 3.0) if size is sizes[-1] else None
