@@ -113,7 +113,7 @@ def restore(
                 folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-"))
                 source = Path(folder) / "backup.sqlite"
                 backups.copy_file(file, source)
-                Ledger(Settings(database_url=f"sqlite:///{source}")).close()
+                Ledger(Settings(database_url=f"sqlite:///{source}", signing_key_file=None)).close()
                 migrated = True
             expected = backups.head_of(source)
             backups.restore(source, settings)
@@ -155,7 +155,8 @@ def _opened_head(database: Settings | Path) -> Head:
 
     if isinstance(database, Path):
         database = Settings(database_url=f"sqlite:///{database}")
-    with Ledger(database) as ledger:
+    # Read, not signed: a key in the environment would adopt the copy's log as its own.
+    with Ledger(database.model_copy(update={"signing_key_file": None})) as ledger:
         head = Proofs(ledger.reader).head()
     return Head(head["position"], head["root"], head["merkle_root"])
 

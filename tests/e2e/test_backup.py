@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from ledger_client import Digest, LedgerClient
 from tests.conftest import fresh_database, need_postgres
 from tests.e2e.support import (
+    LEDGER,
     WORKER_BAGGAGE,
     RunningServer,
     new_office,
@@ -25,6 +27,7 @@ from tests.e2e.support import (
     source,
     start_server,
 )
+from tests.support import sqlite_rows
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -174,6 +177,34 @@ def test_an_older_backup_is_restored_through_a_copy_brought_up_to_date(tmp_path:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.sqlite", "restored.sqlite"]
     audit = ("audit", "--store", "--database", f"sqlite:///{target}", "--json")
     assert json_of(run_cli("127.0.0.1:1", *audit))["ok"]
+
+
+def test_a_signing_key_in_the_environment_signs_nothing_in_a_backup_or_a_restore(
+    tmp_path: Path,
+) -> None:
+    key = tmp_path / "ledger.key"
+    done = subprocess.run([LEDGER, "key", "new", "--out", str(key)], capture_output=True)
+    assert done.returncode == 0
+    source = tmp_path / "unsigned.sqlite"
+    shutil.copy(FIXTURES / "ledger-0820069.sqlite", source)  # no signed checkpoint
+    keyed = {"LEDGER_SIGNING_KEY_FILE": str(key)}
+    restored = tmp_path / "restored.sqlite"
+    json_of(
+        run_cli(
+            "127.0.0.1:1",
+            "restore",
+            str(source),
+            "--database",
+            f"sqlite:///{restored}",
+            "--json",
+            env=keyed,
+        )
+    )
+    file = tmp_path / "backup.sqlite"
+    backed_up = ("backup", "--database", f"sqlite:///{restored}", "--out", str(file), "--json")
+    json_of(run_cli("127.0.0.1:1", *backed_up, env=keyed))
+    for path in (restored, file):
+        assert sqlite_rows(path, "SELECT count(*) FROM signed_checkpoints") == [(0,)]
 
 
 def test_what_is_not_a_backup_is_refused_plainly(tmp_path: Path) -> None:
