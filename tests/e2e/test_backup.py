@@ -27,19 +27,10 @@ from tests.e2e.support import (
     source,
     start_server,
 )
+from tests.e2e.test_audit import json_of, words
 from tests.support import sqlite_rows
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-
-
-def json_of(result: tuple[int, str, str], status: int = 0) -> Any:
-    code, out, err = result
-    assert code == status, (out, err)
-    return json.loads(out)
-
-
-def words(text: str) -> str:
-    return " ".join(text.split())
 
 
 def observe(client: LedgerClient, office: str, quantity: int) -> None:
