@@ -74,14 +74,15 @@ $(CONSOLE_BUILT): $(NODE_INSTALLED) $(PROTO) console/build.sh console/package.js
 
 console: $(CONSOLE_BUILT)
 
-# Two runs: most tiers on two workers (pytest-xdist: each test waits on servers and processes
-# of its own, so two at once fill the two cores), then, alone, the hardening tier (it measures
-# latencies and races writers: another test beside it would change what it measures) and the
+# Two runs: most tests on two workers (pytest-xdist: each test waits on servers and processes
+# of its own, so two at once fill the two cores), the hardening tier's fuzzing among them; then,
+# one at a time, the tests marked `alone` (they measure latencies, race writers, kill servers
+# or restart PostgreSQL: another test beside them would change what they measure) and the
 # packaging tier (it builds virtualenvs).
 test: $(INSTALLED) node console
 	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules $(BIN)/pytest -n 2 \
-		-m "not hardening and not packaging"
-	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules $(BIN)/pytest -m "hardening or packaging"
+		-m "not alone and not packaging"
+	LEDGER_NODE_MODULES=$(CURDIR)/$(TOOLS)/node_modules $(BIN)/pytest -m "alone or packaging"
 
 # The hardening tier at full length (about 10 minutes): 10,000 fuzz cases, 20 kill rounds per
 # backend, longer races and a 60 s load per backend; figures are printed and kept in

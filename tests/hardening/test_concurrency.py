@@ -25,7 +25,8 @@ from ledger_api.verify import event_hash
 from ledger_client import LedgerClient, LedgerClientError, Receipt
 from tests.hardening.support import LONG, database, exported, observe, report, serving
 
-pytestmark = pytest.mark.hardening
+# Alone: it times calls, races writers, kills or restarts what others would share.
+pytestmark = [pytest.mark.hardening, pytest.mark.alone]
 
 WRITERS = 8
 EXPECTING = 4  # writers 0-3 state the version they read

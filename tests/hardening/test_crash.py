@@ -40,7 +40,8 @@ from tests.hardening.support import (
     store_audit,
 )
 
-pytestmark = pytest.mark.hardening
+# Alone: it times calls, races writers, kills or restarts what others would share.
+pytestmark = [pytest.mark.hardening, pytest.mark.alone]
 
 ROUNDS = 20 if LONG else 2
 WRITERS = 4

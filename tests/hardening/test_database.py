@@ -44,7 +44,8 @@ from tests.hardening.support import (
     store_audit,
 )
 
-pytestmark = pytest.mark.hardening
+# Alone: it times calls, races writers, kills or restarts what others would share.
+pytestmark = [pytest.mark.hardening, pytest.mark.alone]
 
 Code = grpc.StatusCode
 # Servers started together (row 13), and how many times.

@@ -40,7 +40,8 @@ from tests.conftest import IN_CI, need_postgres, postgres_schema
 from tests.e2e.support import EXAMPLE, WORKER_BAGGAGE
 from tests.hardening.support import OBSERVATION, event_ids, exported, observe, report, serving
 
-pytestmark = pytest.mark.hardening
+# Alone: it times calls, races writers, kills or restarts what others would share.
+pytestmark = [pytest.mark.hardening, pytest.mark.alone]
 
 Code = grpc.StatusCode
 

@@ -28,7 +28,8 @@ from tests.e2e.security import hashed_line
 from tests.e2e.support import RunningServer, source
 from tests.hardening.support import LONG, database, report, serving
 
-pytestmark = pytest.mark.hardening
+# Alone: it times calls, races writers, kills or restarts what others would share.
+pytestmark = [pytest.mark.hardening, pytest.mark.alone]
 
 Code = grpc.StatusCode
 IDLE, MOST_WAIT = 1.0, 3.0

@@ -38,7 +38,8 @@ from tests.hardening.support import (
     serving,
 )
 
-pytestmark = pytest.mark.hardening
+# Alone: it times calls, races writers, kills or restarts what others would share.
+pytestmark = [pytest.mark.hardening, pytest.mark.alone]
 
 THREADS = 6
 # Calls per run, sized on the 2-core machine the suite runs on: about 3 s per backend in CI,

@@ -49,7 +49,8 @@ from tests.hardening.support import (
     store_audit,
 )
 
-pytestmark = pytest.mark.hardening
+# Alone: it times calls, races writers, kills or restarts what others would share.
+pytestmark = [pytest.mark.hardening, pytest.mark.alone]
 
 OFFICES = 20
 # Enough that the server works on the import for a second or more, and no more: on PostgreSQL
