@@ -5,6 +5,7 @@ that cannot be made never fails the write; a ledger without a key signs nothing.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,37 @@ def _batch(ledger: Ledger) -> tuple[int, int]:
     executed = ledger.app.execute_batch([observation(number) for number in (3, 4, 5)])
     positions = [receipt.position for receipt in executed.receipts]
     return min(positions), max(positions)
+
+
+def test_writers_in_threads_each_get_their_write_signed_and_every_event_is_covered(
+    settings: Settings,
+) -> None:
+    offices = [f"CN-T{number}" for number in range(4)]
+    with Ledger(settings) as ledger:
+        for office in offices:
+            register(ledger, office)
+        ends: list[int] = []
+
+        def writer(office: str) -> None:
+            for quantity in range(1, 11):
+                receipt = record(ledger, "observed", limit(quantity), "2025-03-20", office=office)
+                ends.append(receipt.position)
+
+        threads = [threading.Thread(target=writer, args=(office,)) for office in offices]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        kept = dict(notes(ledger))
+        assert set(ends) <= set(kept)
+        trusted = [VerifierKey.parse(KEY.verifier)]
+        covered = set()
+        for size, note in kept.items():
+            checkpoint = open_checkpoint(note, trusted)
+            assert checkpoint.merkle_root.hex() == Proofs(ledger.reader).head(size)["merkle_root"]
+            covered.update(range(checkpoint.first, size + 1))
+        assert covered == set(range(1, ledger.reader.digest().position + 1))
+        assert ledger.projection.signed_sizes == set()
 
 
 def test_a_write_the_projection_did_not_sign_is_signed_just_after_it(settings: Settings) -> None:
