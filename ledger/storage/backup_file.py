@@ -21,7 +21,8 @@ from ledger.application.app import LedgerApplication
 from ledger.domain import merkle
 from ledger.domain.chain import GENESIS
 from ledger.domain.errors import LedgerError
-from ledger.storage.identity import APPLICATION, META_TABLE, SCHEMA_VERSION, SQLITE_V1, Found
+from ledger.storage.identity import APPLICATION, SCHEMA_VERSION, SQLITE_V1, Found, listed
+from ledger.storage.sqlite import SQLITE_HEADER, found_in, open_read_only
 
 __all__ = [
     "EMPTY",
@@ -35,7 +36,6 @@ __all__ = [
     "holding",
 ]
 
-_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
 _NAME = LedgerApplication.name  # the read model's tracking row
 _A_BACKUP = "name a backup file `ledger backup --out FILE` wrote, e.g. backups/ledger.sqlite"
 # What a restore writes into.
@@ -113,7 +113,8 @@ def examine(path: Path) -> Examined:
         what = "is a folder" if path.is_dir() else "does not exist"
         raise BackupRefused(f"{path} {what}: {_A_BACKUP}")
     with reading(path) as db:
-        tables, meta = _contents(db)
+        found = found_in(db)
+        tables, meta = sorted(found.tables), found.meta or {}
         if not meta and set(SQLITE_V1) <= set(tables):
             return Examined(1, complete=False)  # a ledger of the code before the marker
         if meta.get("application") != APPLICATION:
@@ -171,15 +172,11 @@ def reading(path: Path) -> Iterator[sqlite3.Connection]:
             header = opened.read(100)
     except OSError as error:
         raise BackupRefused(f"{path} cannot be read ({error.strerror}): {_A_BACKUP}") from None
-    if not header.startswith(_HEADER):
+    if not header.startswith(SQLITE_HEADER):
         what = "it is empty" if not header else "it is not a SQLite database"
         raise BackupRefused(f"{path} is not a ledger: {what}; {_A_BACKUP}")
-    # A WAL-mode file with no -wal beside it holds everything itself: read it as immutable
-    # (a read-only connection would leave a -wal and a -shm file behind).
-    wal = Path(f"{path}-wal").exists()
-    mode = "immutable=1" if header[18:20] == b"\x02\x02" and not wal else "mode=ro"
     try:
-        with closing(sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True)) as db:
+        with closing(open_read_only(path, header)) as db:
             yield db
     except sqlite3.DatabaseError as error:
         raise BackupRefused(
@@ -188,28 +185,12 @@ def reading(path: Path) -> Iterator[sqlite3.Connection]:
         ) from None
 
 
-def _contents(db: sqlite3.Connection) -> tuple[list[str], dict[str, str]]:
-    """The tables of a SQLite database, and the rows of its marker (empty: none)."""
-    tables = [
-        str(name)
-        for (name,) in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
-        )
-    ]
-    if META_TABLE not in tables:
-        return tables, {}
-    rows = db.execute(f"SELECT key, value FROM {META_TABLE}").fetchall()
-    return tables, {str(key): str(value) for key, value in rows}
-
-
 def _holding_file(path: Path) -> str:
     try:
         with reading(path) as db:
-            tables, meta = _contents(db)
+            return holding(found_in(db))
     except BackupRefused:
         return f"{path.stat().st_size:,} bytes that are not a ledger"
-    return holding(Found(dict.fromkeys(tables, ()), meta or None))
 
 
 def holding(found: Found) -> str:
@@ -223,5 +204,4 @@ def holding(found: Found) -> str:
 def _tables(names: list[str]) -> str:
     if not names:
         return "no tables"
-    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-    return f"the table {shown}" if len(names) == 1 else f"the tables {shown}"
+    return f"the table {names[0]}" if len(names) == 1 else f"the tables {listed(names)}"

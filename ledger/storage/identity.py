@@ -40,8 +40,9 @@ Schema versions, each a layout and a migration from the one before:
    them. Migrating makes the table, empty (``MIGRATE_TO_V5``).
 
 A ledger of version 1 migrates through 2, 3 and 4 to 5 in one transaction (``migrations``).
-Reading an ``OLD`` ledger without writing (``ledger audit --store``) works on its tables as they are
-(``version_of`` says which: before version 3 there are no decisions).
+Reading an ``OLD`` ledger without writing (``ledger audit --store``) works on its tables as
+they are (``version_of`` says which: before version 3 there are no decisions, before 5 no
+signed checkpoints).
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ __all__ = [
     "NotALedger",
     "judge",
     "not_a_ledger",
+    "listed",
 ]
 
 APPLICATION = "customs-policy-ledger"
@@ -335,13 +337,13 @@ def judge(
         name = next(name for name in sorted(layout) if ours[name] != layout[name])
         what = (
             f"it holds tables named as a ledger's, but {name} has the columns "
-            f"{_listed(ours[name])} where a ledger's has {_listed(layout[name])}"
+            f"{listed(ours[name])} where a ledger's has {listed(layout[name])}"
         )
     elif ours and others_allowed:
         missing = sorted(set(layout) - set(ours))
         what = (
-            f"it holds some of a ledger's tables ({_listed(sorted(ours))}) but not "
-            f"{_listed(missing)}, and no ledger marker"
+            f"it holds some of a ledger's tables ({listed(sorted(ours))}) but not "
+            f"{listed(missing)}, and no ledger marker"
         )
     else:
         what = f"it holds {_tables(sorted(tables))} and no ledger marker"
@@ -367,10 +369,10 @@ def _marked(meta: Mapping[str, str], where: str, fresh: str) -> State:
 
 def _tables(names: list[str]) -> str:
     """``the table a``; ``the tables a, b,`` (the comma before "and no ledger marker")."""
-    return f"the table {names[0]}" if len(names) == 1 else f"the tables {_listed(names)},"
+    return f"the table {names[0]}" if len(names) == 1 else f"the tables {listed(names)},"
 
 
-def _listed(names: Iterable[str], most: int = 8) -> str:
+def listed(names: Iterable[str], most: int = 8) -> str:
     """``a, b, c``; past ``most`` names, how many more."""
     names = list(names)
     shown = ", ".join(names[:most])

@@ -376,8 +376,7 @@ def _lock(db: psycopg.Connection[Any], schema: str) -> None:
 
 def _mark(db: psycopg.Connection[Any], schema: str, prefix: str) -> None:
     """Make the decision log's, the Merkle tree's and the signed checkpoints' tables and write
-    the marker
-    (``ledger.storage.identity``)."""
+    the marker (``ledger.storage.identity``)."""
     meta = Identifier(schema, META_TABLE)
     decisions = Identifier(schema, f"{prefix}_decisions")
     merkle = Identifier(schema, f"{prefix}_merkle_nodes")

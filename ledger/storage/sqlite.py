@@ -83,6 +83,10 @@ __all__ = [
     "SQLiteDataVersion",
     "SQLiteFileDatastore",
     "SQLiteLedgerFactory",
+    "SQLiteSignedStore",
+    "SQLITE_HEADER",
+    "open_read_only",
+    "found_in",
 ]
 
 _TABLES = {
@@ -97,7 +101,7 @@ _TABLES = {
     "requests_by_event": "request_ids_by_event",
 }
 _CHUNK = 500  # request ids per query: SQLite limits the parameters of one statement
-_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
 _FRESH = "a new file"  # where a new ledger may be made
 
 
@@ -365,7 +369,7 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    found = _found(db)
+                    found = found_in(db)
                     state = judge(found, SQLITE_V1, where, _FRESH)
                     if state is State.NEW:
                         cursor = SQLiteCursor(db.cursor())
@@ -410,7 +414,6 @@ class SQLiteLedgerFactory(LedgerFactory, SQLiteFactory):
 def _look(path: str, where: str) -> Found:
     """What the file at ``path`` holds, read without writing (no WAL switch, no table)."""
     file = Path(path)
-    wal = Path(f"{path}-wal")
     if not file.exists():  # SQLite drops a -wal left beside it (by a deleted file)
         return Found()
     if file.is_dir():
@@ -422,21 +425,28 @@ def _look(path: str, where: str) -> Found:
         raise NotALedger(f"{where} cannot be read: {error.strerror}") from None
     if not header:
         return Found()
-    if not header.startswith(_HEADER):
+    if not header.startswith(SQLITE_HEADER):
         what = "it is not a SQLite database (its first bytes are not SQLite's header)"
         raise not_a_ledger(where, what, _FRESH)
-    # A WAL-mode file with no -wal beside it holds everything itself: read it as immutable
-    # (a read-only connection would leave a -wal and a -shm file behind).
-    mode = "immutable=1" if header[18:20] == b"\x02\x02" and not wal.exists() else "mode=ro"
     try:
-        with closing(sqlite3.connect(f"{file.absolute().as_uri()}?{mode}", uri=True)) as db:
-            return _found(db)
+        with closing(open_read_only(file, header)) as db:
+            return found_in(db)
     except sqlite3.DatabaseError:
         what = "SQLite cannot read its tables (the file is damaged, or encrypted)"
         raise not_a_ledger(where, what, _FRESH) from None
 
 
-def _found(db: sqlite3.Connection) -> Found:
+def open_read_only(path: Path, header: bytes) -> sqlite3.Connection:
+    """A connection to the SQLite file at ``path`` (whose first bytes are ``header``) that
+    writes nothing to it, nor leaves anything beside it."""
+    # A WAL-mode file with no -wal beside it holds everything itself: read it as immutable
+    # (a read-only connection would leave a -wal and a -shm file behind).
+    wal = Path(f"{path}-wal").exists()
+    mode = "immutable=1" if header[18:20] == b"\x02\x02" and not wal else "mode=ro"
+    return sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True)
+
+
+def found_in(db: sqlite3.Connection) -> Found:
     """The tables (and views) of a SQLite database with their columns, and its marker."""
     names = db.execute(
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
