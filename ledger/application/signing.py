@@ -74,12 +74,16 @@ class SigningKey:
         return key
 
     @classmethod
-    def read(cls, path: Path, setting: str = "LEDGER_SIGNING_KEY_FILE") -> SigningKey:
+    def read(cls, path: Path, setting: str | None = "LEDGER_SIGNING_KEY_FILE") -> SigningKey:
+        """The signer key in the file ``path``; ``ConfigError`` naming ``setting`` (where the
+        path came from) and the file if it is none."""
+        where = f"{setting} ({path})" if setting else str(path)
         try:
             text = path.read_text()
         except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{setting}: {path} cannot be read ({error})") from None
-        return cls.parse(text, f"{setting} ({path})")
+            why = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+            raise ConfigError(f"{where} cannot be read ({why}): expected {_EXAMPLE}") from None
+        return cls.parse(text, where)
 
     @property
     def public(self) -> bytes:

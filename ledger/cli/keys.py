@@ -79,10 +79,6 @@ def key_show(
     from ledger.settings import ConfigError
 
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        raise Usage(f"{path} cannot be read ({error})") from None
-    try:
-        print(SigningKey.parse(text, str(path)).verifier)
+        print(SigningKey.read(path, setting=None).verifier)
     except ConfigError as error:
         raise Usage(str(error)) from None

@@ -224,7 +224,14 @@ def _saved_checkpoint(path: str, keys: list[VerifierKey]) -> Digest | None:
     file = Path(path)
     if not file.is_file():
         return None
-    note = file.read_text()
+    try:
+        note = file.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        why = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        raise Usage(
+            f"PINNED {path} cannot be read as a signed checkpoint ({why}): save one with "
+            "`ledger checkpoint > FILE`"
+        ) from None
     return Digest.signed_by(_verified(lambda: open_checkpoint(note, keys)))
 
 

@@ -103,8 +103,9 @@ def trusted_keys(values: Iterable[str]) -> list[VerifierKey]:
             try:
                 value = path.read_text()
             except (OSError, UnicodeDecodeError) as error:
+                why = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
                 raise NoteError(
-                    f"{value}: not a verifier key, nor a file holding one ({error})"
+                    f"{value}: not a verifier key, nor a file holding one ({why}): {_EXAMPLE}"
                 ) from None
         keys.append(VerifierKey.parse(value))
     return keys
